@@ -1,0 +1,77 @@
+package dev.converge.crdt.port;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.causal.HybridTimestamp;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.RangeDigest;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where a replica keeps its documents, its delta log and its replication metadata: the engine's
+ * only view of storage. Implementations: RocksDB ({@code storage-rocksdb}) and the simulator's
+ * in-memory store with faults; both pass the same contract test.
+ *
+ * <p>Reads see every commit submitted before them, durable yet or not (read-your-writes); a
+ * commit's future completes when it is durable as the store's durability mode promises. Errors
+ * are {@link StorageException}s naming the operation and key. Methods are thread-safe.
+ */
+public interface DocumentStore extends AutoCloseable {
+
+    /** The replica this store belongs to: chosen when the store was created, then fixed. */
+    ReplicaId replicaId();
+
+    /** The document's state, or empty when it was never written. */
+    Optional<Crdt<?>> read(Bytes key);
+
+    /**
+     * Commits atomically: each change's delta (and the new state), one delta-log entry at the
+     * next local sequence number holding the deltas and their origin, and the metadata. A commit
+     * without changes writes only metadata and takes no sequence number.
+     *
+     * @return completes with the commit's sequence number (the last one, for a metadata-only
+     *     commit) once durable, or exceptionally with a {@link StorageException}
+     */
+    CompletionStage<Long> commit(Commit commit);
+
+    /** The highest local sequence number assigned, 0 before the first commit. */
+    long lastSeq();
+
+    /** The greatest hybrid timestamp committed, so a restarted clock never goes back. */
+    Optional<HybridTimestamp> clockHighWater();
+
+    /** Peer to the highest local sequence number it has acknowledged. */
+    Map<ReplicaId, Long> acks();
+
+    /**
+     * Delta-log entries with sequence numbers above {@code afterSeq}, ascending and consecutive,
+     * at least one (when any exist) and then as many as fit in {@code maxBytes} of encoded deltas.
+     */
+    DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes);
+
+    /** Drops delta-log entries with sequence numbers up to {@code throughSeq}. */
+    void truncateDeltaLog(long throughSeq);
+
+    /** Number of documents. */
+    long documentCount();
+
+    /** Up to {@code limit} keys in ascending order, from {@code fromInclusive} (null: the first) to {@code toExclusive} (null: the end). */
+    List<Bytes> keys(Bytes fromInclusive, Bytes toExclusive, int limit);
+
+    /** Up to {@code limit} keys whose {@link dev.converge.crdt.sync.Hashing#keyHash} lies in {@code range}, ascending, after {@code after} (null: from the first). */
+    List<Bytes> keys(KeyHashRange range, Bytes after, int limit);
+
+    /**
+     * For each range, the sum mod 2<sup>64</sup> of {@link dev.converge.crdt.sync.Hashing#documentHash}
+     * over its documents and their number: the nodes of the anti-entropy hash tree.
+     */
+    List<RangeDigest> digests(List<KeyHashRange> ranges);
+
+    /** Flushes and releases every resource. Further calls fail. */
+    @Override
+    void close();
+}

@@ -1,0 +1,8 @@
+package dev.converge.crdt.port;
+
+import dev.converge.crdt.causal.ReplicaId;
+
+/** Counters of one peer link, for metrics; cumulative since the transport started. */
+public record LinkStats(ReplicaId peer, boolean connected, long bytesIn, long bytesOut, long messagesIn, long messagesOut,
+                        int queuedMessages, long queuedBytes, long dropped, long reconnects) {
+}

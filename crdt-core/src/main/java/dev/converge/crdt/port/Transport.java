@@ -1,0 +1,65 @@
+package dev.converge.crdt.port;
+
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.sync.SyncMessage;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Moves sync messages between authenticated replicas: the engine's only view of the network.
+ * Implementations: Netty TCP ({@code transport-netty}) and the simulator's in-memory network
+ * with faults.
+ *
+ * <p>Delivery is best effort and in order per link; the protocol tolerates loss, so a full
+ * outbound queue is a {@link SendResult#BACK_PRESSURED} result rather than a blocked caller or
+ * unbounded memory. Listener callbacks run on transport threads and must not block.
+ */
+public interface Transport extends AutoCloseable {
+
+    /** Outcome of {@link #send}. */
+    enum SendResult {
+        /** Queued for the peer. */
+        QUEUED,
+        /** The peer's outbound queue is full; the message was dropped. */
+        BACK_PRESSURED,
+        /** No authenticated link to the peer; the message was dropped. */
+        NO_LINK
+    }
+
+    /** What the transport reports to the engine. */
+    interface Listener {
+        /** A link to {@code peer} is authenticated and ready. */
+        void onLinkUp(ReplicaId peer);
+
+        /** The link to {@code peer} is gone; messages to it are dropped until it is back. */
+        void onLinkDown(ReplicaId peer);
+
+        /** A message arrived from authenticated {@code peer}. */
+        void onMessage(ReplicaId peer, SyncMessage message);
+    }
+
+    /** The replica this transport speaks for. */
+    ReplicaId localId();
+
+    /** Starts listening and connecting; events go to {@code listener}. */
+    void start(Listener listener);
+
+    /** Keeps a link to the peer at {@code endpoint}, reconnecting with backoff, until {@link #disconnect}. */
+    void connect(Endpoint endpoint);
+
+    /** Stops keeping a link to {@code endpoint} and closes it. */
+    void disconnect(Endpoint endpoint);
+
+    /** Queues {@code message} for {@code peer} without blocking. */
+    SendResult send(ReplicaId peer, SyncMessage message);
+
+    /** The peers with an authenticated link now. */
+    Set<ReplicaId> connectedPeers();
+
+    /** Per-peer counters. */
+    List<LinkStats> linkStats();
+
+    /** Stops, drops what cannot be sent by the shutdown deadline, and releases every thread and buffer. */
+    @Override
+    void close();
+}

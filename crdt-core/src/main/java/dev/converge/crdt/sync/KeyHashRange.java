@@ -1,0 +1,31 @@
+package dev.converge.crdt.sync;
+
+/**
+ * A range of the 64-bit key-hash space: every hash whose top {@code bits} bits equal those of
+ * {@code prefix}. {@code bits = 0} is the whole space; a node of the anti-entropy hash tree.
+ */
+public record KeyHashRange(long prefix, int bits) {
+
+    public static final KeyHashRange ALL = new KeyHashRange(0, 0);
+
+    public KeyHashRange {
+        if (bits < 0 || bits > 64) {
+            throw new IllegalArgumentException("a hash range has 0..64 prefix bits, got " + bits);
+        }
+        if (bits < 64 && (prefix & (-1L >>> bits)) != 0) {
+            throw new IllegalArgumentException("prefix " + Long.toHexString(prefix) + " has bits set below its " + bits + "-bit prefix");
+        }
+    }
+
+    public boolean contains(long hash) {
+        return bits == 0 || (hash & ~(-1L >>> bits)) == prefix;
+    }
+
+    /** The two halves of this range, one bit longer. */
+    public KeyHashRange[] split() {
+        if (bits == 64) {
+            throw new IllegalStateException("a 64-bit range cannot be split");
+        }
+        return new KeyHashRange[] {new KeyHashRange(prefix, bits + 1), new KeyHashRange(prefix | (1L << (63 - bits)), bits + 1)};
+    }
+}
