@@ -27,9 +27,19 @@ public sealed interface Crdt<S extends Crdt<S>> permits GCounter, PNCounter, LWW
     /** Whether this is the least element: no information at all. */
     boolean isBottom();
 
-    /** Whether {@code other} already holds everything this holds: {@code this ⊔ other = other}. */
+    /**
+     * Whether {@code other} already holds everything this holds: {@code this ⊔ other = other}.
+     * Compared in complete form (joined with bottom), so a delta-shaped value and the state with
+     * the same content are the same lattice element.
+     */
     default boolean leq(S other) {
-        return join(other).equals(other);
+        S bottom = bottomOf(other);
+        return join(other).join(bottom).equals(other.join(bottom));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends Crdt<S>> S bottomOf(S value) {
+        return (S) value.type().bottom();
     }
 
     /**
