@@ -16,9 +16,27 @@ public final class GCounter implements Crdt<GCounter> {
     private static final GCounter BOTTOM = new GCounter(VersionVector.empty());
 
     private final VersionVector counts;
+    /** The sum when it fits a long; computed once, so an increment checks overflow in O(1). */
+    private final long value;
+    private final boolean valueFits;
 
     private GCounter(VersionVector counts) {
         this.counts = counts;
+        long v = 0;
+        boolean fits = true;
+        try {
+            v = counts.sum();
+        } catch (ArithmeticException outOfRange) {
+            fits = false;
+        }
+        this.value = v;
+        this.valueFits = fits;
+    }
+
+    private GCounter(VersionVector counts, long value) {
+        this.counts = counts;
+        this.value = value;
+        this.valueFits = true;
     }
 
     public static GCounter empty() {
@@ -42,7 +60,10 @@ public final class GCounter implements Crdt<GCounter> {
      *     concurrent increments on several replicas can cause
      */
     public long value() {
-        return counts.sum();
+        if (!valueFits) {
+            throw new ArithmeticException("counter value exceeds 2^63 - 1");
+        }
+        return value;
     }
 
     /** The increments counted by {@code replica}. */
@@ -67,9 +88,9 @@ public final class GCounter implements Crdt<GCounter> {
         if (amount == 0) {
             return new Mutation<>(this, BOTTOM);
         }
-        Math.addExact(value(), amount);
+        long next = Math.addExact(value(), amount);
         long count = Math.addExact(counts.get(replica), amount);
-        return new Mutation<>(new GCounter(counts.with(replica, count)), new GCounter(VersionVector.of(replica, count)));
+        return new Mutation<>(new GCounter(counts.with(replica, count), next), new GCounter(VersionVector.of(replica, count), count));
     }
 
     @Override

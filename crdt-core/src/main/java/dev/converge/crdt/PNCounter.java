@@ -17,10 +17,29 @@ public final class PNCounter implements Crdt<PNCounter> {
 
     private final VersionVector increments;
     private final VersionVector decrements;
+    /** The value when it fits a long; computed once, so an update checks overflow in O(1). */
+    private final long value;
+    private final boolean valueFits;
 
     private PNCounter(VersionVector increments, VersionVector decrements) {
         this.increments = increments;
         this.decrements = decrements;
+        long v = 0;
+        boolean fits = true;
+        try {
+            v = exactValue(increments, decrements);
+        } catch (ArithmeticException outOfRange) {
+            fits = false;
+        }
+        this.value = v;
+        this.valueFits = fits;
+    }
+
+    private PNCounter(VersionVector increments, VersionVector decrements, long value) {
+        this.increments = increments;
+        this.decrements = decrements;
+        this.value = value;
+        this.valueFits = true;
     }
 
     public static PNCounter empty() {
@@ -44,6 +63,13 @@ public final class PNCounter implements Crdt<PNCounter> {
      *     only concurrent updates on several replicas can cause
      */
     public long value() {
+        if (!valueFits) {
+            throw new ArithmeticException("counter value is outside the range of long");
+        }
+        return value;
+    }
+
+    private static long exactValue(VersionVector increments, VersionVector decrements) {
         try {
             return Math.subtractExact(increments.sum(), decrements.sum());
         } catch (ArithmeticException sumOverflowed) {
@@ -79,15 +105,15 @@ public final class PNCounter implements Crdt<PNCounter> {
         if (amount == 0) {
             return new Mutation<>(this, BOTTOM);
         }
-        Math.addExact(value(), amount);
+        long next = Math.addExact(value(), amount);
         if (amount > 0) {
             long count = Math.addExact(increments.get(replica), amount);
-            return new Mutation<>(new PNCounter(increments.with(replica, count), decrements),
-                    new PNCounter(VersionVector.of(replica, count), VersionVector.empty()));
+            return new Mutation<>(new PNCounter(increments.with(replica, count), decrements, next),
+                    new PNCounter(VersionVector.of(replica, count), VersionVector.empty(), count));
         }
         long count = Math.addExact(decrements.get(replica), Math.negateExact(amount));
-        return new Mutation<>(new PNCounter(increments, decrements.with(replica, count)),
-                new PNCounter(VersionVector.empty(), VersionVector.of(replica, count)));
+        return new Mutation<>(new PNCounter(increments, decrements.with(replica, count), next),
+                new PNCounter(VersionVector.empty(), VersionVector.of(replica, count), -count));
     }
 
     /** Adds {@code amount} (at least 0). */

@@ -110,10 +110,11 @@ public abstract sealed class VersionVector permits VersionVector.Single, Version
             if (n == 1) {
                 return new Single(replica, counter);
             }
-            ReplicaId[] rs = replicasArray();
-            long[] cs = countersArray();
+            // Same replicas: share the (immutable) replica array, copy only the counters.
+            Many many = (Many) this;
+            long[] cs = many.counters.clone();
             cs[at] = counter;
-            return new Many(rs, cs);
+            return new Many(many.replicas, cs);
         }
         if (counter == 0) {
             return this;

@@ -1,0 +1,21 @@
+package dev.converge.bench.crdt;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.ORSet;
+import dev.converge.crdt.codec.CrdtCodec;
+import java.io.PrintStream;
+
+/** Encoded sizes: deterministic, so printed once per run rather than measured. */
+public final class CrdtSizes {
+
+    private CrdtSizes() {
+    }
+
+    public static void print(PrintStream out) {
+        ORSet full = Fixtures.set(10_000);
+        int fullBytes = CrdtCodec.encode(full).length;
+        int deltaBytes = CrdtCodec.encode(full.add(Fixtures.B, Bytes.of("elem-10000")).delta()).length;
+        out.printf("encoded bytes: full 10,000-element ORSet %,d (target <= 150,000); one-add delta %d (target <= 40)%n",
+                fullBytes, deltaBytes);
+    }
+}
