@@ -1,6 +1,5 @@
 package dev.converge.crdt.codec;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
@@ -16,7 +15,6 @@ import dev.converge.crdt.codec.proto.DigestRequestMessage;
 import dev.converge.crdt.codec.proto.DigestResponseMessage;
 import dev.converge.crdt.codec.proto.HashRange;
 import dev.converge.crdt.codec.proto.StateBatchMessage;
-import dev.converge.crdt.codec.proto.StateRequestMessage;
 import dev.converge.crdt.internal.StateEncodingHook;
 import dev.converge.crdt.sync.Ack;
 import dev.converge.crdt.sync.DeltaBatch;
@@ -26,7 +24,6 @@ import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.KeyHashRange;
 import dev.converge.crdt.sync.RangeDigest;
 import dev.converge.crdt.sync.StateBatch;
-import dev.converge.crdt.sync.StateRequest;
 import dev.converge.crdt.sync.SyncMessage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -51,7 +48,7 @@ public final class CrdtCodec {
     static final int ACK = 17;
     static final int DIGEST_REQUEST = 18;
     static final int DIGEST_RESPONSE = 19;
-    static final int STATE_REQUEST = 20;
+    // 20 is reserved: never reuse it.
     static final int STATE_BATCH = 21;
 
     /** Each map level is two protobuf messages deep; the rest is headroom for the wrappers. */
@@ -179,15 +176,9 @@ public final class CrdtCodec {
             }
             return frame(DIGEST_RESPONSE, m.build());
         }
-        if (message instanceof StateRequest r) {
-            StateRequestMessage.Builder m = StateRequestMessage.newBuilder().setRequestId(r.requestId());
-            for (Bytes key : r.keys()) {
-                m.addKeys(ByteString.copyFrom(key.toByteArray()));
-            }
-            return frame(STATE_REQUEST, m.build());
-        }
         StateBatch b = (StateBatch) message;
-        StateBatchMessage.Builder m = StateBatchMessage.newBuilder().setRequestId(b.requestId()).setLast(b.last());
+        StateBatchMessage.Builder m = StateBatchMessage.newBuilder().setRequestId(b.requestId()).setLast(b.last())
+                .setRange(range(b.range())).setReply(b.reply());
         for (Document d : b.documents()) {
             m.addDocuments(document(d));
         }
@@ -262,21 +253,16 @@ public final class CrdtCodec {
                     }
                     yield new DigestResponse(m.getRequestId(), digests);
                 }
-                case STATE_REQUEST -> {
-                    StateRequestMessage m = StateRequestMessage.parser().parseFrom(in);
-                    List<Bytes> keys = new ArrayList<>(m.getKeysCount());
-                    for (int i = 0; i < m.getKeysCount(); i++) {
-                        keys.add(Bytes.wrap(m.getKeys(i).toByteArray()));
-                    }
-                    yield new StateRequest(m.getRequestId(), keys);
-                }
                 case STATE_BATCH -> {
                     StateBatchMessage m = StateBatchMessage.parser().parseFrom(in);
                     List<Document> documents = new ArrayList<>(m.getDocumentsCount());
                     for (int i = 0; i < m.getDocumentsCount(); i++) {
                         documents.add(document(m.getDocuments(i)));
                     }
-                    yield new StateBatch(m.getRequestId(), documents, m.getLast());
+                    if (!m.hasRange()) {
+                        throw new CodecException("state batch without a range");
+                    }
+                    yield new StateBatch(m.getRequestId(), range(m.getRange()), documents, m.getLast(), m.getReply());
                 }
                 default -> throw new CodecException("unknown sync message tag " + Integer.toUnsignedString(tag));
             };

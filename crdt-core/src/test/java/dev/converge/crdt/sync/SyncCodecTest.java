@@ -45,8 +45,8 @@ class SyncCodecTest {
                 case 1 -> new Ack(origin, seq);
                 case 2 -> new DigestRequest(seq, List.of(KeyHashRange.ALL, range));
                 case 3 -> new DigestResponse(seq, List.of(new RangeDigest(range, seq * 31, docs.size())));
-                case 4 -> new StateRequest(seq, docs.stream().map(Document::key).toList());
-                default -> new StateBatch(seq, docs, seq % 2 == 0);
+                case 4 -> new StateBatch(seq, range, docs, seq % 2 == 0, false);
+                default -> new StateBatch(seq, KeyHashRange.ALL, docs, true, seq % 3 == 0);
             };
         });
     }
