@@ -1,0 +1,350 @@
+package dev.converge.replica;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.LWWRegister;
+import dev.converge.crdt.Merge;
+import dev.converge.crdt.Mutation;
+import dev.converge.crdt.WrongTypeException;
+import dev.converge.crdt.causal.ClockDriftException;
+import dev.converge.crdt.causal.HybridClock;
+import dev.converge.crdt.causal.HybridTimestamp;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.codec.CrdtCodec;
+import dev.converge.crdt.port.Change;
+import dev.converge.crdt.port.Commit;
+import dev.converge.crdt.port.DocumentStore;
+import dev.converge.crdt.port.Transport;
+import dev.converge.crdt.sync.Document;
+import dev.converge.crdt.sync.SyncMessage;
+import dev.converge.replica.sync.RemoteApplier;
+import dev.converge.replica.sync.SyncProtocol;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replica engine: serialises every write on the event loop (so writers of one document never
+ * race), commits through the {@link DocumentStore} port, merges what peers send, and drives the
+ * {@link SyncProtocol}. All its mutable state is touched only on the loop; transport callbacks and
+ * user calls hop onto it.
+ */
+final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Observer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    /** What a write operation may use: who is writing, and timestamps that win. */
+    interface WriteContext {
+        ReplicaId replica();
+
+        /** A fresh hybrid timestamp ordered after {@code current} (when present) and after every earlier one. */
+        HybridTimestamp timestampAfter(Optional<HybridTimestamp> current);
+    }
+
+    /** A mutator applied to the document's current state. */
+    @FunctionalInterface
+    interface WriteOp<S extends Crdt<S>> {
+        Mutation<S> apply(S state, WriteContext context);
+    }
+
+    /** What a write returns to its caller, computed from the states before and after. */
+    @FunctionalInterface
+    interface Outcome<S, V> {
+        V of(S before, S after);
+    }
+
+    private record Waiter(long seq, int peers, CompletableFuture<Integer> future) {
+    }
+
+    final ReplicaId self;
+    final DocumentStore store;
+    private final Transport transport;
+    private final Environment env;
+    private final EngineConfig config;
+    private final HybridClock clock;
+    private final SyncProtocol protocol;
+    private final Subscriptions subscriptions;
+    private final List<Waiter> waiters = new ArrayList<>();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong typeConflicts = new AtomicLong();
+    private final WriteContext writeContext;
+    private CompletionStage<Long> lastCommit;
+    private EventLoop.Cancellable tick;
+    private volatile boolean closed;
+
+    Engine(EngineConfig config, DocumentStore store, Transport transport, Environment env) {
+        this.self = store.replicaId();
+        if (!transport.localId().equals(self)) {
+            throw new IllegalArgumentException("store belongs to " + self + " but transport speaks for " + transport.localId());
+        }
+        this.store = store;
+        this.transport = transport;
+        this.env = env;
+        this.config = config;
+        this.clock = new HybridClock(self, env.clock(), config.maxClockDriftMillis(), store.clockHighWater().orElse(null));
+        this.subscriptions = new Subscriptions(env.callbacks(), config.maxPendingEventsPerSubscriber());
+        this.protocol = new SyncProtocol(self, config.sync(), store, transport, this, env.loop(), env.clock(), env.random(), this);
+        this.lastCommit = CompletableFuture.completedFuture(store.lastSeq());
+        this.writeContext = new WriteContext() {
+            @Override
+            public ReplicaId replica() {
+                return self;
+            }
+
+            @Override
+            public HybridTimestamp timestampAfter(Optional<HybridTimestamp> current) {
+                if (current.isEmpty()) {
+                    return clock.now();
+                }
+                try {
+                    return clock.update(current.get());
+                } catch (ClockDriftException e) {
+                    throw new IllegalStateException("the value to overwrite was written " + (e.remote().physicalMillis()
+                            - e.localPhysicalMillis()) + " ms in the future of this replica's clock; a write cannot win over it", e);
+                }
+            }
+        };
+    }
+
+    void start() {
+        transport.start(this);
+        env.loop().execute(this::scheduleTick);
+    }
+
+    private void scheduleTick() {
+        if (!closed) {
+            tick = env.loop().schedule(config.sync().gossipIntervalMillis(), () -> {
+                if (!closed) {
+                    protocol.onTick(env.clock().millis());
+                    scheduleTick();
+                }
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ local writes and reads
+
+    <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome) {
+        CompletableFuture<Written<V>> result = new CompletableFuture<>();
+        env.loop().execute(() -> {
+            try {
+                if (closed) {
+                    throw new IllegalStateException("replica " + self + " is closed");
+                }
+                S before = current(key, type);
+                Mutation<S> m = op.apply(before, writeContext);
+                V value = outcome.of(before, m.state());
+                if (m.delta().isBottom()) {
+                    long seq = store.lastSeq();
+                    lastCommit.whenComplete((s, e) -> complete(result, new Written<>(value, seq), e));
+                    return;
+                }
+                int deltaBytes = CrdtCodec.encode(m.delta()).length;
+                if (deltaBytes > config.sync().maxBatchBytes()) {
+                    throw new IllegalArgumentException("the write's delta of " + deltaBytes + " bytes exceeds maxBatchBytes "
+                            + config.sync().maxBatchBytes() + "; split it into smaller writes");
+                }
+                CompletionStage<Long> committed = store.commit(new Commit(self, List.of(new Change(key, m.delta(), m.state())),
+                        Map.of(), Optional.of(clock.last())));
+                lastCommit = committed;
+                committed.whenComplete((seq, failure) -> {
+                    complete(result, failure == null ? new Written<>(value, seq) : null, failure);
+                    if (failure == null) {
+                        subscriptions.publish(key, m.state(), true);
+                        env.loop().execute(() -> protocol.onLocalCommit(seq, env.clock().millis()));
+                    }
+                });
+            } catch (RuntimeException e) {
+                complete(result, null, e);
+            }
+        });
+        return result;
+    }
+
+    private <V> void complete(CompletableFuture<V> future, V value, Throwable failure) {
+        env.callbacks().execute(() -> {
+            if (failure != null) {
+                future.completeExceptionally(failure);
+            } else {
+                future.complete(value);
+            }
+        });
+    }
+
+    /** The document's state as type {@code type}, bottom when absent. */
+    @SuppressWarnings("unchecked")
+    <S extends Crdt<S>> S current(Bytes key, CrdtType type) {
+        Crdt<?> state = store.read(key).orElse(null);
+        if (state == null) {
+            return (S) type.bottom();
+        }
+        if (state.type() != type) {
+            throw new WrongTypeException("key '" + key + "'", state.type(), type);
+        }
+        return (S) state;
+    }
+
+    // ------------------------------------------------------------------ remote merges (on the loop)
+
+    @Override
+    public CompletionStage<Void> apply(ReplicaId peer, List<Document> documents) {
+        Map<Bytes, Change> changes = new LinkedHashMap<>();
+        for (Document d : documents) {
+            Change pendingChange = changes.get(d.key());
+            Crdt<?> state = pendingChange != null ? pendingChange.state() : store.read(d.key()).orElse(null);
+            if (state != null && state.type() != d.value().type()) {
+                typeConflicts.incrementAndGet();
+                LOG.warn("refused {} from {} for key '{}': it holds {}", d.value().type(), peer, d.key(), state.type());
+                continue;
+            }
+            observeTimestamps(d.value());
+            Merge<?> m = Crdt.mergeAny(state == null ? d.value().type().bottom() : state, d.value());
+            if (m.changed()) {
+                Crdt<?> delta = pendingChange == null ? m.effectiveDelta() : Crdt.joinAny(pendingChange.delta(), m.effectiveDelta());
+                changes.put(d.key(), new Change(d.key(), delta, m.state()));
+            }
+        }
+        if (changes.isEmpty()) {
+            // Nothing new, but what made it so may still be on its way to disk: wait for it.
+            return lastCommit.thenApply(seq -> null);
+        }
+        List<Change> list = List.copyOf(changes.values());
+        CompletionStage<Long> committed = store.commit(new Commit(peer, list, Map.of(), Optional.of(clock.last())));
+        lastCommit = committed;
+        return committed.thenApply(seq -> {
+            for (Change c : list) {
+                subscriptions.publish(c.key(), c.state(), false);
+            }
+            return null;
+        });
+    }
+
+    /** Moves the local clock past timestamps seen in remote writes, so later local writes order after them. */
+    private void observeTimestamps(Crdt<?> value) {
+        if (value instanceof LWWRegister r) {
+            r.timestamp().ifPresent(ts -> {
+                try {
+                    clock.update(ts);
+                } catch (ClockDriftException e) {
+                    LOG.warn("not advancing the clock: {}", e.getMessage());
+                }
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ transport events (transport threads)
+
+    @Override
+    public void onLinkUp(ReplicaId peer) {
+        env.loop().execute(() -> protocol.onLinkUp(peer, env.clock().millis()));
+    }
+
+    @Override
+    public void onLinkDown(ReplicaId peer) {
+        env.loop().execute(() -> protocol.onLinkDown(peer));
+    }
+
+    @Override
+    public void onMessage(ReplicaId peer, SyncMessage message) {
+        env.loop().execute(() -> {
+            if (!closed) {
+                protocol.onMessage(peer, message, env.clock().millis());
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ protocol observer (on the loop)
+
+    @Override
+    public void onAcked(ReplicaId peer, long seq) {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            int count = ackedBy(w.seq());
+            if (count >= w.peers()) {
+                it.remove();
+                complete(w.future(), count, null);
+            }
+        }
+    }
+
+    @Override
+    public void onRejected(ReplicaId peer, String reason) {
+        rejected.incrementAndGet();
+    }
+
+    private int ackedBy(long seq) {
+        int[] count = {0};
+        protocol.forEachPeer((peer, connected, acked, contact, behind, catchingUp) -> {
+            if (acked >= seq) {
+                count[0]++;
+            }
+        });
+        return count[0];
+    }
+
+    // ------------------------------------------------------------------ replication waits, status, subscriptions
+
+    CompletionStage<Integer> awaitReplicated(long seq, int peers, Duration timeout) {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        env.loop().execute(() -> {
+            int count = ackedBy(seq);
+            if (count >= peers || peers <= 0) {
+                complete(result, count, null);
+                return;
+            }
+            Waiter w = new Waiter(seq, peers, result);
+            waiters.add(w);
+            env.loop().schedule(Math.max(0, timeout.toMillis()), () -> {
+                if (waiters.remove(w)) {
+                    complete(result, ackedBy(seq), null);
+                }
+            });
+        });
+        return result;
+    }
+
+    CompletionStage<SyncStatus> status() {
+        CompletableFuture<SyncStatus> result = new CompletableFuture<>();
+        env.loop().execute(() -> {
+            long now = env.clock().millis();
+            long lastSeq = store.lastSeq();
+            List<PeerStatus> peers = new ArrayList<>();
+            protocol.forEachPeer((peer, connected, acked, contact, behindSince, catchingUp) -> peers.add(new PeerStatus(peer,
+                    connected, acked, Math.max(0, lastSeq - acked), contact, behindSince < 0 ? 0 : Math.max(0, now - behindSince),
+                    catchingUp)));
+            complete(result, new SyncStatus(self, lastSeq, store.documentCount(), peers, rejected.get(), typeConflicts.get()), null);
+        });
+        return result;
+    }
+
+    Subscription subscribe(Bytes keyOrPrefix, boolean prefix, ChangeListener listener) {
+        return subscriptions.subscribe(keyOrPrefix, prefix, listener);
+    }
+
+    /** Stops ticking and stops accepting work; the owner then closes transport and store. */
+    CompletionStage<Void> stop() {
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        env.loop().execute(() -> {
+            closed = true;
+            if (tick != null) {
+                tick.cancel();
+            }
+            for (Waiter w : waiters) {
+                complete(w.future(), ackedBy(w.seq()), null);
+            }
+            waiters.clear();
+            lastCommit.whenComplete((seq, e) -> stopped.complete(null));
+        });
+        return stopped;
+    }
+}

@@ -1,0 +1,20 @@
+package dev.converge.replica;
+
+/**
+ * The engine's one logical thread: tasks run one at a time, in submission order, and timers
+ * fire on it too. The runtime backs it with a single thread; the simulator with its event queue
+ * in virtual time. Engine code never blocks it.
+ */
+public interface EventLoop {
+
+    /** A scheduled task that can still be cancelled. */
+    interface Cancellable {
+        void cancel();
+    }
+
+    /** Runs {@code task} on the loop after the tasks already submitted. Callable from any thread. */
+    void execute(Runnable task);
+
+    /** Runs {@code task} on the loop after {@code delayMillis} of the loop's time. */
+    Cancellable schedule(long delayMillis, Runnable task);
+}

@@ -1,0 +1,30 @@
+package dev.converge.replica;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.EWFlag;
+import java.util.concurrent.CompletionStage;
+
+/** An enable-wins flag document. */
+public final class FlagHandle {
+
+    private final Engine engine;
+    private final Bytes key;
+
+    FlagHandle(Engine engine, Bytes key) {
+        this.engine = engine;
+        this.key = key;
+    }
+
+    public CompletionStage<Written<Boolean>> enable() {
+        return engine.<EWFlag, Boolean>write(key, CrdtType.EW_FLAG, (f, ctx) -> f.enable(ctx.replica()), (before, after) -> after.value());
+    }
+
+    public CompletionStage<Written<Boolean>> disable() {
+        return engine.<EWFlag, Boolean>write(key, CrdtType.EW_FLAG, (f, ctx) -> f.disable(), (before, after) -> after.value());
+    }
+
+    public boolean value() {
+        return engine.<EWFlag>current(key, CrdtType.EW_FLAG).value();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.converge.replica;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.MVRegister;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/** A multi-value register document: concurrent writes stay visible until a write observes them. */
+public final class MVRegisterHandle {
+
+    private final Engine engine;
+    private final Bytes key;
+
+    MVRegisterHandle(Engine engine, Bytes key) {
+        this.engine = engine;
+        this.key = key;
+    }
+
+    /** Writes {@code value}, replacing every value observed here; completes with the values after. */
+    public CompletionStage<Written<List<Bytes>>> write(Bytes value) {
+        return engine.<MVRegister, List<Bytes>>write(key, CrdtType.MV_REGISTER, (r, ctx) -> r.write(ctx.replica(), value),
+                (before, after) -> after.values());
+    }
+
+    public CompletionStage<Written<List<Bytes>>> clear() {
+        return engine.<MVRegister, List<Bytes>>write(key, CrdtType.MV_REGISTER, (r, ctx) -> r.clear(),
+                (before, after) -> after.values());
+    }
+
+    /** The concurrent values, ascending. */
+    public List<Bytes> values() {
+        return engine.<MVRegister>current(key, CrdtType.MV_REGISTER).values();
+    }
+
+    /** Each concurrent value with the write (and so the replica) that made it. */
+    public List<MVRegister.Version> versions() {
+        return engine.<MVRegister>current(key, CrdtType.MV_REGISTER).versions();
+    }
+}

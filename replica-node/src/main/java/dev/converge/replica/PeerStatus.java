@@ -1,0 +1,16 @@
+package dev.converge.replica;
+
+import dev.converge.crdt.causal.ReplicaId;
+
+/**
+ * Replication towards one peer.
+ *
+ * @param ackedSeq the highest local sequence number the peer acknowledged
+ * @param unackedEntries local delta-log entries it has not acknowledged
+ * @param lastContactMillis when it was last heard from (-1: never)
+ * @param lagMillis how long it has been behind the local log (0 when up to date)
+ * @param catchingUp whether a digest catch-up towards it is running
+ */
+public record PeerStatus(ReplicaId peer, boolean connected, long ackedSeq, long unackedEntries, long lastContactMillis,
+                         long lagMillis, boolean catchingUp) {
+}

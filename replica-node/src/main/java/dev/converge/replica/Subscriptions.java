@@ -1,0 +1,125 @@
+package dev.converge.replica;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Change subscriptions: coalescing, bounded, delivered in order per subscriber on the callback executor. */
+final class Subscriptions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Subscriptions.class);
+
+    private final Executor callbacks;
+    private final int maxPending;
+    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+
+    Subscriptions(Executor callbacks, int maxPending) {
+        this.callbacks = callbacks;
+        this.maxPending = maxPending;
+    }
+
+    Subscription subscribe(Bytes keyOrPrefix, boolean prefix, ChangeListener listener) {
+        Subscriber s = new Subscriber(keyOrPrefix, prefix, listener);
+        subscribers.add(s);
+        return () -> {
+            s.closed = true;
+            subscribers.remove(s);
+        };
+    }
+
+    void publish(Bytes key, Crdt<?> state, boolean local) {
+        for (Subscriber s : subscribers) {
+            if (s.matches(key)) {
+                s.offer(new ChangeEvent(key, state, local));
+            }
+        }
+    }
+
+    /** A listener that throws must not stop delivery to it, or to anyone else. */
+    private static void deliver(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("a change listener failed: {}", e.toString());
+        }
+    }
+
+    private final class Subscriber {
+        private final Bytes key;
+        private final boolean prefix;
+        private final ChangeListener listener;
+        private final Map<Bytes, ChangeEvent> pending = new LinkedHashMap<>();
+        private long overflowed;
+        private boolean draining;
+        private volatile boolean closed;
+
+        Subscriber(Bytes key, boolean prefix, ChangeListener listener) {
+            this.key = key;
+            this.prefix = prefix;
+            this.listener = listener;
+        }
+
+        boolean matches(Bytes candidate) {
+            if (!prefix) {
+                return candidate.equals(key);
+            }
+            if (candidate.length() < key.length()) {
+                return false;
+            }
+            for (int i = 0; i < key.length(); i++) {
+                if (candidate.byteAt(i) != key.byteAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void offer(ChangeEvent event) {
+            boolean schedule;
+            synchronized (this) {
+                if (pending.containsKey(event.key()) || pending.size() < maxPending) {
+                    pending.put(event.key(), event);
+                } else {
+                    overflowed++;
+                }
+                schedule = !draining;
+                draining = true;
+            }
+            if (schedule) {
+                callbacks.execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                List<ChangeEvent> batch;
+                long missed;
+                synchronized (this) {
+                    if (pending.isEmpty() && overflowed == 0) {
+                        draining = false;
+                        return;
+                    }
+                    batch = new ArrayList<>(pending.values());
+                    pending.clear();
+                    missed = overflowed;
+                    overflowed = 0;
+                }
+                for (ChangeEvent e : batch) {
+                    if (!closed) {
+                        deliver(() -> listener.onChange(e));
+                    }
+                }
+                if (missed > 0 && !closed) {
+                    deliver(() -> listener.onOverflow(missed));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.converge.replica;
+
+import dev.converge.crdt.causal.ReplicaId;
+import java.util.List;
+
+/**
+ * A replica's replication state: its log position, documents, and each peer's.
+ *
+ * @param rejectedMessages messages from peers refused as invalid since start
+ * @param typeConflicts remote documents refused because the key holds another type
+ */
+public record SyncStatus(ReplicaId replica, long lastSeq, long documents, List<PeerStatus> peers, long rejectedMessages,
+                         long typeConflicts) {
+
+    public SyncStatus {
+        peers = List.copyOf(peers);
+    }
+}

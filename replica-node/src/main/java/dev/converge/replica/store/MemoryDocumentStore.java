@@ -1,0 +1,191 @@
+package dev.converge.replica.store;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.causal.HybridTimestamp;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.codec.CrdtCodec;
+import dev.converge.crdt.port.Change;
+import dev.converge.crdt.port.Commit;
+import dev.converge.crdt.port.DeltaLogEntry;
+import dev.converge.crdt.port.DeltaLogSlice;
+import dev.converge.crdt.port.DocumentStore;
+import dev.converge.crdt.port.StorageException;
+import dev.converge.crdt.sync.Document;
+import dev.converge.crdt.sync.Hashing;
+import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.RangeDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A {@link DocumentStore} in memory: for tests and for embedding without persistence. Every
+ * commit is "durable" at once. Digests are computed on demand by a scan, which is fine at test
+ * sizes. Thread-safe through one lock.
+ */
+public final class MemoryDocumentStore implements DocumentStore {
+
+    private final ReplicaId replicaId;
+    private final NavigableMap<Bytes, Crdt<?>> documents = new TreeMap<>();
+    private final NavigableMap<Long, DeltaLogEntry> log = new TreeMap<>();
+    private final Map<ReplicaId, Long> acks = new HashMap<>();
+    private HybridTimestamp clockHighWater;
+    private long lastSeq;
+    private long firstRetained = 1;
+    private boolean closed;
+
+    public MemoryDocumentStore(ReplicaId replicaId) {
+        this.replicaId = replicaId;
+    }
+
+    @Override
+    public ReplicaId replicaId() {
+        return replicaId;
+    }
+
+    @Override
+    public synchronized Optional<Crdt<?>> read(Bytes key) {
+        checkOpen("read");
+        return Optional.ofNullable(documents.get(key));
+    }
+
+    @Override
+    public synchronized CompletionStage<Long> commit(Commit commit) {
+        checkOpen("commit");
+        for (Change c : commit.changes()) {
+            Crdt<?> existing = documents.get(c.key());
+            if (existing != null && existing.type() != c.state().type()) {
+                return CompletableFuture.failedFuture(new StorageException("commit: key '" + c.key() + "' holds "
+                        + existing.type() + ", not " + c.state().type()));
+            }
+        }
+        if (!commit.changes().isEmpty()) {
+            List<Document> deltas = new ArrayList<>(commit.changes().size());
+            for (Change c : commit.changes()) {
+                documents.put(c.key(), c.state());
+                deltas.add(new Document(c.key(), c.delta()));
+            }
+            lastSeq++;
+            log.put(lastSeq, new DeltaLogEntry(lastSeq, commit.origin(), deltas));
+        }
+        commit.acks().forEach((peer, seq) -> acks.merge(peer, seq, Math::max));
+        commit.clockHighWater().ifPresent(ts -> clockHighWater = ts);
+        return CompletableFuture.completedFuture(lastSeq);
+    }
+
+    @Override
+    public synchronized long lastSeq() {
+        return lastSeq;
+    }
+
+    @Override
+    public synchronized Optional<HybridTimestamp> clockHighWater() {
+        return Optional.ofNullable(clockHighWater);
+    }
+
+    @Override
+    public synchronized Map<ReplicaId, Long> acks() {
+        return Map.copyOf(acks);
+    }
+
+    @Override
+    public synchronized DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes) {
+        checkOpen("readDeltaLog");
+        List<DeltaLogEntry> entries = new ArrayList<>();
+        long bytes = 0;
+        for (DeltaLogEntry e : log.tailMap(afterSeq, false).values()) {
+            long size = 0;
+            for (Document d : e.deltas()) {
+                size += d.key().length() + CrdtCodec.encode(d.value()).length;
+            }
+            if (!entries.isEmpty() && bytes + size > maxBytes) {
+                break;
+            }
+            entries.add(e);
+            bytes += size;
+        }
+        return new DeltaLogSlice(entries, afterSeq + 1 < firstRetained, firstRetained);
+    }
+
+    @Override
+    public synchronized void truncateDeltaLog(long throughSeq) {
+        log.headMap(throughSeq, true).clear();
+        firstRetained = Math.max(firstRetained, Math.min(throughSeq, lastSeq) + 1);
+    }
+
+    @Override
+    public synchronized long documentCount() {
+        return documents.size();
+    }
+
+    @Override
+    public synchronized List<Bytes> keys(Bytes fromInclusive, Bytes toExclusive, int limit) {
+        NavigableMap<Bytes, Crdt<?>> range = documents;
+        if (fromInclusive != null) {
+            range = range.tailMap(fromInclusive, true);
+        }
+        if (toExclusive != null) {
+            range = range.headMap(toExclusive, false);
+        }
+        return range.keySet().stream().limit(limit).toList();
+    }
+
+    @Override
+    public synchronized List<Bytes> keys(KeyHashRange range, Bytes after, int limit) {
+        NavigableMap<Bytes, Crdt<?>> tail = after == null ? documents : documents.tailMap(after, false);
+        List<Bytes> out = new ArrayList<>();
+        for (Bytes key : tail.keySet()) {
+            if (out.size() >= limit) {
+                break;
+            }
+            if (range.contains(Hashing.keyHash(key))) {
+                out.add(key);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized List<RangeDigest> digests(List<KeyHashRange> ranges) {
+        long[] sums = new long[ranges.size()];
+        long[] counts = new long[ranges.size()];
+        for (Map.Entry<Bytes, Crdt<?>> e : documents.entrySet()) {
+            long keyHash = Hashing.keyHash(e.getKey());
+            long docHash = 0;
+            boolean hashed = false;
+            for (int i = 0; i < ranges.size(); i++) {
+                if (ranges.get(i).contains(keyHash)) {
+                    if (!hashed) {
+                        docHash = Hashing.documentHash(e.getKey(), CrdtCodec.encode(e.getValue()));
+                        hashed = true;
+                    }
+                    sums[i] += docHash;
+                    counts[i]++;
+                }
+            }
+        }
+        List<RangeDigest> out = new ArrayList<>(ranges.size());
+        for (int i = 0; i < ranges.size(); i++) {
+            out.add(new RangeDigest(ranges.get(i), sums[i], counts[i]));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+    }
+
+    private void checkOpen(String operation) {
+        if (closed) {
+            throw new StorageException(operation + ": store is closed");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package dev.converge.replica.sync;
+
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.sync.Document;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Merges documents received from a peer into the local store: the engine's side of the protocol.
+ * Documents of a type other than the key's are refused (logged), never stored.
+ */
+public interface RemoteApplier {
+
+    /**
+     * Merges {@code documents} (deltas or full states) from {@code peer}, recording the effective
+     * parts in the delta log with {@code peer} as their origin.
+     *
+     * @return completes once everything merged so far is durable
+     */
+    CompletionStage<Void> apply(ReplicaId peer, List<Document> documents);
+}

@@ -1,0 +1,57 @@
+package dev.converge.replica.sync;
+
+/**
+ * Every limit and interval of the replication protocol, each named with its unit.
+ *
+ * @param gossipIntervalMillis period of anti-entropy rounds (default 200 ms)
+ * @param pushDelayMillis debounce before fresh local writes are pushed to peers
+ * @param retransmitAfterMillis resend from the acknowledged point when data has gone unacked this long
+ * @param maxBatchBytes encoded delta or state bytes per message, well under the transport's frame limit
+ * @param maxDocumentsPerMessage documents per message
+ * @param fullFanoutPeers up to this many peers every round reaches all of them; above, ceil(log2 N) + 1 at random
+ * @param maxRangesPerMessage hash ranges per digest request or response
+ * @param leafDocuments a differing hash range with at most this many documents (both sides together) exchanges states
+ * @param catchUpTimeoutMillis a digest catch-up making no progress this long is abandoned and restarted
+ * @param antiEntropyIntervalMillis period of a full digest comparison with each peer, a backstop against any
+ *     divergence the delta path missed (0 disables it)
+ * @param retainedLogEntries the delta log keeps at most this many entries beyond what every peer acknowledged;
+ *     a peer further behind catches up by digest
+ */
+public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long retransmitAfterMillis, int maxBatchBytes,
+                         int maxDocumentsPerMessage, int fullFanoutPeers, int maxRangesPerMessage, int leafDocuments,
+                         long catchUpTimeoutMillis, long antiEntropyIntervalMillis, long retainedLogEntries) {
+
+    public SyncConfig {
+        if (gossipIntervalMillis < 1 || pushDelayMillis < 0 || retransmitAfterMillis < 1 || maxBatchBytes < 1024
+                || maxDocumentsPerMessage < 1 || fullFanoutPeers < 1 || maxRangesPerMessage < 16 || leafDocuments < 1
+                || catchUpTimeoutMillis < 1 || antiEntropyIntervalMillis < 0 || retainedLogEntries < 0) {
+            throw new IllegalArgumentException("invalid sync configuration: " + this);
+        }
+    }
+
+    public static SyncConfig defaults() {
+        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 32, 10_000, 60_000, 1_000_000);
+    }
+
+    public SyncConfig withGossipIntervalMillis(long millis) {
+        return new SyncConfig(millis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
+                retainedLogEntries);
+    }
+
+    public SyncConfig withRetainedLogEntries(long entries) {
+        return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis, entries);
+    }
+
+    public SyncConfig withMaxBatchBytes(int bytes) {
+        return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, bytes, maxDocumentsPerMessage,
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
+                retainedLogEntries);
+    }
+
+    public SyncConfig withAntiEntropyIntervalMillis(long millis) {
+        return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, millis, retainedLogEntries);
+    }
+}

@@ -1,0 +1,662 @@
+package dev.converge.replica.sync;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.WrongTypeException;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.codec.CrdtCodec;
+import dev.converge.crdt.port.Commit;
+import dev.converge.crdt.port.DeltaLogEntry;
+import dev.converge.crdt.port.DeltaLogSlice;
+import dev.converge.crdt.port.DocumentStore;
+import dev.converge.crdt.port.Transport;
+import dev.converge.crdt.sync.Ack;
+import dev.converge.crdt.sync.DeltaBatch;
+import dev.converge.crdt.sync.DigestRequest;
+import dev.converge.crdt.sync.DigestResponse;
+import dev.converge.crdt.sync.Document;
+import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.RangeDigest;
+import dev.converge.crdt.sync.StateBatch;
+import dev.converge.crdt.sync.SyncMessage;
+import dev.converge.replica.EventLoop;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replication protocol: a single-threaded step function driven by {@link #onTick},
+ * {@link #onMessage}, {@link #onLocalCommit} and link events, emitting messages through the
+ * {@link Transport} port. It does no I/O of its own, reads no clock (time is an argument) and
+ * makes no randomness (the generator is injected), so the simulator runs it as is.
+ *
+ * <p>Delta-interval anti-entropy (Almeida, Shoker and Baquero 2018, Algorithm 2): each peer
+ * {@code j} has an acknowledged point {@code A[j]} in the local delta log; a message carries the
+ * join, per document, of the log entries in {@code (A[j], seq]}, and the receiver acknowledges
+ * {@code seq} once what it merged is durable. With the two optimisations of Enes et al. (ICDE
+ * 2019): <b>BP</b>, entries that came from {@code j} are never sent back to it, and <b>RR</b>,
+ * the log records only the effective part of a received delta (the engine's
+ * {@link RemoteApplier} does that). Fresh local writes are pushed at once (debounced); periodic
+ * rounds resend what went unacknowledged. A peer behind the truncated head of the log (or new,
+ * or back from a long partition) catches up by digest: hash-tree digests compared top down, then
+ * the states of differing leaves, answered with exactly what the sender lacks.
+ */
+public final class SyncProtocol {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SyncProtocol.class);
+    /** Each descent splits a differing range 16 ways. */
+    private static final int SPLIT_BITS = 4;
+    /** Ranges this narrow are exchanged whatever their size: the hash space has no finer grain worth using. */
+    private static final int FINEST_BITS = 60;
+    /** Batches sent to one peer per push or round, so one peer cannot monopolise the loop. */
+    private static final int BATCHES_PER_SERVICE = 16;
+
+    /** What the protocol reports to the engine. */
+    public interface Observer {
+        /** {@code peer} acknowledged the local log up to {@code seq}. */
+        void onAcked(ReplicaId peer, long seq);
+
+        /** A message from {@code peer} was refused for {@code reason}. */
+        void onRejected(ReplicaId peer, String reason);
+    }
+
+    private enum Kind { DIGEST, STATE }
+
+    /** A request of a catch-up this replica runs, awaiting the peer's answer. */
+    private record Pending(ReplicaId peer, Kind kind, List<KeyHashRange> ranges) {
+    }
+
+    /** A state exchange a peer runs towards this replica: what it has sent so far. */
+    private static final class Incoming {
+        final KeyHashRange range;
+        final Map<Bytes, Crdt<?>> theirs = new HashMap<>();
+
+        Incoming(KeyHashRange range) {
+            this.range = range;
+        }
+    }
+
+    private final ReplicaId self;
+    private final SyncConfig config;
+    private final DocumentStore store;
+    private final Transport transport;
+    private final RemoteApplier applier;
+    private final EventLoop loop;
+    private final InstantSource clock;
+    private final RandomGenerator random;
+    private final Observer observer;
+    private final Map<ReplicaId, PeerState> peers = new LinkedHashMap<>();
+    private final Map<Long, Pending> pending = new HashMap<>();
+    private final Map<ReplicaId, Map<Long, Incoming>> incoming = new HashMap<>();
+    private long nextRequestId = 1;
+    private boolean pushScheduled;
+    private boolean acksDirty;
+    private long truncatedThrough;
+
+    public SyncProtocol(ReplicaId self, SyncConfig config, DocumentStore store, Transport transport, RemoteApplier applier,
+                        EventLoop loop, InstantSource clock, RandomGenerator random, Observer observer) {
+        this.self = self;
+        this.config = config;
+        this.store = store;
+        this.transport = transport;
+        this.applier = applier;
+        this.loop = loop;
+        this.clock = clock;
+        this.random = random;
+        this.observer = observer;
+        store.acks().forEach((peer, seq) -> peer(peer).acked = seq);
+    }
+
+    // ------------------------------------------------------------------ links
+
+    public void onLinkUp(ReplicaId peerId, long nowMillis) {
+        PeerState peer = peer(peerId);
+        peer.connected = true;
+        peer.lastContactMillis = nowMillis;
+        if (peer.lastAntiEntropyMillis == 0) {
+            peer.lastAntiEntropyMillis = nowMillis;
+        }
+        // Anything in flight on the old link may be lost: resend from the acknowledged point.
+        peer.sentUpTo = peer.acked;
+        peer.ackSent = -1;
+        service(peer, nowMillis, false);
+    }
+
+    public void onLinkDown(ReplicaId peerId) {
+        PeerState peer = peer(peerId);
+        peer.connected = false;
+        abandonCatchUp(peer, "link down");
+        incoming.remove(peerId);
+    }
+
+    // ------------------------------------------------------------------ local writes and rounds
+
+    /** A local write was committed at {@code seq}: push it soon, debounced. */
+    public void onLocalCommit(long seq, long nowMillis) {
+        if (!pushScheduled) {
+            pushScheduled = true;
+            loop.schedule(config.pushDelayMillis(), () -> {
+                pushScheduled = false;
+                long now = clock.millis();
+                for (PeerState peer : peers.values()) {
+                    if (peer.connected) {
+                        service(peer, now, false);
+                    }
+                }
+            });
+        }
+    }
+
+    /** A gossip round: repair, acknowledge, catch up, persist acknowledgements, truncate the log. */
+    public void onTick(long nowMillis) {
+        long lastSeq = store.lastSeq();
+        for (PeerState peer : fanout()) {
+            service(peer, nowMillis, true);
+        }
+        for (PeerState peer : peers.values()) {
+            if (!peer.connected) {
+                continue;
+            }
+            if (peer.ackSent < peer.merged) {
+                sendAck(peer);
+            }
+            CatchUp c = peer.catchUp;
+            if (c != null && nowMillis - c.lastProgressMillis > config.catchUpTimeoutMillis()) {
+                abandonCatchUp(peer, "no progress for " + config.catchUpTimeoutMillis() + " ms");
+            }
+            if (peer.catchUp == null && config.antiEntropyIntervalMillis() > 0
+                    && nowMillis - peer.lastAntiEntropyMillis >= config.antiEntropyIntervalMillis()) {
+                startCatchUp(peer, nowMillis, "periodic anti-entropy");
+            }
+            if (peer.acked < lastSeq && peer.behindSinceMillis < 0) {
+                peer.behindSinceMillis = nowMillis;
+            }
+        }
+        persistAcks();
+        truncateLog(lastSeq);
+    }
+
+    /** The peers a round reaches: all of them in small clusters, ceil(log2 N) + 1 at random above. */
+    private List<PeerState> fanout() {
+        List<PeerState> live = new ArrayList<>();
+        for (PeerState p : peers.values()) {
+            if (p.connected) {
+                live.add(p);
+            }
+        }
+        if (live.size() <= config.fullFanoutPeers()) {
+            return live;
+        }
+        int k = 64 - Long.numberOfLeadingZeros(live.size() - 1) + 1;
+        for (int i = 0; i < k; i++) {
+            Collections.swap(live, i, i + random.nextInt(live.size() - i));
+        }
+        return live.subList(0, k);
+    }
+
+    /** Sends {@code peer} what it lacks of the local log, from its acknowledged or last-sent point. */
+    private void service(PeerState peer, long nowMillis, boolean round) {
+        if (!peer.connected || peer.catchUp != null) {
+            return;
+        }
+        long lastSeq = store.lastSeq();
+        if (peer.acked >= lastSeq) {
+            peer.behindSinceMillis = -1;
+            return;
+        }
+        if (round && peer.sentUpTo > peer.acked && nowMillis - peer.sentAtMillis >= config.retransmitAfterMillis()) {
+            peer.sentUpTo = peer.acked;
+        }
+        long from = Math.max(peer.sentUpTo, peer.acked);
+        for (int batches = 0; batches < BATCHES_PER_SERVICE && from < lastSeq; batches++) {
+            DeltaLogSlice slice = store.readDeltaLog(from, config.maxBatchBytes());
+            if (slice.truncated()) {
+                startCatchUp(peer, nowMillis, "behind the delta log's head (" + from + " < " + (slice.firstRetainedSeq() - 1) + ")");
+                return;
+            }
+            if (slice.entries().isEmpty()) {
+                return;
+            }
+            Map<Bytes, Crdt<?>> joined = new LinkedHashMap<>();
+            long to = from;
+            for (DeltaLogEntry entry : slice.entries()) {
+                if (!joined.isEmpty() && joined.size() + entry.deltas().size() > config.maxDocumentsPerMessage()) {
+                    break;
+                }
+                to = entry.seq();
+                if (entry.origin().equals(peer.id)) {
+                    continue; // BP: never send a peer what came from it
+                }
+                for (Document d : entry.deltas()) {
+                    joined.merge(d.key(), d.value(), Crdt::joinAny);
+                }
+            }
+            List<Document> deltas = new ArrayList<>(joined.size());
+            joined.forEach((key, value) -> deltas.add(new Document(key, value)));
+            DeltaBatch batch = new DeltaBatch(self, from, to, deltas, peer.merged);
+            if (transport.send(peer.id, batch) != Transport.SendResult.QUEUED) {
+                return; // back-pressure or no link: the next round tries again from here
+            }
+            peer.ackSent = peer.merged;
+            peer.sentUpTo = to;
+            peer.sentAtMillis = nowMillis;
+            from = to;
+        }
+    }
+
+    private void sendAck(PeerState peer) {
+        if (transport.send(peer.id, new Ack(peer.id, peer.merged)) == Transport.SendResult.QUEUED) {
+            peer.ackSent = peer.merged;
+        }
+    }
+
+    private void persistAcks() {
+        if (!acksDirty) {
+            return;
+        }
+        acksDirty = false;
+        Map<ReplicaId, Long> acks = new HashMap<>();
+        peers.forEach((id, p) -> acks.put(id, p.acked));
+        store.commit(new Commit(self, List.of(), acks, Optional.empty()));
+    }
+
+    /** Drops log entries every known peer acknowledged, or beyond the retention for slow peers. */
+    private void truncateLog(long lastSeq) {
+        long minAcked = lastSeq;
+        for (PeerState p : peers.values()) {
+            minAcked = Math.min(minAcked, p.acked);
+        }
+        long through = Math.max(minAcked, lastSeq - config.retainedLogEntries());
+        if (through > truncatedThrough) {
+            store.truncateDeltaLog(through);
+            truncatedThrough = through;
+        }
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    public void onMessage(ReplicaId from, SyncMessage message, long nowMillis) {
+        PeerState peer = peer(from);
+        peer.lastContactMillis = nowMillis;
+        if (message instanceof DeltaBatch b) {
+            onDeltaBatch(peer, b);
+        } else if (message instanceof Ack a) {
+            if (!a.origin().equals(self)) {
+                reject(peer, "ack of " + a.origin() + "'s log sent to " + self);
+            } else {
+                onAck(peer, a.seq());
+            }
+        } else if (message instanceof DigestRequest r) {
+            onDigestRequest(peer, r);
+        } else if (message instanceof DigestResponse r) {
+            onDigestResponse(peer, r, nowMillis);
+        } else if (message instanceof StateBatch b) {
+            if (b.reply()) {
+                onStateReply(peer, b, nowMillis);
+            } else {
+                onStateOffer(peer, b);
+            }
+        }
+    }
+
+    private void onDeltaBatch(PeerState peer, DeltaBatch b) {
+        if (!b.origin().equals(peer.id)) {
+            reject(peer, "delta batch claims origin " + b.origin() + " but came from " + peer.id);
+            return;
+        }
+        if (b.ackSeq() > 0) {
+            onAck(peer, b.ackSeq());
+        }
+        if (b.deltas().size() > config.maxDocumentsPerMessage()) {
+            reject(peer, "delta batch of " + b.deltas().size() + " documents exceeds " + config.maxDocumentsPerMessage());
+            return;
+        }
+        if (!peer.mergedKnown) {
+            // After a restart this replica does not know how far it merged the peer's log; the
+            // peer starts from the point we acknowledged, which we did only once it was durable.
+            peer.merged = Math.max(peer.merged, b.fromSeq());
+            peer.mergedKnown = true;
+        }
+        applier.apply(peer.id, b.deltas()).whenComplete((ok, failure) -> loop.execute(() -> {
+            if (failure != null) {
+                LOG.warn("merging deltas ({}, {}] from {} failed: {}", b.fromSeq(), b.toSeq(), peer.id, failure.toString());
+                return;
+            }
+            // Acknowledge only a contiguous prefix: a batch past a gap is merged but not acked,
+            // and the sender's retransmission from our ack fills the gap.
+            if (b.fromSeq() <= peer.merged && b.toSeq() > peer.merged) {
+                peer.merged = b.toSeq();
+                if (peer.connected) {
+                    service(peer, clock.millis(), false);
+                    if (peer.ackSent < peer.merged) {
+                        sendAck(peer);
+                    }
+                }
+            }
+        }));
+    }
+
+    private void onAck(PeerState peer, long seq) {
+        long lastSeq = store.lastSeq();
+        if (seq > lastSeq) {
+            reject(peer, "ack " + seq + " is beyond the last sequence number " + lastSeq + " of this log");
+            return;
+        }
+        if (seq > peer.acked) {
+            peer.acked = seq;
+            peer.sentUpTo = Math.max(peer.sentUpTo, seq);
+            if (seq >= lastSeq) {
+                peer.behindSinceMillis = -1;
+            }
+            acksDirty = true;
+            observer.onAcked(peer.id, seq);
+        }
+    }
+
+    private void reject(PeerState peer, String reason) {
+        LOG.warn("refused message from {}: {}", peer.id, reason);
+        observer.onRejected(peer.id, reason);
+    }
+
+    // ------------------------------------------------------------------ catch-up, as initiator
+
+    private void startCatchUp(PeerState peer, long nowMillis, String why) {
+        if (peer.catchUp != null || !peer.connected) {
+            return;
+        }
+        LOG.info("catching {} up by digest: {}", peer.id, why);
+        peer.catchUp = new CatchUp(store.lastSeq(), nowMillis);
+        peer.lastAntiEntropyMillis = nowMillis;
+        requestDigests(peer, List.of(KeyHashRange.ALL));
+    }
+
+    private void requestDigests(PeerState peer, List<KeyHashRange> ranges) {
+        for (int i = 0; i < ranges.size(); i += config.maxRangesPerMessage()) {
+            List<KeyHashRange> chunk = List.copyOf(ranges.subList(i, Math.min(ranges.size(), i + config.maxRangesPerMessage())));
+            long id = nextRequestId++;
+            if (transport.send(peer.id, new DigestRequest(id, chunk)) != Transport.SendResult.QUEUED) {
+                abandonCatchUp(peer, "could not send a digest request");
+                return;
+            }
+            pending.put(id, new Pending(peer.id, Kind.DIGEST, chunk));
+            peer.catchUp.outstanding++;
+        }
+    }
+
+    private void onDigestResponse(PeerState peer, DigestResponse r, long nowMillis) {
+        Pending p = pending.get(r.requestId());
+        if (p == null || !p.peer().equals(peer.id) || p.kind() != Kind.DIGEST || peer.catchUp == null) {
+            reject(peer, "digest response " + r.requestId() + " answers no request of ours");
+            return;
+        }
+        List<RangeDigest> theirs = r.digests();
+        if (theirs.size() != p.ranges().size()) {
+            reject(peer, "digest response " + r.requestId() + " has " + theirs.size() + " digests for " + p.ranges().size() + " ranges");
+            return;
+        }
+        for (int i = 0; i < theirs.size(); i++) {
+            if (!theirs.get(i).range().equals(p.ranges().get(i))) {
+                reject(peer, "digest response " + r.requestId() + " answers range " + theirs.get(i).range() + " not asked for");
+                return;
+            }
+        }
+        pending.remove(r.requestId());
+        CatchUp c = peer.catchUp;
+        c.outstanding--;
+        c.lastProgressMillis = nowMillis;
+        List<RangeDigest> mine = store.digests(p.ranges());
+        List<KeyHashRange> deeper = new ArrayList<>();
+        for (int i = 0; i < mine.size(); i++) {
+            RangeDigest m = mine.get(i);
+            RangeDigest t = theirs.get(i);
+            c.rangesCompared++;
+            if (m.hash() == t.hash() && m.documents() == t.documents()) {
+                continue;
+            }
+            if (m.documents() + t.documents() <= config.leafDocuments() || m.range().bits() >= FINEST_BITS) {
+                offerStates(peer, m.range());
+            } else {
+                deeper.addAll(children(m.range()));
+            }
+        }
+        if (!deeper.isEmpty()) {
+            requestDigests(peer, deeper);
+        }
+        completeIfDone(peer);
+    }
+
+    private static List<KeyHashRange> children(KeyHashRange range) {
+        List<KeyHashRange> out = new ArrayList<>(1 << SPLIT_BITS);
+        out.add(range);
+        for (int level = 0; level < SPLIT_BITS; level++) {
+            List<KeyHashRange> next = new ArrayList<>(out.size() * 2);
+            for (KeyHashRange r : out) {
+                next.addAll(List.of(r.split()));
+            }
+            out = next;
+        }
+        return out;
+    }
+
+    /** Sends all local documents of {@code range}, chunked; the peer answers with what we lack. */
+    private void offerStates(PeerState peer, KeyHashRange range) {
+        long id = nextRequestId++;
+        List<Document> all = new ArrayList<>();
+        Bytes after = null;
+        while (true) {
+            List<Bytes> keys = store.keys(range, after, 1_000);
+            for (Bytes key : keys) {
+                store.read(key).ifPresent(state -> all.add(new Document(key, state)));
+            }
+            if (keys.size() < 1_000) {
+                break;
+            }
+            after = keys.get(keys.size() - 1);
+        }
+        pending.put(id, new Pending(peer.id, Kind.STATE, List.of(range)));
+        peer.catchUp.outstanding++;
+        peer.catchUp.documentsSent += all.size();
+        if (!sendStates(peer, id, range, all, false)) {
+            abandonCatchUp(peer, "could not send states");
+        }
+    }
+
+    /** Sends documents in chunks of at most {@code maxBatchBytes} and {@code maxDocumentsPerMessage}. */
+    private boolean sendStates(PeerState peer, long id, KeyHashRange range, List<Document> documents, boolean reply) {
+        List<Document> chunk = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < documents.size(); i++) {
+            Document d = documents.get(i);
+            long size = d.key().length() + CrdtCodec.encode(d.value()).length;
+            if (!chunk.isEmpty() && (bytes + size > config.maxBatchBytes() || chunk.size() >= config.maxDocumentsPerMessage())) {
+                if (transport.send(peer.id, new StateBatch(id, range, chunk, false, reply)) != Transport.SendResult.QUEUED) {
+                    return false;
+                }
+                chunk = new ArrayList<>();
+                bytes = 0;
+            }
+            chunk.add(d);
+            bytes += size;
+        }
+        return transport.send(peer.id, new StateBatch(id, range, chunk, true, reply)) == Transport.SendResult.QUEUED;
+    }
+
+    private void onStateReply(PeerState peer, StateBatch b, long nowMillis) {
+        Pending p = pending.get(b.requestId());
+        if (p == null || !p.peer().equals(peer.id) || p.kind() != Kind.STATE || !p.ranges().get(0).equals(b.range())) {
+            reject(peer, "state reply " + b.requestId() + " answers no request of ours");
+            return;
+        }
+        if (!b.keysInRange()) {
+            reject(peer, "state reply " + b.requestId() + " holds keys outside range " + b.range());
+            return;
+        }
+        if (peer.catchUp != null) {
+            peer.catchUp.lastProgressMillis = nowMillis;
+        }
+        if (b.last()) {
+            pending.remove(b.requestId());
+        }
+        applier.apply(peer.id, b.documents()).whenComplete((ok, failure) -> loop.execute(() -> {
+            if (failure != null) {
+                LOG.warn("merging states from {} failed: {}", peer.id, failure.toString());
+                abandonCatchUp(peer, "merge failed");
+                return;
+            }
+            if (b.last() && peer.catchUp != null) {
+                peer.catchUp.outstanding--;
+                completeIfDone(peer);
+            }
+        }));
+    }
+
+    private void completeIfDone(PeerState peer) {
+        CatchUp c = peer.catchUp;
+        if (c == null || c.outstanding > 0) {
+            return;
+        }
+        peer.catchUp = null;
+        LOG.info("caught {} up by digest: {} ranges compared, {} documents offered", peer.id, c.rangesCompared, c.documentsSent);
+        if (c.startSeq > peer.acked) {
+            // The peer now holds every document state as of startSeq, durably (it answered last).
+            peer.acked = c.startSeq;
+            acksDirty = true;
+            observer.onAcked(peer.id, c.startSeq);
+        }
+        peer.sentUpTo = peer.acked;
+        service(peer, clock.millis(), false);
+    }
+
+    private void abandonCatchUp(PeerState peer, String why) {
+        if (peer.catchUp == null) {
+            return;
+        }
+        LOG.info("abandoning catch-up of {}: {}", peer.id, why);
+        peer.catchUp = null;
+        pending.values().removeIf(p -> p.peer().equals(peer.id));
+    }
+
+    // ------------------------------------------------------------------ catch-up, as responder
+
+    private void onDigestRequest(PeerState peer, DigestRequest r) {
+        if (r.ranges().size() > config.maxRangesPerMessage()) {
+            reject(peer, "digest request for " + r.ranges().size() + " ranges exceeds " + config.maxRangesPerMessage());
+            return;
+        }
+        transport.send(peer.id, new DigestResponse(r.requestId(), store.digests(r.ranges())));
+    }
+
+    private void onStateOffer(PeerState peer, StateBatch b) {
+        if (!b.keysInRange()) {
+            reject(peer, "state offer " + b.requestId() + " holds keys outside range " + b.range());
+            return;
+        }
+        Map<Long, Incoming> exchanges = incoming.computeIfAbsent(peer.id, k -> new HashMap<>());
+        Incoming in = exchanges.get(b.requestId());
+        if (in == null) {
+            if (exchanges.size() >= config.maxRangesPerMessage()) {
+                reject(peer, "more than " + config.maxRangesPerMessage() + " state exchanges open at once");
+                return;
+            }
+            in = new Incoming(b.range());
+            exchanges.put(b.requestId(), in);
+        } else if (!in.range.equals(b.range())) {
+            reject(peer, "state offer " + b.requestId() + " changed its range");
+            return;
+        }
+        if (in.theirs.size() + b.documents().size() > 4L * config.maxDocumentsPerMessage()) {
+            exchanges.remove(b.requestId());
+            reject(peer, "state offer " + b.requestId() + " exceeds " + 4L * config.maxDocumentsPerMessage() + " documents");
+            return;
+        }
+        for (Document d : b.documents()) {
+            in.theirs.merge(d.key(), d.value(), SyncProtocol::joinOrKeep);
+        }
+        Incoming exchange = in;
+        applier.apply(peer.id, b.documents()).whenComplete((ok, failure) -> loop.execute(() -> {
+            if (failure != null) {
+                LOG.warn("merging offered states from {} failed: {}", peer.id, failure.toString());
+                exchanges.remove(b.requestId());
+                return;
+            }
+            if (b.last()) {
+                exchanges.remove(b.requestId());
+                answer(peer, b.requestId(), exchange);
+            }
+        }));
+    }
+
+    private static Crdt<?> joinOrKeep(Crdt<?> a, Crdt<?> b) {
+        try {
+            return Crdt.joinAny(a, b);
+        } catch (WrongTypeException e) {
+            return a;
+        }
+    }
+
+    /** Answers a state offer with exactly what the offering peer lacks in the range. */
+    private void answer(PeerState peer, long requestId, Incoming exchange) {
+        List<Document> reply = new ArrayList<>();
+        Bytes after = null;
+        while (true) {
+            List<Bytes> keys = store.keys(exchange.range, after, 1_000);
+            for (Bytes key : keys) {
+                Optional<Crdt<?>> mine = store.read(key);
+                if (mine.isEmpty()) {
+                    continue;
+                }
+                Crdt<?> theirs = exchange.theirs.get(key);
+                if (theirs == null) {
+                    reply.add(new Document(key, mine.get()));
+                } else if (theirs.type() == mine.get().type()) {
+                    Crdt<?> lacking = Crdt.mergeAny(theirs, mine.get()).effectiveDelta();
+                    if (!lacking.isBottom()) {
+                        reply.add(new Document(key, lacking));
+                    }
+                }
+            }
+            if (keys.size() < 1_000) {
+                break;
+            }
+            after = keys.get(keys.size() - 1);
+        }
+        sendStates(peer, requestId, exchange.range, reply, true);
+    }
+
+    // ------------------------------------------------------------------ status
+
+    private PeerState peer(ReplicaId id) {
+        if (id.equals(self)) {
+            throw new IllegalArgumentException("a replica is not its own peer: " + id);
+        }
+        return peers.computeIfAbsent(id, PeerState::new);
+    }
+
+    /** Visits each known peer: connected, acknowledged sequence number, last contact, lag since (or -1). */
+    public void forEachPeer(PeerVisitor visitor) {
+        for (PeerState p : peers.values()) {
+            visitor.visit(p.id, p.connected, p.acked, p.lastContactMillis, p.behindSinceMillis, p.catchUp != null);
+        }
+    }
+
+    /** Receives one peer's status. */
+    @FunctionalInterface
+    public interface PeerVisitor {
+        void visit(ReplicaId peer, boolean connected, long ackedSeq, long lastContactMillis, long behindSinceMillis,
+                   boolean catchingUp);
+    }
+
+    /** The sequence number {@code peer} has acknowledged, 0 when unknown. */
+    public long acked(ReplicaId peer) {
+        PeerState p = peers.get(peer);
+        return p == null ? 0 : p.acked;
+    }
+}

@@ -1,0 +1,161 @@
+package dev.converge.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.ORMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * 3–5 replicas write every type under loss, duplication, reordering and changing partitions,
+ * then the network heals: all replicas end byte-equal and every completed write is present.
+ */
+class ConvergenceTest {
+
+    /** What completed writes promise about the final state. */
+    private static final class Expectations {
+        final Map<Bytes, Long> counters = new HashMap<>();
+        final Map<Bytes, Set<Bytes>> setElements = new HashMap<>();
+        final Map<Bytes, Long> mapCounters = new HashMap<>();
+        final Map<Bytes, Set<Bytes>> registerValues = new HashMap<>();
+    }
+
+    @Test
+    void randomWritesUnderFaultsConvergeAfterHealing() {
+        for (long seed = 1; seed <= 12; seed++) {
+            runChaos(seed, 3 + (int) (seed % 3), 600);
+        }
+    }
+
+    private void runChaos(long seed, int size, int steps) {
+        SplittableRandom random = new SplittableRandom(seed * 7919);
+        try (Cluster cluster = new Cluster(size, seed, EngineConfig.defaults())) {
+            cluster.network.lossRate = 0.2;
+            cluster.network.duplicateRate = 0.1;
+            cluster.network.maxDelayMillis = 60;
+            Expectations expect = new Expectations();
+            List<CompletionStage<?>> writes = new ArrayList<>();
+            Map<Integer, List<Bytes>> addedBy = new HashMap<>();
+            for (int step = 0; step < steps; step++) {
+                int r = random.nextInt(size);
+                Replica replica = cluster.get(r);
+                Bytes key = Bytes.of("k" + random.nextInt(4));
+                switch (random.nextInt(8)) {
+                    case 0, 1 -> {
+                        Bytes counter = Bytes.of("counter-" + key);
+                        long amount = random.nextInt(11) - 5;
+                        writes.add(replica.counter(counter).add(amount)
+                                .thenRun(() -> expect.counters.merge(counter, amount, Long::sum)));
+                    }
+                    case 2, 3 -> {
+                        Bytes set = Bytes.of("set-" + key);
+                        Bytes element = Bytes.of("e-" + r + "-" + step);
+                        writes.add(replica.set(set).add(element).thenRun(() -> {
+                            expect.setElements.computeIfAbsent(set, k -> new HashSet<>()).add(element);
+                            addedBy.computeIfAbsent(r, k -> new ArrayList<>()).add(set);
+                        }));
+                    }
+                    case 4 -> {
+                        // Remove an element this replica added and saw completed: the remove observes it.
+                        Bytes set = Bytes.of("set-" + key);
+                        Set<Bytes> mine = new HashSet<>();
+                        for (Bytes e : replica.set(set).elements()) {
+                            if (e.asString().startsWith("e-" + r + "-")) {
+                                mine.add(e);
+                            }
+                        }
+                        if (!mine.isEmpty()) {
+                            Bytes victim = mine.iterator().next();
+                            writes.add(replica.set(set).remove(victim).thenRun(() -> expect.setElements.get(set).remove(victim)));
+                        }
+                    }
+                    case 5 -> {
+                        Bytes reg = Bytes.of("reg-" + key);
+                        Bytes value = Bytes.of("v-" + r + "-" + step);
+                        expect.registerValues.computeIfAbsent(reg, k -> new HashSet<>()).add(value);
+                        writes.add(replica.register(reg).set(value));
+                    }
+                    case 6 -> {
+                        Bytes map = Bytes.of("map-" + key);
+                        long amount = 1 + random.nextInt(3);
+                        writes.add(replica.map(map).increment(Bytes.of("n"), amount)
+                                .thenRun(() -> expect.mapCounters.merge(map, amount, Long::sum)));
+                    }
+                    default -> {
+                        // Partitions come and go.
+                        int a = random.nextInt(size);
+                        int b = random.nextInt(size);
+                        if (a != b) {
+                            if (random.nextBoolean()) {
+                                cluster.network.disconnect(cluster.id(a), cluster.id(b));
+                            } else {
+                                cluster.network.connect(cluster.id(a), cluster.id(b));
+                            }
+                        }
+                    }
+                }
+                cluster.runFor(random.nextInt(25));
+            }
+            cluster.network.heal();
+            cluster.runFor(10_000);
+            for (CompletionStage<?> w : writes) {
+                assertThat(w.toCompletableFuture()).as("seed %d: every local write completes", seed).isCompletedWithValueMatching(v -> true);
+            }
+            cluster.assertConverged();
+            Replica any = cluster.get(0);
+            expect.counters.forEach((k, v) -> assertThat(any.counter(k).value()).as("seed %d counter %s", seed, k).isEqualTo(v));
+            expect.setElements.forEach((k, v) -> assertThat(any.set(k).elements()).as("seed %d set %s", seed, k).containsExactlyInAnyOrderElementsOf(v));
+            expect.mapCounters.forEach((k, v) -> assertThat(any.map(k).read().counter(Bytes.of("n"))).hasValue(v));
+            expect.registerValues.forEach((k, v) -> assertThat(v).contains(any.register(k).value().orElseThrow()));
+            for (Replica r : cluster.replicas) {
+                SyncStatus status = cluster.await(r.status());
+                assertThat(status.peers()).hasSize(size - 1)
+                        .allSatisfy(p -> assertThat(p.unackedEntries()).as("seed %d: all acknowledged", seed).isZero());
+            }
+        }
+    }
+
+    @Test
+    void awaitReplicatedCountsPeersThatAcknowledged() {
+        try (Cluster cluster = new Cluster(3, 5, EngineConfig.defaults())) {
+            cluster.runFor(100);
+            Written<Long> w = cluster.await(cluster.get(0).counter("c").add(3));
+            assertThat(cluster.await(cluster.get(0).awaitReplicated(w.seq(), 2, java.time.Duration.ofSeconds(5)))).isEqualTo(2);
+            cluster.network.isolate(cluster.id(0));
+            Written<Long> w2 = cluster.await(cluster.get(0).counter("c").add(1));
+            CompletableFuture<Integer> waiting = cluster.get(0).awaitReplicated(w2.seq(), 2, java.time.Duration.ofSeconds(2)).toCompletableFuture();
+            cluster.runFor(1_000);
+            assertThat(waiting).isNotDone();
+            cluster.runFor(1_500);
+            assertThat(waiting).isCompletedWithValue(0);
+            assertThat(cluster.get(1).counter("c").value()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void subscribersSeeLocalAndRemoteChangesCoalesced() {
+        try (Cluster cluster = new Cluster(2, 9, EngineConfig.defaults())) {
+            List<ChangeEvent> seen = new ArrayList<>();
+            cluster.get(1).subscribePrefix(Bytes.of("user:"), seen::add);
+            cluster.get(0).map("user:1").increment(Bytes.of("logins"), 1);
+            cluster.get(0).map("other").increment(Bytes.of("logins"), 1);
+            cluster.runFor(1_000);
+            assertThat(seen).extracting(ChangeEvent::key).containsExactly(Bytes.of("user:1"));
+            assertThat(seen.get(0).local()).isFalse();
+            assertThat(((ORMap) seen.get(0).state()).counter(Bytes.of("logins"))).hasValue(1);
+            cluster.get(1).set("user:2").add(Bytes.of("x"));
+            cluster.runFor(100);
+            assertThat(seen).hasSize(2);
+            assertThat(seen.get(1).local()).isTrue();
+        }
+    }
+}
