@@ -12,13 +12,18 @@ public record KeyHashRange(long prefix, int bits) {
         if (bits < 0 || bits > 64) {
             throw new IllegalArgumentException("a hash range has 0..64 prefix bits, got " + bits);
         }
-        if (bits < 64 && (prefix & (-1L >>> bits)) != 0) {
+        if (bits < 64 && (prefix & (bits == 0 ? -1L : -1L >>> bits)) != 0) {
             throw new IllegalArgumentException("prefix " + Long.toHexString(prefix) + " has bits set below its " + bits + "-bit prefix");
         }
     }
 
     public boolean contains(long hash) {
-        return bits == 0 || (hash & ~(-1L >>> bits)) == prefix;
+        return (hash & mask()) == prefix;
+    }
+
+    /** The top {@code bits} bits set. (Java shifts by {@code n mod 64}, so 0 and 64 bits are spelled out.) */
+    private long mask() {
+        return bits == 0 ? 0 : bits == 64 ? -1L : -1L << (64 - bits);
     }
 
     /** The two halves of this range, one bit longer. */

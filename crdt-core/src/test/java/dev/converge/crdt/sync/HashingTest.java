@@ -54,4 +54,15 @@ class HashingTest {
         assertThat(quarters[1].contains(0xC123_0000_0000_0000L)).isTrue();
         assertThat(quarters[0].contains(0xC123_0000_0000_0000L)).isFalse();
     }
+
+    @Test
+    void aFullWidthRangeHoldsExactlyOneHash() {
+        KeyHashRange one = new KeyHashRange(0x1234_5678_9ABC_DEF0L, 64);
+        assertThat(one.contains(0x1234_5678_9ABC_DEF0L)).isTrue();
+        assertThat(one.contains(0x1234_5678_9ABC_DEF1L)).isFalse();
+        assertThat(new KeyHashRange(0, 64).contains(0)).isTrue();
+        assertThat(new KeyHashRange(0, 64).contains(-1)).isFalse();
+        assertThat(new KeyHashRange(0, 63).split()[1].contains(1)).isTrue();
+        assertThat(KeyHashRange.ALL.contains(-1)).isTrue();
+    }
 }

@@ -30,7 +30,7 @@ public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long r
     }
 
     public static SyncConfig defaults() {
-        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 32, 10_000, 60_000, 1_000_000);
+        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 8, 10_000, 60_000, 1_000_000);
     }
 
     public SyncConfig withGossipIntervalMillis(long millis) {

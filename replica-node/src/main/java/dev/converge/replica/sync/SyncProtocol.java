@@ -332,7 +332,10 @@ public final class SyncProtocol {
             }
             // Acknowledge only a contiguous prefix: a batch past a gap is merged but not acked,
             // and the sender's retransmission from our ack fills the gap.
-            if (b.fromSeq() <= peer.merged && b.toSeq() > peer.merged) {
+            if (b.fromSeq() > peer.merged) {
+                LOG.debug("batch ({}, {}] from {} starts past its merged point {}: merged, not acknowledged",
+                        b.fromSeq(), b.toSeq(), peer.id, peer.merged);
+            } else if (b.toSeq() > peer.merged) {
                 peer.merged = b.toSeq();
                 if (peer.connected) {
                     service(peer, clock.millis(), false);

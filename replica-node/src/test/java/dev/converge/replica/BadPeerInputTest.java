@@ -1,0 +1,104 @@
+package dev.converge.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.GCounter;
+import dev.converge.crdt.ORSet;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.sync.Ack;
+import dev.converge.crdt.sync.DeltaBatch;
+import dev.converge.crdt.sync.DigestRequest;
+import dev.converge.crdt.sync.Document;
+import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.StateBatch;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Protocol-level bad input from an authenticated peer: refused with a reason, no state corrupted. */
+class BadPeerInputTest {
+
+    private static SyncStatus status(Cluster c, int i) {
+        return c.await(c.get(i).status());
+    }
+
+    @Test
+    void eachMalformedMessageIsRefusedAndChangesNothing() {
+        try (Cluster cluster = new Cluster(2, 31, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            ReplicaId b = cluster.id(1);
+            cluster.await(a.set("fruits").add(Bytes.of("apple")));
+            cluster.runFor(1_000);
+            long lastSeq = status(cluster, 0).lastSeq();
+            long ackedByB = status(cluster, 0).peers().get(0).ackedSeq();
+
+            // 1. A batch whose claimed origin is not the sender.
+            ReplicaId stranger = ReplicaId.of(0xBAD);
+            cluster.network.inject(b, a.id(), new DeltaBatch(stranger, 0, 1, List.of(), 0));
+            // 2. An ack beyond anything this log ever held.
+            cluster.network.inject(b, a.id(), new Ack(a.id(), lastSeq + 1_000));
+            // 3. An ack of another replica's log.
+            cluster.network.inject(b, a.id(), new Ack(stranger, 1));
+            // 4. A digest request for more ranges than allowed.
+            List<KeyHashRange> ranges = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                ranges.add(new KeyHashRange((long) i << 55, 9));
+            }
+            cluster.network.inject(b, a.id(), new DigestRequest(1, ranges));
+            // 5. A state reply nobody asked for.
+            cluster.network.inject(b, a.id(), new StateBatch(77, KeyHashRange.ALL, List.of(), true, true));
+            // 6. A state offer holding a key outside its range.
+            KeyHashRange narrow = new KeyHashRange(0, 64);
+            cluster.network.inject(b, a.id(), new StateBatch(78, narrow, List.of(new Document(Bytes.of("fruits"),
+                    ORSet.empty().add(b, Bytes.of("poison")).state())), true, false));
+            cluster.runFor(100);
+
+            SyncStatus after = status(cluster, 0);
+            assertThat(after.rejectedMessages()).isEqualTo(6);
+            assertThat(after.lastSeq()).isEqualTo(lastSeq);
+            assertThat(after.peers().get(0).ackedSeq()).isEqualTo(ackedByB);
+            assertThat(a.set("fruits").elements()).containsExactly(Bytes.of("apple"));
+        }
+    }
+
+    @Test
+    void aDeltaForAKeyOfAnotherTypeIsRefusedAndTheKeyKeepsItsValue() {
+        try (Cluster cluster = new Cluster(2, 32, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            ReplicaId b = cluster.id(1);
+            cluster.await(a.set("k").add(Bytes.of("x")));
+            cluster.runFor(500);
+            cluster.network.inject(b, a.id(), new DeltaBatch(b, 0, 1, List.of(
+                    new Document(Bytes.of("k"), GCounter.empty().increment(b, 5).state()),
+                    new Document(Bytes.of("fine"), GCounter.empty().increment(b, 2).state())), 0));
+            cluster.runFor(100);
+            SyncStatus status = status(cluster, 0);
+            assertThat(status.typeConflicts()).isEqualTo(1);
+            assertThat(a.set("k").elements()).containsExactly(Bytes.of("x"));
+            assertThat(((GCounter) a.read(Bytes.of("fine")).orElseThrow()).value()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aSequenceRangeFromTheFutureIsMergedButNeverAcknowledged() {
+        try (Cluster cluster = new Cluster(2, 33, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            Replica b = cluster.get(1);
+            cluster.await(b.counter("n").add(1));
+            cluster.runFor(500);
+            // A batch for a range of b's log far past what a merged: deltas are always safe to
+            // merge, but a does not acknowledge past the gap, so b's view of a stays true.
+            cluster.network.inject(b.id(), a.id(), new DeltaBatch(b.id(), 1_000, 2_000,
+                    List.of(new Document(Bytes.of("extra"), GCounter.empty().increment(b.id(), 4).state())), 0));
+            cluster.runFor(500);
+            SyncStatus atB = status(cluster, 1);
+            assertThat(atB.rejectedMessages()).as("a sent no acknowledgement past b's log").isZero();
+            assertThat(atB.peers().get(0).ackedSeq()).isLessThanOrEqualTo(atB.lastSeq());
+            assertThat(((GCounter) a.read(Bytes.of("extra")).orElseThrow()).value()).isEqualTo(4);
+            cluster.await(b.counter("n").add(1));
+            cluster.runFor(1_000);
+            assertThat(a.counter("n").value()).isEqualTo(2);
+        }
+    }
+}
