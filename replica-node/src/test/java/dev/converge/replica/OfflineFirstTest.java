@@ -118,4 +118,27 @@ class OfflineFirstTest {
             });
         }
     }
+
+    @Test
+    void aDocumentLargerThanAMessageCrossesInParts() {
+        EngineConfig config = EngineConfig.defaults().withSync(SyncConfig.defaults().withRetainedLogEntries(10).withMaxBatchBytes(8 * 1024));
+        try (Cluster cluster = new Cluster(2, 23, config)) {
+            cluster.network.isolate(cluster.id(1));
+            Replica a = cluster.get(0);
+            for (int i = 0; i < 200; i++) {
+                List<Bytes> batch = new java.util.ArrayList<>();
+                for (int j = 0; j < 50; j++) {
+                    batch.add(Bytes.of("member-" + i + "-" + j));
+                }
+                a.set("big").add(batch);
+            }
+            cluster.runFor(1_000);
+            long encoded = CrdtCodec.encode(a.read(Bytes.of("big")).orElseThrow()).length;
+            assertThat(encoded).as("the document is many messages large").isGreaterThan(10 * 8 * 1024);
+            cluster.network.heal();
+            cluster.runFor(10_000);
+            cluster.assertConverged();
+            assertThat(cluster.get(1).set("big").size()).isEqualTo(10_000);
+        }
+    }
 }

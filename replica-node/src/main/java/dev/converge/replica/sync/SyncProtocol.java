@@ -2,6 +2,7 @@ package dev.converge.replica.sync;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
+import dev.converge.crdt.Decomposition;
 import dev.converge.crdt.WrongTypeException;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.CrdtCodec;
@@ -472,12 +473,26 @@ public final class SyncProtocol {
         }
     }
 
-    /** Sends documents in chunks of at most {@code maxBatchBytes} and {@code maxDocumentsPerMessage}. */
+    /**
+     * Sends documents in chunks of at most {@code maxBatchBytes} and {@code maxDocumentsPerMessage};
+     * a document larger than a chunk goes as several parts whose join is the document.
+     */
     private boolean sendStates(PeerState peer, long id, KeyHashRange range, List<Document> documents, boolean reply) {
+        List<Document> pieces = new ArrayList<>(documents.size());
+        for (Document d : documents) {
+            int budget = config.maxBatchBytes() - d.key().length() - 64;
+            if (CrdtCodec.encode(d.value()).length <= budget) {
+                pieces.add(d);
+            } else {
+                for (Crdt<?> part : Decomposition.split(d.value(), budget)) {
+                    pieces.add(new Document(d.key(), part));
+                }
+            }
+        }
         List<Document> chunk = new ArrayList<>();
         long bytes = 0;
-        for (int i = 0; i < documents.size(); i++) {
-            Document d = documents.get(i);
+        for (int i = 0; i < pieces.size(); i++) {
+            Document d = pieces.get(i);
             long size = d.key().length() + CrdtCodec.encode(d.value()).length;
             if (!chunk.isEmpty() && (bytes + size > config.maxBatchBytes() || chunk.size() >= config.maxDocumentsPerMessage())) {
                 if (transport.send(peer.id, new StateBatch(id, range, chunk, false, reply)) != Transport.SendResult.QUEUED) {
