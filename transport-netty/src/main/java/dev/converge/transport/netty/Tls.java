@@ -1,0 +1,80 @@
+package dev.converge.transport.netty;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+
+/** Builds the server and client TLS contexts of a {@link TlsConfig}: TLS 1.3 only, JDK provider, client certificates required. */
+final class Tls {
+
+    static final String PROTOCOL = "TLSv1.3";
+
+    private Tls() {
+    }
+
+    static SslContext server(TlsConfig config) {
+        try {
+            SslContextBuilder b = config.identityFormat() == TlsConfig.Format.PEM
+                    ? SslContextBuilder.forServer(config.identityFile().toFile(), config.privateKeyFile().toFile(), password(config.identityPassword()))
+                    : SslContextBuilder.forServer(keyManagers(config));
+            return trust(b, config).clientAuth(ClientAuth.REQUIRE).build();
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot load the TLS material of " + config + ": " + e.getMessage(), e);
+        }
+    }
+
+    static SslContext client(TlsConfig config) {
+        try {
+            SslContextBuilder b = SslContextBuilder.forClient();
+            if (config.identityFormat() == TlsConfig.Format.PEM) {
+                b.keyManager(config.identityFile().toFile(), config.privateKeyFile().toFile(), password(config.identityPassword()));
+            } else {
+                b.keyManager(keyManagers(config));
+            }
+            // Off by default (see TlsConfig): null disables the JDK's endpoint identification.
+            b.endpointIdentificationAlgorithm(config.verifyHostname() ? "HTTPS" : null);
+            return trust(b, config).build();
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot load the TLS material of " + config + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SslContextBuilder trust(SslContextBuilder b, TlsConfig config) throws IOException, GeneralSecurityException {
+        if (config.trustFormat() == TlsConfig.Format.PEM) {
+            b.trustManager(config.trustFile().toFile());
+        } else {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(load(config.trustFile(), config.trustPassword()));
+            b.trustManager(tmf);
+        }
+        return b.sslProvider(SslProvider.JDK).protocols(PROTOCOL);
+    }
+
+    private static KeyManagerFactory keyManagers(TlsConfig config) throws IOException, GeneralSecurityException {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        char[] password = config.identityPassword();
+        kmf.init(load(config.identityFile(), password), password == null ? new char[0] : password);
+        return kmf;
+    }
+
+    private static KeyStore load(Path file, char[] password) throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            store.load(in, password);
+        }
+        return store;
+    }
+
+    private static String password(char[] password) {
+        return password == null ? null : new String(password);
+    }
+}
