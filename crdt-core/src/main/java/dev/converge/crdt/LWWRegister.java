@@ -6,7 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A last-writer-wins register: the value written with the greatest hybrid logical timestamp.
+ * A last-writer-wins register: the value written with the greatest hybrid logical timestamp. A
+ * delete is a write of no value ({@link #clear}): it wins over older writes and loses to newer.
  * Hybrid timestamps are totally ordered and respect causality, so skewed physical clocks still
  * give every replica the same winner, and a write that observed another wins over it.
  */
@@ -34,17 +35,25 @@ public final class LWWRegister implements Crdt<LWWRegister> {
         return new LWWRegister(timestamp, value);
     }
 
+    /** The register deleted at {@code timestamp}: it holds no value. */
+    public static LWWRegister deleted(HybridTimestamp timestamp) {
+        if (timestamp == null) {
+            throw new IllegalArgumentException("a deletion needs a timestamp");
+        }
+        return new LWWRegister(timestamp, null);
+    }
+
     @Override
     public CrdtType type() {
         return CrdtType.LWW_REGISTER;
     }
 
-    /** The winning value, empty before the first write. */
+    /** The winning value, empty before the first write and after a delete. */
     public Optional<Bytes> value() {
         return Optional.ofNullable(value);
     }
 
-    /** When the winning value was written, empty before the first write. */
+    /** When the winning write (or delete) happened, empty before the first write. */
     public Optional<HybridTimestamp> timestamp() {
         return Optional.ofNullable(timestamp);
     }
@@ -65,6 +74,21 @@ public final class LWWRegister implements Crdt<LWWRegister> {
         return new Mutation<>(written, written);
     }
 
+    /**
+     * Deletes the value at {@code timestamp}: a write of nothing, which like any write loses if
+     * the timestamp does not order after the current one.
+     */
+    public Mutation<LWWRegister> clear(ReplicaId replica, HybridTimestamp timestamp) {
+        if (!timestamp.replica().equals(replica)) {
+            throw new IllegalArgumentException("timestamp " + timestamp + " was not issued by " + replica);
+        }
+        if (this.timestamp != null && !timestamp.isAfter(this.timestamp)) {
+            return new Mutation<>(this, BOTTOM);
+        }
+        LWWRegister deleted = deleted(timestamp);
+        return new Mutation<>(deleted, deleted);
+    }
+
     @Override
     public LWWRegister join(LWWRegister other) {
         return wins(other) ? other : this;
@@ -80,7 +104,15 @@ public final class LWWRegister implements Crdt<LWWRegister> {
             return true;
         }
         int c = other.timestamp.compareTo(timestamp);
-        return c > 0 || c == 0 && other.value.compareTo(value) > 0;
+        return c > 0 || c == 0 && compareValues(other.value, value) > 0;
+    }
+
+    /** Orders values for the (impossible from one clock) case of equal timestamps; no value is least. */
+    private static int compareValues(Bytes a, Bytes b) {
+        if (a == null || b == null) {
+            return a == b ? 0 : a == null ? -1 : 1;
+        }
+        return a.compareTo(b);
     }
 
     @Override
@@ -107,6 +139,6 @@ public final class LWWRegister implements Crdt<LWWRegister> {
 
     @Override
     public String toString() {
-        return timestamp == null ? "LWWRegister{}" : "LWWRegister{" + value + " @" + timestamp + "}";
+        return timestamp == null ? "LWWRegister{}" : "LWWRegister{" + (value == null ? "deleted" : value) + " @" + timestamp + "}";
     }
 }

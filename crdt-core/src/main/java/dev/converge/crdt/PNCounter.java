@@ -13,21 +13,28 @@ import java.math.BigInteger;
  */
 public final class PNCounter implements Crdt<PNCounter> {
 
-    private static final PNCounter BOTTOM = new PNCounter(VersionVector.empty(), VersionVector.empty());
+    private static final VersionVector NONE = VersionVector.empty();
+    private static final PNCounter BOTTOM = new PNCounter(NONE, NONE, NONE, NONE);
 
     private final VersionVector increments;
     private final VersionVector decrements;
+    /** The counts a reset observed (0 for a counter never reset): the value counts only what came after. */
+    private final VersionVector resetIncrements;
+    private final VersionVector resetDecrements;
     /** The value when it fits a long; computed once, so an update checks overflow in O(1). */
     private final long value;
     private final boolean valueFits;
 
-    private PNCounter(VersionVector increments, VersionVector decrements) {
+    private PNCounter(VersionVector increments, VersionVector decrements, VersionVector resetIncrements,
+                      VersionVector resetDecrements) {
         this.increments = increments;
         this.decrements = decrements;
+        this.resetIncrements = resetIncrements;
+        this.resetDecrements = resetDecrements;
         long v = 0;
         boolean fits = true;
         try {
-            v = exactValue(increments, decrements);
+            v = exactValue();
         } catch (ArithmeticException outOfRange) {
             fits = false;
         }
@@ -35,9 +42,12 @@ public final class PNCounter implements Crdt<PNCounter> {
         this.valueFits = fits;
     }
 
-    private PNCounter(VersionVector increments, VersionVector decrements, long value) {
+    private PNCounter(VersionVector increments, VersionVector decrements, VersionVector resetIncrements,
+                      VersionVector resetDecrements, long value) {
         this.increments = increments;
         this.decrements = decrements;
+        this.resetIncrements = resetIncrements;
+        this.resetDecrements = resetDecrements;
         this.value = value;
         this.valueFits = true;
     }
@@ -48,7 +58,16 @@ public final class PNCounter implements Crdt<PNCounter> {
 
     /** The counter with each replica's total increments and total decrements. */
     public static PNCounter of(VersionVector increments, VersionVector decrements) {
-        return increments.isEmpty() && decrements.isEmpty() ? BOTTOM : new PNCounter(increments, decrements);
+        return of(increments, decrements, NONE, NONE);
+    }
+
+    /** The counter with each replica's totals and the totals its resets observed. */
+    public static PNCounter of(VersionVector increments, VersionVector decrements, VersionVector resetIncrements,
+                               VersionVector resetDecrements) {
+        if (increments.isEmpty() && decrements.isEmpty() && resetIncrements.isEmpty() && resetDecrements.isEmpty()) {
+            return BOTTOM;
+        }
+        return new PNCounter(increments, decrements, resetIncrements, resetDecrements);
     }
 
     @Override
@@ -69,12 +88,15 @@ public final class PNCounter implements Crdt<PNCounter> {
         return value;
     }
 
-    private static long exactValue(VersionVector increments, VersionVector decrements) {
+    /** Increments minus decrements, each counted from the resets. */
+    private long exactValue() {
         try {
-            return Math.subtractExact(increments.sum(), decrements.sum());
+            return Math.subtractExact(Math.subtractExact(increments.sum(), resetIncrements.sum()),
+                    Math.subtractExact(decrements.sum(), resetDecrements.sum()));
         } catch (ArithmeticException sumOverflowed) {
-            // A sum overflowed; the difference may still fit.
-            return total(increments).subtract(total(decrements)).longValueExact();
+            // A sum overflowed; the result may still fit.
+            return total(increments).subtract(total(resetIncrements))
+                    .subtract(total(decrements).subtract(total(resetDecrements))).longValueExact();
         }
     }
 
@@ -96,6 +118,34 @@ public final class PNCounter implements Crdt<PNCounter> {
         return decrements;
     }
 
+    /** Each replica's increments observed by a reset. */
+    public VersionVector resetIncrements() {
+        return resetIncrements;
+    }
+
+    /** Each replica's decrements observed by a reset. */
+    public VersionVector resetDecrements() {
+        return resetDecrements;
+    }
+
+    /** Whether any update counts since the last reset (a counter that was written and not reset since). */
+    public boolean hasUpdates() {
+        return !increments.leq(resetIncrements) || !decrements.leq(resetDecrements);
+    }
+
+    /**
+     * Resets the counter to 0 as observed here: the updates seen so far stop counting, an update
+     * this replica has not seen still counts (observed-remove, as a map field's counter). The
+     * delta carries the counts with the resets, so no receiver ever holds a reset above its counts.
+     */
+    public Mutation<PNCounter> reset() {
+        if (!hasUpdates()) {
+            return new Mutation<>(this, BOTTOM);
+        }
+        PNCounter reset = new PNCounter(increments, decrements, increments.join(resetIncrements), decrements.join(resetDecrements), 0);
+        return new Mutation<>(reset, reset);
+    }
+
     /**
      * Adds {@code amount}, which may be negative, on behalf of {@code replica}.
      *
@@ -108,12 +158,12 @@ public final class PNCounter implements Crdt<PNCounter> {
         long next = Math.addExact(value(), amount);
         if (amount > 0) {
             long count = Math.addExact(increments.get(replica), amount);
-            return new Mutation<>(new PNCounter(increments.with(replica, count), decrements, next),
-                    new PNCounter(VersionVector.of(replica, count), VersionVector.empty(), count));
+            return new Mutation<>(new PNCounter(increments.with(replica, count), decrements, resetIncrements, resetDecrements, next),
+                    new PNCounter(VersionVector.of(replica, count), NONE, NONE, NONE, count));
         }
         long count = Math.addExact(decrements.get(replica), Math.negateExact(amount));
-        return new Mutation<>(new PNCounter(increments, decrements.with(replica, count), next),
-                new PNCounter(VersionVector.empty(), VersionVector.of(replica, count), -count));
+        return new Mutation<>(new PNCounter(increments, decrements.with(replica, count), resetIncrements, resetDecrements, next),
+                new PNCounter(NONE, VersionVector.of(replica, count), NONE, NONE, -count));
     }
 
     /** Adds {@code amount} (at least 0). */
@@ -136,34 +186,56 @@ public final class PNCounter implements Crdt<PNCounter> {
     public PNCounter join(PNCounter other) {
         VersionVector p = increments.join(other.increments);
         VersionVector n = decrements.join(other.decrements);
-        if (p == increments && n == decrements) {
+        VersionVector rp = resetIncrements.join(other.resetIncrements);
+        VersionVector rn = resetDecrements.join(other.resetDecrements);
+        if (p == increments && n == decrements && rp == resetIncrements && rn == resetDecrements) {
             return this;
         }
-        return p == other.increments && n == other.decrements ? other : new PNCounter(p, n);
+        if (p == other.increments && n == other.decrements && rp == other.resetIncrements && rn == other.resetDecrements) {
+            return other;
+        }
+        return new PNCounter(p, n, rp, rn);
     }
 
     @Override
     public Merge<PNCounter> merge(PNCounter delta) {
-        return new Merge<>(join(delta), of(GCounter.newer(increments, delta.increments), GCounter.newer(decrements, delta.decrements)));
+        VersionVector rp = GCounter.newer(resetIncrements, delta.resetIncrements);
+        VersionVector rn = GCounter.newer(resetDecrements, delta.resetDecrements);
+        // A forwarded reset must travel with the delta's counts for its replicas, or a third
+        // replica could hold a reset above its counts and show a negative value for a while.
+        VersionVector p = withCountsFor(GCounter.newer(increments, delta.increments), rp, delta.increments);
+        VersionVector n = withCountsFor(GCounter.newer(decrements, delta.decrements), rn, delta.decrements);
+        return new Merge<>(join(delta), of(p, n, rp, rn));
+    }
+
+    private static VersionVector withCountsFor(VersionVector counts, VersionVector resets, VersionVector source) {
+        VersionVector out = counts;
+        for (int i = 0; i < resets.size(); i++) {
+            ReplicaId r = resets.replica(i);
+            out = out.with(r, Math.max(out.get(r), source.get(r)));
+        }
+        return out;
     }
 
     @Override
     public boolean isBottom() {
-        return increments.isEmpty() && decrements.isEmpty();
+        return increments.isEmpty() && decrements.isEmpty() && resetIncrements.isEmpty() && resetDecrements.isEmpty();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PNCounter other && increments.equals(other.increments) && decrements.equals(other.decrements);
+        return o instanceof PNCounter other && increments.equals(other.increments) && decrements.equals(other.decrements)
+                && resetIncrements.equals(other.resetIncrements) && resetDecrements.equals(other.resetDecrements);
     }
 
     @Override
     public int hashCode() {
-        return 31 * increments.hashCode() + decrements.hashCode();
+        return 31 * (31 * (31 * increments.hashCode() + decrements.hashCode()) + resetIncrements.hashCode()) + resetDecrements.hashCode();
     }
 
     @Override
     public String toString() {
-        return "PNCounter{+" + increments + ", -" + decrements + "}";
+        return "PNCounter{+" + increments + ", -" + decrements
+                + (resetIncrements.isEmpty() && resetDecrements.isEmpty() ? "" : ", reset +" + resetIncrements + " -" + resetDecrements) + "}";
     }
 }

@@ -59,6 +59,8 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
             PNCounterState.Builder b = PNCounterState.newBuilder();
             writeVector(c.increments(), b::addIncReplicas, b::addIncCounts);
             writeVector(c.decrements(), b::addDecReplicas, b::addDecCounts);
+            writeVector(c.resetIncrements(), b::addResetIncReplicas, b::addResetIncCounts);
+            writeVector(c.resetDecrements(), b::addResetDecReplicas, b::addResetDecCounts);
             return b.build();
         }
         if (value instanceof LWWRegister r) {
@@ -66,7 +68,7 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
             if (!r.isBottom()) {
                 HybridTimestamp ts = r.timestamp().orElseThrow();
                 b.setPhysical(ts.physicalMillis()).setLogical(ts.logical()).setReplica(ts.replica().value());
-                b.setValue(bytes(r.value().orElseThrow()));
+                r.value().ifPresentOrElse(v -> b.setValue(bytes(v)), () -> b.setDeleted(true));
             }
             return b.build();
         }
@@ -344,9 +346,16 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
             }
             case PN_COUNTER -> {
                 PNCounterState m = PNCounterState.parser().parseFrom(in);
-                yield PNCounter.of(
-                        readVector("increments", m.getIncReplicasCount(), m::getIncReplicas, m.getIncCountsCount(), m::getIncCounts),
-                        readVector("decrements", m.getDecReplicasCount(), m::getDecReplicas, m.getDecCountsCount(), m::getDecCounts));
+                VersionVector p = readVector("increments", m.getIncReplicasCount(), m::getIncReplicas, m.getIncCountsCount(), m::getIncCounts);
+                VersionVector n = readVector("decrements", m.getDecReplicasCount(), m::getDecReplicas, m.getDecCountsCount(), m::getDecCounts);
+                VersionVector rp = readVector("reset increments", m.getResetIncReplicasCount(), m::getResetIncReplicas,
+                        m.getResetIncCountsCount(), m::getResetIncCounts);
+                VersionVector rn = readVector("reset decrements", m.getResetDecReplicasCount(), m::getResetDecReplicas,
+                        m.getResetDecCountsCount(), m::getResetDecCounts);
+                if (!rp.leq(p) || !rn.leq(n)) {
+                    throw new CodecException("counter: a reset observed more than the counts hold");
+                }
+                yield PNCounter.of(p, n, rp, rn);
             }
             case LWW_REGISTER -> readRegister(LWWRegisterState.parser().parseFrom(in));
             case MV_REGISTER -> {
@@ -414,13 +423,19 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
 
     private static LWWRegister readRegister(LWWRegisterState m) throws CodecException {
         if (m.getReplica() == 0) {
-            if (m.getPhysical() != 0 || m.getLogical() != 0 || !m.getValue().isEmpty()) {
+            if (m.getPhysical() != 0 || m.getLogical() != 0 || !m.getValue().isEmpty() || m.getDeleted()) {
                 throw new CodecException("register: a written value without a writer");
             }
             return LWWRegister.empty();
         }
-        return LWWRegister.of(timestamp(m.getPhysical(), m.getLogical(), replica(m.getReplica(), "register")),
-                Bytes.wrap(m.getValue().toByteArray()));
+        HybridTimestamp ts = timestamp(m.getPhysical(), m.getLogical(), replica(m.getReplica(), "register"));
+        if (m.getDeleted()) {
+            if (!m.getValue().isEmpty()) {
+                throw new CodecException("register: a deleted register with a value");
+            }
+            return LWWRegister.deleted(ts);
+        }
+        return LWWRegister.of(ts, Bytes.wrap(m.getValue().toByteArray()));
     }
 
     private static HybridTimestamp timestamp(long physical, int logical, ReplicaId replica) throws CodecException {

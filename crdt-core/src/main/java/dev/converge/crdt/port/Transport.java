@@ -3,6 +3,7 @@ package dev.converge.crdt.port;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.sync.SyncMessage;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -58,6 +59,11 @@ public interface Transport extends AutoCloseable {
 
     /** Per-peer counters. */
     List<LinkStats> linkStats();
+
+    /** Where this transport accepts peers (the actual port when 0 was asked for), once started; empty when it does not listen. */
+    default Optional<Endpoint> boundEndpoint() {
+        return Optional.empty();
+    }
 
     /** Stops, drops what cannot be sent by the shutdown deadline, and releases every thread and buffer. */
     @Override

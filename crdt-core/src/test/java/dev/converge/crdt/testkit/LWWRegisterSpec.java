@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** Last-writer-wins register: the known write with the greatest hybrid timestamp. */
+/** Last-writer-wins register: the known write (or delete) with the greatest hybrid timestamp. */
 final class LWWRegisterSpec implements TypeSpec<LWWRegister> {
 
     @Override
@@ -23,12 +23,13 @@ final class LWWRegisterSpec implements TypeSpec<LWWRegister> {
     @Override
     public Performed<LWWRegister> perform(LWWRegister state, OpContext c, int code, int arg) {
         HybridTimestamp ts = c.clock().now();
-        String value = "v" + Math.floorMod(arg, 4);
-        var mutation = state.set(c.replica(), ts, Bytes.of(value));
+        boolean delete = Math.floorMod(code, 4) == 3;
+        String value = delete ? null : "v" + Math.floorMod(arg, 4);
+        var mutation = delete ? state.clear(c.replica(), ts) : state.set(c.replica(), ts, Bytes.of(value));
         if (mutation.delta().isBottom()) {
             return new Performed<>(mutation, Knowledge.NONE); // an older write loses: no effect
         }
-        ModelOp op = c.ops().add(c.replica(), List.of(), "write", 0, 0, ts, value);
+        ModelOp op = c.ops().add(c.replica(), List.of(), delete ? "delete" : "write", 0, 0, ts, value);
         return new Performed<>(mutation, Knowledge.of(Set.of(op.id()), Set.of()));
     }
 
