@@ -31,7 +31,10 @@ public interface DocumentStore extends AutoCloseable {
     /**
      * Commits atomically: each change's delta (and the new state), one delta-log entry at the
      * next local sequence number holding the deltas and their origin, and the metadata. A commit
-     * without changes writes only metadata and takes no sequence number.
+     * without changes writes only metadata and takes no sequence number. A change of another type
+     * than the key holds is refused (an {@link IllegalArgumentException}, or a future failed with a
+     * {@link StorageException}) and nothing of the commit is written. The future may complete on
+     * a storage thread: callers hand off rather than block there.
      *
      * @return completes with the commit's sequence number (the last one, for a metadata-only
      *     commit) once durable, or exceptionally with a {@link StorageException}
@@ -50,20 +53,29 @@ public interface DocumentStore extends AutoCloseable {
     /**
      * Delta-log entries with sequence numbers above {@code afterSeq}, ascending and consecutive,
      * at least one (when any exist) and then as many as fit in {@code maxBytes} of encoded deltas.
+     * When entries after {@code afterSeq} were truncated, the slice says so and holds the retained
+     * entries from the head on.
      */
     DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes);
 
-    /** Drops delta-log entries with sequence numbers up to {@code throughSeq}. */
+    /** Drops delta-log entries with sequence numbers up to {@code throughSeq} (clamped to {@link #lastSeq()}). */
     void truncateDeltaLog(long throughSeq);
 
     /** Number of documents. */
     long documentCount();
 
-    /** Up to {@code limit} keys in ascending order, from {@code fromInclusive} (null: the first) to {@code toExclusive} (null: the end). */
+    /**
+     * Up to {@code limit} keys in ascending unsigned-byte order, from {@code fromInclusive} (null:
+     * the first) to {@code toExclusive} (null: the end).
+     */
     List<Bytes> keys(Bytes fromInclusive, Bytes toExclusive, int limit);
 
-    /** Up to {@code limit} keys whose {@link dev.converge.crdt.sync.Hashing#keyHash} lies in {@code range}, ascending, after {@code after} (null: from the first). */
-    List<Bytes> keys(KeyHashRange range, Bytes after, int limit);
+    /**
+     * Up to {@code limit} keys whose {@link dev.converge.crdt.sync.Hashing#keyHash} lies in
+     * {@code range}, ascending by unsigned key hash, then by key; starting after {@code after}
+     * (null: from the first), which pages through a range with the last key of the previous page.
+     */
+    List<Bytes> keysInHashRange(KeyHashRange range, Bytes after, int limit);
 
     /**
      * For each range, the sum mod 2<sup>64</sup> of {@link dev.converge.crdt.sync.Hashing#documentHash}

@@ -1,0 +1,156 @@
+package dev.converge.storage.rocksdb;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.codec.CrdtCodec;
+import dev.converge.crdt.sync.Hashing;
+import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.RangeDigest;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The anti-entropy hash tree: for each of 2<sup>{@value #LEAF_BITS}</sup> leaf buckets (the top
+ * bits of {@link Hashing#keyHash}) the sum mod 2<sup>64</sup> of its documents'
+ * {@link Hashing#documentHash} and their number. A range of at most {@value #LEAF_BITS} prefix
+ * bits is a sum of whole leaves.
+ *
+ * <p>Incremental but lazy: hashing a document means encoding its whole state, which a commit
+ * must not pay (an add to a 100,000-element set would encode 100,000 elements). A commit only
+ * records the document as dirty with the state it had when it was last hashed and its newest
+ * state, both immutable references; {@link #flush} subtracts the one and adds the other, so each
+ * dirty document is encoded twice per digest request however often it changed. The dirty map is
+ * bounded: the store flushes it in the background once it holds {@link #MAX_DIRTY} documents or
+ * the states it keeps alive weigh {@link #MAX_PINNED_BYTES}. The bound is in bytes, not just
+ * documents, because flushing costs two encodings per document: a low document bound would
+ * re-encode every small document every few thousand commits, for no memory saved.
+ */
+final class DigestTree {
+
+    static final int LEAF_BITS = 14;
+    static final int MAX_DIRTY = 1 << 16;
+    static final long MAX_PINNED_BYTES = 32L << 20;
+
+    private final long[] sums = new long[1 << LEAF_BITS];
+    private final long[] counts = new long[1 << LEAF_BITS];
+    /** Serialises flushes and reads of the sums, so a digest never shows half a flush. */
+    private final ReentrantLock lock = new ReentrantLock();
+
+    /** A document changed since it was last hashed. {@code hashed} is null for a new document. */
+    static final class Dirty {
+        final Crdt<?> hashed;
+        StateCache.Entry latest;
+
+        Dirty(Crdt<?> hashed, StateCache.Entry latest) {
+            this.hashed = hashed;
+            this.latest = latest;
+        }
+    }
+
+    /** Guarded by the store's commit lock. */
+    private Map<Key, Dirty> dirty = new HashMap<>();
+    /** Estimated bytes of the {@code hashed} states the dirty map keeps alive; guarded by the commit lock. */
+    private long pinnedBytes;
+
+    static int leaf(long keyHash) {
+        return (int) (keyHash >>> (64 - LEAF_BITS));
+    }
+
+    static long documentHash(Bytes key, Crdt<?> state) {
+        return Hashing.documentHash(key, CrdtCodec.encode(state));
+    }
+
+    /** Adds a document while the store opens, before any commit. */
+    void addAtOpen(Bytes key, long documentHash) {
+        int leaf = leaf(Hashing.keyHash(key));
+        sums[leaf] += documentHash;
+        counts[leaf]++;
+    }
+
+    /** Counts a document whose state cannot be read (corrupt) without a hash, at open. */
+    void countAtOpen(Bytes key) {
+        counts[leaf(Hashing.keyHash(key))]++;
+    }
+
+    // ---- under the commit lock
+
+    Dirty dirty(Key key) {
+        return dirty.get(key);
+    }
+
+    /** Records a commit of {@code latest} to {@code key}, whose entry before it was {@code previous} (null: new). */
+    void changed(Key key, StateCache.Entry previous, StateCache.Entry latest) {
+        Dirty d = dirty.get(key);
+        if (d == null) {
+            dirty.put(key, new Dirty(previous == null ? null : previous.state(), latest));
+            pinnedBytes += previous == null ? 0 : previous.weight();
+        } else {
+            d.latest = latest;
+        }
+    }
+
+    /** Whether the dirty map is past its bound and should be flushed. */
+    boolean overBound() {
+        return dirty.size() >= MAX_DIRTY || pinnedBytes >= MAX_PINNED_BYTES;
+    }
+
+    // ---- flushing and reading
+
+    /**
+     * Folds every dirty document into the sums. Takes the dirty set under {@code commitLock}
+     * (briefly) and hashes outside it.
+     */
+    void flush(Lock commitLock) {
+        lock.lock();
+        try {
+            Map<Key, Dirty> taken;
+            commitLock.lock();
+            try {
+                if (dirty.isEmpty()) {
+                    return;
+                }
+                taken = dirty;
+                dirty = new HashMap<>();
+                pinnedBytes = 0;
+            } finally {
+                commitLock.unlock();
+            }
+            for (Map.Entry<Key, Dirty> e : taken.entrySet()) {
+                Bytes key = e.getKey().bytes;
+                Dirty d = e.getValue();
+                int leaf = leaf(Hashing.keyHash(key));
+                if (d.hashed == null) {
+                    counts[leaf]++;
+                } else {
+                    sums[leaf] -= documentHash(key, d.hashed);
+                }
+                sums[leaf] += documentHash(key, d.latest.state());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The digest of a range of at most {@link #LEAF_BITS} prefix bits, from whole leaves. */
+    RangeDigest digest(KeyHashRange range) {
+        if (range.bits() > LEAF_BITS) {
+            throw new IllegalArgumentException("range of " + range.bits() + " bits is finer than the " + LEAF_BITS + "-bit leaves");
+        }
+        int first = leaf(range.prefix());
+        int n = 1 << (LEAF_BITS - range.bits());
+        long sum = 0;
+        long count = 0;
+        lock.lock();
+        try {
+            for (int i = first; i < first + n; i++) {
+                sum += sums[i];
+                count += counts[i];
+            }
+        } finally {
+            lock.unlock();
+        }
+        return new RangeDigest(range, sum, count);
+    }
+}

@@ -1,0 +1,231 @@
+package dev.converge.storage.rocksdb;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.codec.CrdtCodec;
+import dev.converge.crdt.port.StorageException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Background compaction of documents: folds a document's pending deltas into its snapshot once
+ * they exceed {@code foldFraction} of it (and {@code foldMinBytes}), so a commit writes only its
+ * delta and the cost of rewriting a document is amortised over many updates: each update pays
+ * about {@code deltaBytes / foldFraction} bytes of folding however large the document is.
+ *
+ * <p>A fold reads the document at a RocksDB snapshot and writes, in one batch, the new snapshot
+ * and a range delete of exactly the deltas it read. Commits keep appending deltas with higher
+ * sequence numbers meanwhile; nothing waits for a fold, and a read sees either the old snapshot
+ * with all its deltas or the new one with the rest.
+ *
+ * <p>Runs on one daemon thread, which also takes the store's other background jobs.
+ */
+final class Folder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Folder.class);
+
+    /** Folds of more deltas than this delete them with one range tombstone (see {@link #deleteFolded}). */
+    static final int POINT_DELETES_MAX = 1024;
+
+    /** Bytes of pending deltas per document, as the group writer reports them. */
+    private static final class Pending {
+        /** Stored size of the snapshot, -1 until known. */
+        long snapshotBytes = -1;
+        long deltaBytes;
+        boolean scheduled;
+    }
+
+    private final RocksHandles h;
+    private final double fraction;
+    private final long minBytes;
+    private final ConcurrentHashMap<Key, Pending> pending = new ConcurrentHashMap<>();
+    private final ThreadPoolExecutor executor;
+    private final WriteOptions writeOptions;
+    private final AtomicLong folds = new AtomicLong();
+
+    Folder(RocksHandles h, RocksStoreOptions options, String name) {
+        this.h = h;
+        this.fraction = options.foldFraction();
+        this.minBytes = options.foldMinBytes();
+        // Folds need no fsync in any mode: a lost fold leaves the deltas it would have removed.
+        this.writeOptions = h.writeOptions(false);
+        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Runs {@code job} on the background thread; ignored once closing. */
+    void execute(Runnable job) {
+        if (!executor.isShutdown()) {
+            try {
+                executor.execute(job);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // close() raced us; the job was optional.
+            }
+        }
+    }
+
+    /** What the open-time scan found for a document with pending deltas. */
+    void seed(Key key, long snapshotBytes, long deltaBytes) {
+        account(key, snapshotBytes, deltaBytes);
+    }
+
+    /** A group write put a delta of {@code bytes} for {@code key}. */
+    void onDelta(Key key, long bytes) {
+        account(key, -1, bytes);
+    }
+
+    private void account(Key key, long snapshotBytes, long deltaBytes) {
+        boolean[] schedule = new boolean[1];
+        pending.compute(key, (k, p) -> {
+            if (p == null) {
+                p = new Pending();
+            }
+            if (snapshotBytes >= 0) {
+                p.snapshotBytes = snapshotBytes;
+            }
+            p.deltaBytes += deltaBytes;
+            schedule[0] = claim(p);
+            return p;
+        });
+        if (schedule[0]) {
+            execute(() -> fold(key));
+        }
+    }
+
+    /** Marks {@code p} scheduled when it is due; an unknown snapshot size is learned by the fold. */
+    private boolean claim(Pending p) {
+        if (p.scheduled || p.deltaBytes < minBytes) {
+            return false;
+        }
+        if (p.snapshotBytes >= 0 && p.deltaBytes < fraction * p.snapshotBytes) {
+            return false;
+        }
+        p.scheduled = true;
+        return true;
+    }
+
+    long folds() {
+        return folds.get();
+    }
+
+    /**
+     * Folds {@code key} now if it has pending deltas, whatever their size (for tests and tools).
+     * Runs on the background thread like every fold: two folds of one document must never
+     * overlap, or the older could overwrite the newer snapshot after the newer deleted its deltas.
+     */
+    void foldNow(Bytes key) {
+        try {
+            executor.submit(() -> fold(new Key(key), true)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while folding '" + key + "'", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("fold of '" + key + "' failed", e.getCause());
+        }
+    }
+
+    private void fold(Key key) {
+        fold(key, false);
+    }
+
+    private void fold(Key key, boolean force) {
+        Documents.Loaded loaded;
+        long newSnapshotBytes;
+        Snapshot snapshot = h.db.getSnapshot();
+        try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
+            loaded = Documents.load(h, read, key.bytes, "fold");
+            if (loaded != null && loaded.deltaCount() > 0 && (force || loaded.deltaBytes() >= fraction * loaded.snapshotBytes())) {
+                byte[] k = key.bytes.toByteArray();
+                byte[] encoded = CrdtCodec.encode(loaded.state());
+                byte[] value = Values.seal(k, Documents.snapshot(loaded.maxSeq(), encoded));
+                byte[] prefix = Layout.docDeltaPrefix(key.bytes);
+                try (WriteBatch batch = new WriteBatch()) {
+                    batch.put(h.docs, k, value);
+                    deleteFolded(batch, prefix, loaded);
+                    h.db.write(writeOptions, batch);
+                }
+                folds.incrementAndGet();
+                newSnapshotBytes = encoded.length;
+            } else {
+                newSnapshotBytes = loaded == null ? 0 : loaded.snapshotBytes();
+                loaded = loaded == null || loaded.deltaCount() == 0 ? loaded
+                        : new Documents.Loaded(loaded.state(), loaded.foldedThrough(), loaded.snapshotBytes(), 0, 0, 0, new long[0]);
+            }
+        } catch (StorageException corrupt) {
+            // Leave it scheduled so it is not retried on every commit; reads report the corruption.
+            LOG.warn("background fold skipped: {}", corrupt.getMessage());
+            return;
+        } catch (RocksDBException e) {
+            LOG.warn("background fold of key '{}' failed: {}", key, e.getMessage());
+            loaded = null;
+            newSnapshotBytes = -1;
+        } finally {
+            h.db.releaseSnapshot(snapshot);
+            // A no-op on the native side (the database owns snapshots), kept so every RocksObject is closed.
+            snapshot.close();
+        }
+        long folded = loaded == null ? 0 : loaded.deltaBytes();
+        long snapshotBytes = newSnapshotBytes;
+        boolean[] again = new boolean[1];
+        pending.computeIfPresent(key, (k, p) -> {
+            p.deltaBytes -= folded;
+            if (snapshotBytes >= 0) {
+                p.snapshotBytes = snapshotBytes;
+            }
+            p.scheduled = false;
+            again[0] = claim(p);
+            // Forget documents with nothing pending, so the map only holds documents with deltas.
+            return p.deltaBytes <= 0 && !p.scheduled ? null : p;
+        });
+        if (again[0]) {
+            execute(() -> fold(key));
+        }
+    }
+
+    /**
+     * Deletes the deltas a fold read, exactly those: later ones have higher sequence numbers,
+     * earlier ones were deleted by the fold before. Reads seek past them either way (see
+     * {@link Documents}); deleting reclaims their space.
+     *
+     * <p>Point deletes, unless there are many: each new range tombstone makes the next iterator
+     * on the column family re-fragment every range tombstone in its memtable, so one range
+     * delete per small fold (thousands a second with many small documents) made every fold and
+     * cold read slower the longer the memtable lived. A docdeltas key is put once and deleted
+     * once, so {@code SingleDelete} applies, and a delta folded before its memtable is flushed
+     * never reaches a table file: the put and its delete cancel out in the flush.
+     */
+    private void deleteFolded(WriteBatch batch, byte[] prefix, Documents.Loaded loaded) throws RocksDBException {
+        if (loaded.deltaCount() > POINT_DELETES_MAX) {
+            batch.deleteRange(h.docDeltas, Layout.docDeltaKey(prefix, loaded.foldedThrough() + 1),
+                    Layout.docDeltaKey(prefix, loaded.maxSeq() + 1));
+            return;
+        }
+        for (long seq : loaded.seqs()) {
+            batch.singleDelete(h.docDeltas, Layout.docDeltaKey(prefix, seq));
+        }
+    }
+
+    /** Stops the background thread after its current job; queued jobs are dropped. */
+    void shutdown() {
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.MINUTES)) {
+                LOG.warn("background compaction did not stop within 5 minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package dev.converge.storage.rocksdb;
+
+import static dev.converge.storage.contract.Ops.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.GCounter;
+import dev.converge.crdt.ORSet;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.codec.CrdtCodec;
+import dev.converge.crdt.port.Change;
+import dev.converge.crdt.port.Commit;
+import dev.converge.storage.contract.Ops;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.PerfContext;
+import org.rocksdb.PerfLevel;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksIterator;
+
+/** Background folding of deltas into snapshots: invisible to reads, and what keeps writes O(delta). */
+class CompactionTest {
+
+    private static final ReplicaId ME = ReplicaId.of(0xF01D);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void foldingChangesNoStateAndRemovesTheFoldedDeltas() {
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(Long.MAX_VALUE).build();
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
+            List<Bytes> keys = List.of(bytes("g"), bytes("s"), bytes("m"));
+            for (int i = 0; i < 200; i++) {
+                store.commit(Commit.of(ME, List.of(
+                        Ops.increment(store, keys.get(0), ME, 1),
+                        Ops.setAdd(store, keys.get(1), ME, bytes("e" + i % 50)),
+                        Ops.mapSetAdd(store, keys.get(2), ME, bytes("f" + i % 3), bytes("x" + i)))));
+            }
+            store.sync();
+            Map<Bytes, byte[]> before = new HashMap<>();
+            for (Bytes k : keys) {
+                assertThat(pendingDeltas(store, k)).isEqualTo(200);
+                before.put(k, CrdtCodec.encode(store.read(k).orElseThrow()));
+            }
+            for (Bytes k : keys) {
+                store.foldNow(k);
+                assertThat(pendingDeltas(store, k)).isZero();
+                assertThat(CrdtCodec.encode(store.read(k).orElseThrow())).isEqualTo(before.get(k));
+            }
+            assertThat(store.metrics().folds()).isEqualTo(3);
+            // New deltas after a fold join the new snapshot.
+            store.commit(Commit.of(ME, List.of(Ops.increment(store, keys.get(0), ME, 5)))).toCompletableFuture().join();
+            assertThat(((GCounter) store.read(keys.get(0)).orElseThrow()).value()).isEqualTo(205);
+            assertThat(pendingDeltas(store, keys.get(0))).isEqualTo(1);
+            StoreChecks.assertConsistent(store);
+        }
+    }
+
+    @Test
+    void readsNeverSeeAPartialFoldWhileWritersRun() throws Exception {
+        // No cache and folds after almost every write: reads go to disk while folds commit.
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.05).build();
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
+            int writers = 2;
+            AtomicBoolean stop = new AtomicBoolean();
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            long[] written = new long[writers];
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int id = w;
+                threads.add(new Thread(() -> {
+                    ReplicaId me = ReplicaId.of(0x100 + id);
+                    try {
+                        for (long i = 0; !stop.get(); i++) {
+                            Change counter = Ops.increment(store, bytes("counter-" + id), me, 1);
+                            Change set = Ops.setAdd(store, bytes("set-" + id), me, bytes("e" + i));
+                            store.commit(Commit.of(me, List.of(counter, set))).toCompletableFuture().join();
+                            written[id] = i + 1;
+                        }
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            for (int r = 0; r < 2; r++) {
+                threads.add(new Thread(() -> {
+                    Map<Bytes, Crdt<?>> last = new HashMap<>();
+                    try {
+                        while (!stop.get()) {
+                            for (int w = 0; w < writers; w++) {
+                                for (Bytes k : List.of(bytes("counter-" + w), bytes("set-" + w))) {
+                                    Crdt<?> now = store.read(k).orElse(null);
+                                    Crdt<?> before = last.get(k);
+                                    if (before != null) {
+                                        // A partial fold would lose deltas: the state would go back.
+                                        assertThat(now).as("read of %s after %s", k, before).isNotNull();
+                                        assertThat(Crdt.joinAny(before, now)).as("read of %s went back", k).isEqualTo(now);
+                                    }
+                                    last.put(k, now);
+                                }
+                            }
+                        }
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+            while (System.nanoTime() < deadline && failures.isEmpty()) {
+                Thread.sleep(50);
+            }
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(failures).isEmpty();
+            assertThat(store.metrics().folds()).as("folds during the run").isGreaterThan(20);
+            for (int w = 0; w < writers; w++) {
+                assertThat(((GCounter) store.read(bytes("counter-" + w)).orElseThrow()).value()).isEqualTo(written[w]);
+                assertThat(((ORSet) store.read(bytes("set-" + w)).orElseThrow()).size()).isEqualTo((int) written[w]);
+            }
+            store.sync();
+            StoreChecks.assertConsistent(store);
+        }
+    }
+
+    @Test
+    void anUpdateToALargeDocumentWritesItsDeltaNotTheDocument() {
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.defaults())) {
+            Bytes small = bytes("small");
+            Bytes large = bytes("large");
+            List<Bytes> elements = new ArrayList<>();
+            for (int i = 0; i < 20_000; i++) {
+                elements.add(bytes("element-" + i));
+            }
+            for (Bytes key : List.of(small, large)) {
+                var initial = ORSet.empty().addAll(ME, key.equals(small) ? elements.subList(0, 10) : elements);
+                store.commit(Commit.of(ME, List.of(new Change(key, initial.delta(), initial.state())))).toCompletableFuture().join();
+                store.foldNow(key);
+            }
+            int snapshotBytes = CrdtCodec.encode(store.read(large).orElseThrow()).length;
+            assertThat(snapshotBytes).isGreaterThan(200_000);
+            double smallCost = bytesPerAdd(store, small, 2_000);
+            double largeCost = bytesPerAdd(store, large, 2_000);
+            assertThat(largeCost).as("bytes per add to a %d-byte set", snapshotBytes).isLessThan(200);
+            assertThat(largeCost).isLessThan(smallCost * 1.2);
+            // Amortised with the folds it triggers (each rewrites the whole set).
+            long folds = store.metrics().folds();
+            double amortised = bytesPerAdd(store, large, 20_000);
+            assertThat(store.metrics().folds()).as("folds of the large set").isGreaterThan(folds);
+            assertThat(amortised).as("amortised bytes per add, folds included").isLessThan(250);
+        }
+    }
+
+    @Test
+    void coldReadsSeekPastTheFoldedHistory() {
+        // Folding after almost every write: thousands of deleted deltas under one key. RocksDB
+        // keeps them until its own compaction; a read must not step over them.
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.01).build();
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
+            Bytes key = bytes("small");
+            for (int i = 0; i < 3000; i++) {
+                Change c = i % 2 == 0 ? Ops.setAdd(store, key, ME, bytes("e" + i / 2)) : Ops.setRemove(store, key, bytes("e" + i / 2));
+                store.commit(Commit.of(ME, List.of(c))).toCompletableFuture().join();
+            }
+            assertThat(store.metrics().folds()).as("folds").isGreaterThan(100);
+            RocksDB db = store.handles().db;
+            db.setPerfLevel(PerfLevel.ENABLE_COUNT);
+            try (PerfContext perf = db.getPerfContext()) {
+                perf.reset();
+                assertThat(((ORSet) store.read(key).orElseThrow()).isEmpty()).isTrue();
+                assertThat(perf.getInternalDeleteSkippedCount() + perf.getInternalKeySkippedCount())
+                        .as("deleted entries a cold read stepped over").isLessThan(100);
+            } finally {
+                db.setPerfLevel(PerfLevel.DISABLE);
+            }
+        }
+    }
+
+    private static double bytesPerAdd(RocksDocumentStore store, Bytes key, int adds) {
+        store.sync();
+        long before = store.metrics().bytesWritten();
+        for (int i = 0; i < adds; i++) {
+            store.commit(Commit.of(ME, List.of(Ops.setAdd(store, key, ME, bytes("n" + key.asString() + i)))));
+        }
+        store.sync();
+        return (double) (store.metrics().bytesWritten() - before) / adds;
+    }
+
+    private static int pendingDeltas(RocksDocumentStore store, Bytes key) {
+        RocksHandles h = store.handles();
+        byte[] prefix = Layout.docDeltaPrefix(key);
+        int n = 0;
+        try (ReadOptions read = new ReadOptions(); RocksIterator it = h.db.newIterator(h.docDeltas, read)) {
+            for (it.seek(prefix); it.isValid() && Layout.hasPrefix(it.key(), prefix); it.next()) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
