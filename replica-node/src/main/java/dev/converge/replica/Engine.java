@@ -3,9 +3,15 @@ package dev.converge.replica;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.EWFlag;
+import dev.converge.crdt.GCounter;
 import dev.converge.crdt.LWWRegister;
+import dev.converge.crdt.MVRegister;
 import dev.converge.crdt.Merge;
 import dev.converge.crdt.Mutation;
+import dev.converge.crdt.ORMap;
+import dev.converge.crdt.ORSet;
+import dev.converge.crdt.PNCounter;
 import dev.converge.crdt.WrongTypeException;
 import dev.converge.crdt.causal.ClockDriftException;
 import dev.converge.crdt.causal.HybridClock;
@@ -68,7 +74,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     final ReplicaId self;
     final DocumentStore store;
-    private final Transport transport;
+    final Transport transport;
     private final Environment env;
     private final EngineConfig config;
     private final HybridClock clock;
@@ -169,6 +175,84 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             }
         });
         return result;
+    }
+
+    /**
+     * Deletes the document as observed here, whatever its type: a counter resets, a register is
+     * overwritten with a timestamped absence, sets, maps, flags and multi-value registers remove
+     * what they hold. An update this replica has not seen survives. The key keeps its type.
+     */
+    CompletionStage<Written<Boolean>> delete(Bytes key) {
+        CompletableFuture<Written<Boolean>> result = new CompletableFuture<>();
+        env.loop().execute(() -> {
+            try {
+                Crdt<?> current = store.read(key).orElse(null);
+                if (current == null || !exists(current)) {
+                    long seq = store.lastSeq();
+                    lastCommit.whenComplete((s, e) -> complete(result, new Written<>(false, seq), e));
+                    return;
+                }
+                Mutation<?> m = deletion(current);
+                CompletionStage<Long> committed = store.commit(new Commit(self, List.of(new Change(key, m.delta(), m.state())),
+                        Map.of(), Optional.of(clock.last())));
+                lastCommit = committed;
+                committed.whenComplete((seq, failure) -> {
+                    complete(result, failure == null ? new Written<>(true, seq) : null, failure);
+                    if (failure == null) {
+                        subscriptions.publish(key, m.state(), true);
+                        env.loop().execute(() -> protocol.onLocalCommit(seq, env.clock().millis()));
+                    }
+                });
+            } catch (RuntimeException e) {
+                complete(result, null, e);
+            }
+        });
+        return result;
+    }
+
+    private Mutation<?> deletion(Crdt<?> current) {
+        if (current instanceof PNCounter c) {
+            return c.reset();
+        }
+        if (current instanceof LWWRegister r) {
+            return r.clear(self, writeContext.timestampAfter(r.timestamp()));
+        }
+        if (current instanceof ORSet s) {
+            return s.clear();
+        }
+        if (current instanceof ORMap m) {
+            return m.clear();
+        }
+        if (current instanceof EWFlag f) {
+            return f.disable();
+        }
+        if (current instanceof MVRegister r) {
+            return r.clear();
+        }
+        throw new UnsupportedOperationException("a " + current.type() + " cannot be deleted: it only grows");
+    }
+
+    /** Whether a document shows anything: written and not deleted since (as a Redis key exists). */
+    static boolean exists(Crdt<?> state) {
+        if (state instanceof PNCounter c) {
+            return c.hasUpdates();
+        }
+        if (state instanceof GCounter c) {
+            return !c.isBottom();
+        }
+        if (state instanceof LWWRegister r) {
+            return r.value().isPresent();
+        }
+        if (state instanceof ORSet s) {
+            return !s.isEmpty();
+        }
+        if (state instanceof ORMap m) {
+            return m.size() > 0;
+        }
+        if (state instanceof EWFlag f) {
+            return f.value();
+        }
+        return !((MVRegister) state).values().isEmpty();
     }
 
     private <V> void complete(CompletableFuture<V> future, V value, Throwable failure) {

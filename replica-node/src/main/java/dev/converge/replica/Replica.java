@@ -3,9 +3,11 @@ package dev.converge.replica;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.port.Endpoint;
 import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.port.Transport;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -29,6 +31,14 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * Opens a replica as {@code config} says: RocksDB (or memory) storage, a Netty transport when
+     * it has peers or listens, one engine thread and the system clock. Close it to stop them.
+     */
+    public static Replica open(ReplicaConfig config) {
+        return dev.converge.node.ReplicaRuntime.open(config);
+    }
+
+    /**
      * A replica from parts the caller owns and will close: the store, the transport and the
      * environment (clock, randomness, loop, callback executor). The simulator and tests use this;
      * applications usually use the node runtime, which builds RocksDB, Netty and a thread.
@@ -47,6 +57,16 @@ public final class Replica implements AutoCloseable {
 
     public ReplicaId id() {
         return engine.self;
+    }
+
+    /** Where this replica accepts peers, when it listens. */
+    public Optional<Endpoint> listenEndpoint() {
+        return engine.transport.boundEndpoint();
+    }
+
+    /** Keeps a link to the peer at {@code endpoint}, reconnecting as needed. */
+    public void connect(Endpoint endpoint) {
+        engine.transport.connect(endpoint);
     }
 
     public CounterHandle counter(String key) {
@@ -102,6 +122,30 @@ public final class Replica implements AutoCloseable {
         return engine.store.read(key);
     }
 
+    /**
+     * Deletes the document as observed here (observed-remove: an update this replica has not seen
+     * survives); completes with whether it existed. The key keeps its type until the deletion is
+     * collected once every replica has seen it.
+     */
+    public CompletionStage<Written<Boolean>> delete(Bytes key) {
+        return engine.delete(key);
+    }
+
+    /** Whether the document shows anything: written and not deleted since. */
+    public boolean exists(Bytes key) {
+        return engine.store.read(key).map(Engine::exists).orElse(false);
+    }
+
+    /** Up to {@code limit} document keys in ascending order, from {@code fromInclusive} (null: the first). */
+    public List<Bytes> keys(Bytes fromInclusive, int limit) {
+        return engine.store.keys(fromInclusive, null, limit);
+    }
+
+    /** Number of documents. */
+    public long documentCount() {
+        return engine.store.documentCount();
+    }
+
     /** Change events for {@code key}, local and remote. */
     public Subscription subscribe(Bytes key, ChangeListener listener) {
         return engine.subscribe(key, false, listener);
@@ -125,10 +169,11 @@ public final class Replica implements AutoCloseable {
         return engine.status();
     }
 
-    /** Stops replication and releases what {@link #create} was given to release. Waits for pending commits. */
+    /** Stops replication, waits for pending commits, then releases what {@link #create} was given to release. */
     @Override
     public void close() {
-        closeAsync().toCompletableFuture().join();
+        engine.stop().toCompletableFuture().join();
+        release.run();
     }
 
     /** As {@link #close()}, without blocking: for callers on the engine's own loop, such as the simulator. */

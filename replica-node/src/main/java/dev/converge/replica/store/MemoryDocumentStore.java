@@ -16,6 +16,7 @@ import dev.converge.crdt.sync.Hashing;
 import dev.converge.crdt.sync.KeyHashRange;
 import dev.converge.crdt.sync.RangeDigest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,17 +33,43 @@ import java.util.concurrent.CompletionStage;
  */
 public final class MemoryDocumentStore implements DocumentStore {
 
+    /** The port's order for hash ranges: unsigned key hash, then key. */
+    private static final Comparator<Bytes> HASH_ORDER = (a, b) -> {
+        int c = Long.compareUnsigned(Hashing.keyHash(a), Hashing.keyHash(b));
+        return c != 0 ? c : a.compareTo(b);
+    };
+
     private final ReplicaId replicaId;
-    private final NavigableMap<Bytes, Crdt<?>> documents = new TreeMap<>();
-    private final NavigableMap<Long, DeltaLogEntry> log = new TreeMap<>();
-    private final Map<ReplicaId, Long> acks = new HashMap<>();
+    private final NavigableMap<Bytes, Crdt<?>> documents;
+    private final NavigableMap<Long, DeltaLogEntry> log;
+    private final Map<ReplicaId, Long> acks;
     private HybridTimestamp clockHighWater;
     private long lastSeq;
     private long firstRetained = 1;
     private boolean closed;
 
     public MemoryDocumentStore(ReplicaId replicaId) {
+        this(replicaId, new TreeMap<>(), new TreeMap<>(), new HashMap<>());
+    }
+
+    private MemoryDocumentStore(ReplicaId replicaId, NavigableMap<Bytes, Crdt<?>> documents, NavigableMap<Long, DeltaLogEntry> log,
+                                Map<ReplicaId, Long> acks) {
         this.replicaId = replicaId;
+        this.documents = documents;
+        this.log = log;
+        this.acks = acks;
+    }
+
+    /** A new store over this one's data, as if the process had restarted: this one must be closed. */
+    public synchronized MemoryDocumentStore reopened() {
+        if (!closed) {
+            throw new IllegalStateException("close the store before reopening its data");
+        }
+        MemoryDocumentStore again = new MemoryDocumentStore(replicaId, documents, log, acks);
+        again.clockHighWater = clockHighWater;
+        again.lastSeq = lastSeq;
+        again.firstRetained = firstRetained;
+        return again;
     }
 
     @Override
@@ -82,16 +109,19 @@ public final class MemoryDocumentStore implements DocumentStore {
 
     @Override
     public synchronized long lastSeq() {
+        checkOpen("lastSeq");
         return lastSeq;
     }
 
     @Override
     public synchronized Optional<HybridTimestamp> clockHighWater() {
+        checkOpen("clockHighWater");
         return Optional.ofNullable(clockHighWater);
     }
 
     @Override
     public synchronized Map<ReplicaId, Long> acks() {
+        checkOpen("acks");
         return Map.copyOf(acks);
     }
 
@@ -116,17 +146,20 @@ public final class MemoryDocumentStore implements DocumentStore {
 
     @Override
     public synchronized void truncateDeltaLog(long throughSeq) {
+        checkOpen("truncateDeltaLog");
         log.headMap(throughSeq, true).clear();
         firstRetained = Math.max(firstRetained, Math.min(throughSeq, lastSeq) + 1);
     }
 
     @Override
     public synchronized long documentCount() {
+        checkOpen("documentCount");
         return documents.size();
     }
 
     @Override
     public synchronized List<Bytes> keys(Bytes fromInclusive, Bytes toExclusive, int limit) {
+        checkOpen("keys");
         NavigableMap<Bytes, Crdt<?>> range = documents;
         if (fromInclusive != null) {
             range = range.tailMap(fromInclusive, true);
@@ -138,22 +171,27 @@ public final class MemoryDocumentStore implements DocumentStore {
     }
 
     @Override
-    public synchronized List<Bytes> keys(KeyHashRange range, Bytes after, int limit) {
-        NavigableMap<Bytes, Crdt<?>> tail = after == null ? documents : documents.tailMap(after, false);
-        List<Bytes> out = new ArrayList<>();
-        for (Bytes key : tail.keySet()) {
-            if (out.size() >= limit) {
-                break;
-            }
+    public synchronized List<Bytes> keysInHashRange(KeyHashRange range, Bytes after, int limit) {
+        checkOpen("keysInHashRange");
+        List<Bytes> inRange = new ArrayList<>();
+        for (Bytes key : documents.keySet()) {
             if (range.contains(Hashing.keyHash(key))) {
-                out.add(key);
+                inRange.add(key);
             }
         }
-        return out;
+        inRange.sort(HASH_ORDER);
+        int from = 0;
+        if (after != null) {
+            while (from < inRange.size() && HASH_ORDER.compare(inRange.get(from), after) <= 0) {
+                from++;
+            }
+        }
+        return List.copyOf(inRange.subList(from, Math.min(inRange.size(), from + Math.max(0, limit))));
     }
 
     @Override
     public synchronized List<RangeDigest> digests(List<KeyHashRange> ranges) {
+        checkOpen("digests");
         long[] sums = new long[ranges.size()];
         long[] counts = new long[ranges.size()];
         for (Map.Entry<Bytes, Crdt<?>> e : documents.entrySet()) {

@@ -243,7 +243,7 @@ public final class SyncProtocol {
             List<Document> deltas = new ArrayList<>(joined.size());
             joined.forEach((key, value) -> deltas.add(new Document(key, value)));
             DeltaBatch batch = new DeltaBatch(self, from, to, deltas, peer.merged);
-            if (transport.send(peer.id, batch) != Transport.SendResult.QUEUED) {
+            if (send(peer.id, batch) != Transport.SendResult.QUEUED) {
                 return; // back-pressure or no link: the next round tries again from here
             }
             peer.ackSent = peer.merged;
@@ -254,7 +254,7 @@ public final class SyncProtocol {
     }
 
     private void sendAck(PeerState peer) {
-        if (transport.send(peer.id, new Ack(peer.id, peer.merged)) == Transport.SendResult.QUEUED) {
+        if (send(peer.id, new Ack(peer.id, peer.merged)) == Transport.SendResult.QUEUED) {
             peer.ackSent = peer.merged;
         }
     }
@@ -279,6 +279,16 @@ public final class SyncProtocol {
         if (through > truncatedThrough) {
             store.truncateDeltaLog(through);
             truncatedThrough = through;
+        }
+    }
+
+    /** Sends through the port; a message the transport cannot carry is a refused send, never an exception here. */
+    private Transport.SendResult send(ReplicaId peer, SyncMessage message) {
+        try {
+            return transport.send(peer, message);
+        } catch (IllegalArgumentException tooLarge) {
+            LOG.error("could not send a {} to {}: {}", message.getClass().getSimpleName(), peer, tooLarge.getMessage());
+            return Transport.SendResult.BACK_PRESSURED;
         }
     }
 
@@ -386,7 +396,7 @@ public final class SyncProtocol {
         for (int i = 0; i < ranges.size(); i += config.maxRangesPerMessage()) {
             List<KeyHashRange> chunk = List.copyOf(ranges.subList(i, Math.min(ranges.size(), i + config.maxRangesPerMessage())));
             long id = nextRequestId++;
-            if (transport.send(peer.id, new DigestRequest(id, chunk)) != Transport.SendResult.QUEUED) {
+            if (send(peer.id, new DigestRequest(id, chunk)) != Transport.SendResult.QUEUED) {
                 abandonCatchUp(peer, "could not send a digest request");
                 return;
             }
@@ -425,7 +435,13 @@ public final class SyncProtocol {
             if (m.hash() == t.hash() && m.documents() == t.documents()) {
                 continue;
             }
-            if (m.documents() + t.documents() <= config.leafDocuments() || m.range().bits() >= FINEST_BITS) {
+            // Offer the range's states when it is small, or when one side holds at most a quarter
+            // of the other: then most of the larger side is missing at the smaller, and sending it
+            // at once (chunked) beats walking the tree down to it, as for a new or emptied peer.
+            // Otherwise descend, so two similar large sides exchange only what differs.
+            long few = Math.min(m.documents(), t.documents());
+            long many = Math.max(m.documents(), t.documents());
+            if (m.documents() + t.documents() <= config.leafDocuments() || few * 4 <= many || m.range().bits() >= FINEST_BITS) {
                 offerStates(peer, m.range());
             } else {
                 deeper.addAll(children(m.range()));
@@ -456,7 +472,7 @@ public final class SyncProtocol {
         List<Document> all = new ArrayList<>();
         Bytes after = null;
         while (true) {
-            List<Bytes> keys = store.keys(range, after, 1_000);
+            List<Bytes> keys = store.keysInHashRange(range, after, 1_000);
             for (Bytes key : keys) {
                 store.read(key).ifPresent(state -> all.add(new Document(key, state)));
             }
@@ -495,7 +511,7 @@ public final class SyncProtocol {
             Document d = pieces.get(i);
             long size = d.key().length() + CrdtCodec.encode(d.value()).length;
             if (!chunk.isEmpty() && (bytes + size > config.maxBatchBytes() || chunk.size() >= config.maxDocumentsPerMessage())) {
-                if (transport.send(peer.id, new StateBatch(id, range, chunk, false, reply)) != Transport.SendResult.QUEUED) {
+                if (send(peer.id, new StateBatch(id, range, chunk, false, reply)) != Transport.SendResult.QUEUED) {
                     return false;
                 }
                 chunk = new ArrayList<>();
@@ -504,7 +520,7 @@ public final class SyncProtocol {
             chunk.add(d);
             bytes += size;
         }
-        return transport.send(peer.id, new StateBatch(id, range, chunk, true, reply)) == Transport.SendResult.QUEUED;
+        return send(peer.id, new StateBatch(id, range, chunk, true, reply)) == Transport.SendResult.QUEUED;
     }
 
     private void onStateReply(PeerState peer, StateBatch b, long nowMillis) {
@@ -569,7 +585,7 @@ public final class SyncProtocol {
             reject(peer, "digest request for " + r.ranges().size() + " ranges exceeds " + config.maxRangesPerMessage());
             return;
         }
-        transport.send(peer.id, new DigestResponse(r.requestId(), store.digests(r.ranges())));
+        send(peer.id, new DigestResponse(r.requestId(), store.digests(r.ranges())));
     }
 
     private void onStateOffer(PeerState peer, StateBatch b) {
@@ -625,7 +641,7 @@ public final class SyncProtocol {
         List<Document> reply = new ArrayList<>();
         Bytes after = null;
         while (true) {
-            List<Bytes> keys = store.keys(exchange.range, after, 1_000);
+            List<Bytes> keys = store.keysInHashRange(exchange.range, after, 1_000);
             for (Bytes key : keys) {
                 Optional<Crdt<?>> mine = store.read(key);
                 if (mine.isEmpty()) {

@@ -1,0 +1,147 @@
+package dev.converge.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.port.Endpoint;
+import dev.converge.replica.Replica;
+import dev.converge.replica.ReplicaConfig;
+import dev.converge.replica.SyncStatus;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real replicas: RocksDB on disk, Netty on loopback, the runtime's threads and clock. */
+class RuntimeTest {
+
+    private static final byte[] SECRET = HexFormat.of().parseHex("00112233445566778899aabbccddeeff0011223344556677");
+
+    private static ReplicaConfig.Builder config(Path dir) {
+        return ReplicaConfig.builder().dataDirectory(dir).listen(new Endpoint("127.0.0.1", 0)).clusterSecret(SECRET);
+    }
+
+    private static void eventually(String what, BooleanSupplier condition, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + within + ": " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void twoReplicasOverNettyWithRocksDbConverge(@TempDir Path a, @TempDir Path b) throws Exception {
+        try (Replica first = Replica.open(config(a).build())) {
+            Endpoint endpoint = first.listenEndpoint().orElseThrow();
+            try (Replica second = Replica.open(config(b).peer(endpoint).build())) {
+                for (int i = 0; i < 500; i++) {
+                    first.counter("c").add(1);
+                    second.counter("c").add(2);
+                    first.set("s").add(Bytes.of("a" + i));
+                    second.set("s").add(Bytes.of("b" + i));
+                }
+                second.map("m").setRegister(Bytes.of("name"), Bytes.of("converge")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                eventually("both counters reach 1500", () -> first.counter("c").value() == 1_500 && second.counter("c").value() == 1_500,
+                        Duration.ofSeconds(20));
+                eventually("both sets hold 1000", () -> first.set("s").size() == 1_000 && second.set("s").size() == 1_000,
+                        Duration.ofSeconds(20));
+                eventually("the map arrives", () -> first.map("m").read().register(Bytes.of("name")).isPresent(), Duration.ofSeconds(20));
+                assertThat(ReplicaProcess.digest(first)).isEqualTo(ReplicaProcess.digest(second));
+                SyncStatus status = first.status().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                assertThat(status.peers()).singleElement().satisfies(p -> assertThat(p.connected()).isTrue());
+            }
+        }
+        // Everything acknowledged survives a restart.
+        try (Replica reopened = Replica.open(ReplicaConfig.builder().dataDirectory(a).build())) {
+            assertThat(reopened.counter("c").value()).isEqualTo(1_500);
+            assertThat(reopened.set("s").size()).isEqualTo(1_000);
+        }
+    }
+
+    /**
+     * A new replica in a child JVM catches up a 20,000-document store by digest, gets SIGKILL in the
+     * middle, restarts on the same directory, resumes and converges; no write it acknowledged is lost.
+     */
+    @Test
+    void aReplicaKilledDuringCatchUpResumesAndConverges(@TempDir Path parentDir, @TempDir Path childDir) throws Exception {
+        try (Replica parent = Replica.open(config(parentDir).build())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 20_000; i++) {
+                parent.set("doc-" + i).add(Bytes.of("x"), Bytes.of("y-" + i));
+            }
+            parent.counter("last").add(1).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            System.out.printf("wrote 20,001 documents in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+            Endpoint endpoint = parent.listenEndpoint().orElseThrow();
+            Set<String> acked = ConcurrentHashMap.newKeySet();
+
+            AtomicLong firstDocs = new AtomicLong();
+            Process first = child(childDir, endpoint, 100, acked, firstDocs, new AtomicReference<>());
+            // Kill it while the catch-up is under way: some documents arrived, not all.
+            eventually("the catch-up is under way", () -> firstDocs.get() > 1_000 && acked.size() >= 10, Duration.ofSeconds(60));
+            first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            long docsAtKill = firstDocs.get();
+            Set<String> ackedBeforeKill = Set.copyOf(acked);
+            AtomicLong docs = new AtomicLong();
+            AtomicReference<String> digest = new AtomicReference<>();
+
+            long restarted = System.nanoTime();
+            Process second = child(childDir, endpoint, 0, acked, docs, digest);
+            try {
+                long expected = 20_000 + 1 + 100;
+                eventually("the parent has every child write", () -> parent.documentCount() == expected, Duration.ofSeconds(60));
+                eventually("the child holds every document", () -> docs.get() == expected, Duration.ofSeconds(60));
+                eventually("the states are equal", () -> Long.toHexString(ReplicaProcess.digest(parent)).equals(digest.get()),
+                        Duration.ofSeconds(30));
+                System.out.printf("converged %d ms after the restart%n", (System.nanoTime() - restarted) / 1_000_000);
+                System.out.printf("killed the child at %,d of %,d documents with %d writes acknowledged%n", docsAtKill, expected,
+                        ackedBeforeKill.size());
+                for (String key : ackedBeforeKill) {
+                    assertThat(parent.counter(key).value()).as("acknowledged write %s survived the kill", key)
+                            .isEqualTo(Long.parseLong(key.substring("child-".length())) + 1);
+                }
+            } finally {
+                second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Process child(Path dir, Endpoint peer, int writes, Set<String> acked, AtomicLong docs,
+                                 AtomicReference<String> digest) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                ReplicaProcess.class.getName(), dir.toString(), peer.toString(), HexFormat.of().formatHex(SECRET),
+                Integer.toString(writes))).redirectErrorStream(true).start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith("ACK ")) {
+                        acked.add(line.substring(4));
+                    } else if (line.startsWith("STATE ")) {
+                        String[] parts = line.split(" ");
+                        docs.set(Long.parseLong(parts[1]));
+                        digest.set(parts[2]);
+                    }
+                }
+            } catch (java.io.IOException ignored) {
+                // the child was killed
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return p;
+    }
+}
