@@ -37,6 +37,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -313,6 +314,11 @@ public final class NettyTransport implements Transport {
     }
 
     /** Whether links run on the native epoll transport rather than NIO. */
+    @Override
+    public Optional<Endpoint> boundEndpoint() {
+        return Optional.ofNullable(listenEndpoint());
+    }
+
     public boolean nativeTransport() {
         return epoll;
     }
