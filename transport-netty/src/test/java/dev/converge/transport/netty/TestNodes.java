@@ -34,6 +34,9 @@ final class TestNodes implements AutoCloseable {
          * back-pressured; returns how many sends were back-pressured.
          */
         long sendSequence(Node peer, long from, long to) {
+            // The two ends authenticate one after the other: wait until this end has the link too.
+            Waits.until(java.time.Duration.ofSeconds(5), "a link from " + id() + " to " + peer.id(),
+                    () -> transport.connectedPeers().contains(peer.id()));
             long backPressured = 0;
             for (long seq = from; seq <= to; seq++) {
                 Ack ack = new Ack(id(), seq);
