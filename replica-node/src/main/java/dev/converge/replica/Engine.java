@@ -281,7 +281,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     // ------------------------------------------------------------------ remote merges (on the loop)
 
     @Override
-    public CompletionStage<Void> apply(ReplicaId peer, List<Document> documents) {
+    public CompletionStage<Long> apply(ReplicaId peer, List<Document> documents) {
         Map<Bytes, Change> changes = new LinkedHashMap<>();
         for (Document d : documents) {
             Change pendingChange = changes.get(d.key());
@@ -300,7 +300,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         }
         if (changes.isEmpty()) {
             // Nothing new, but what made it so may still be on its way to disk: wait for it.
-            return lastCommit.thenApply(seq -> null);
+            return lastCommit.thenApply(seq -> -1L);
         }
         List<Change> list = List.copyOf(changes.values());
         CompletionStage<Long> committed = store.commit(new Commit(peer, list, Map.of(), Optional.of(clock.last())));
@@ -309,7 +309,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             for (Change c : list) {
                 subscriptions.publish(c.key(), c.state(), false);
             }
-            return null;
+            return seq;
         });
     }
 

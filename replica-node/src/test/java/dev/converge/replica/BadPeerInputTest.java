@@ -101,4 +101,25 @@ class BadPeerInputTest {
             assertThat(a.counter("n").value()).isEqualTo(2);
         }
     }
+
+    /**
+     * The first batch a replica ever sees from a peer may be a push that overtook a lost earlier
+     * batch: it starts past what the receiver merged, so it must not be acknowledged (that would
+     * skip the lost range for good, and forwarders trusting the progress report would skip it too).
+     */
+    @Test
+    void aFirstBatchStartingPastZeroIsNotAcknowledged() {
+        try (Cluster cluster = new Cluster(2, 34, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            Replica b = cluster.get(1);
+            cluster.network.inject(b.id(), a.id(), new DeltaBatch(b.id(), 100, 200,
+                    List.of(new Document(Bytes.of("early"), GCounter.empty().increment(b.id(), 1).state())), 0));
+            cluster.runFor(1_000);
+            assertThat(status(cluster, 1).rejectedMessages()).as("no acknowledgement past b's log").isZero();
+            cluster.await(b.counter("n").add(7));
+            cluster.runFor(1_000);
+            assertThat(a.counter("n").value()).isEqualTo(7);
+            assertThat(status(cluster, 1).peers().get(0).unackedEntries()).isZero();
+        }
+    }
 }

@@ -72,7 +72,9 @@ final class Cluster implements AutoCloseable {
             for (int i = 1; i < stores.size(); i++) {
                 Crdt<?> other = stores.get(i).read(key).orElse(null);
                 assertThat(other).as("replica %d holds %s", i, key).isNotNull();
-                assertThat(CrdtCodec.encode(other)).as("replica %d's %s equals replica 0's", i, key).isEqualTo(CrdtCodec.encode(first));
+                if (!java.util.Arrays.equals(CrdtCodec.encode(other), CrdtCodec.encode(first))) {
+                    throw new AssertionError("replica " + i + "'s " + key + " differs from replica 0's:\n  0: " + first + "\n  " + i + ": " + other);
+                }
             }
         }
     }

@@ -31,7 +31,8 @@ class ConvergenceTest {
 
     @Test
     void randomWritesUnderFaultsConvergeAfterHealing() {
-        for (long seed = 1; seed <= 12; seed++) {
+        // 40 seeds in the build; -Dchaos.seeds=N (and -Dchaos.from) in surefire.argLine for more.
+        for (long seed = Long.getLong("chaos.from", 1); seed <= Long.getLong("chaos.seeds", 40); seed++) {
             runChaos(seed, 3 + (int) (seed % 3), 600);
         }
     }
@@ -110,7 +111,11 @@ class ConvergenceTest {
             for (CompletionStage<?> w : writes) {
                 assertThat(w.toCompletableFuture()).as("seed %d: every local write completes", seed).isCompletedWithValueMatching(v -> true);
             }
-            cluster.assertConverged();
+            try {
+                cluster.assertConverged();
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + " (" + size + " replicas): " + e.getMessage(), e);
+            }
             Replica any = cluster.get(0);
             expect.counters.forEach((k, v) -> assertThat(any.counter(k).value()).as("seed %d counter %s", seed, k).isEqualTo(v));
             expect.setElements.forEach((k, v) -> assertThat(any.set(k).elements()).as("seed %d set %s", seed, k).containsExactlyInAnyOrderElementsOf(v));

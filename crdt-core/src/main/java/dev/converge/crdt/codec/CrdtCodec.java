@@ -14,6 +14,7 @@ import dev.converge.crdt.codec.proto.DeltaBatchMessage;
 import dev.converge.crdt.codec.proto.DigestRequestMessage;
 import dev.converge.crdt.codec.proto.DigestResponseMessage;
 import dev.converge.crdt.codec.proto.HashRange;
+import dev.converge.crdt.codec.proto.ProgressEntry;
 import dev.converge.crdt.codec.proto.StateBatchMessage;
 import dev.converge.crdt.internal.StateEncodingHook;
 import dev.converge.crdt.sync.Ack;
@@ -22,6 +23,7 @@ import dev.converge.crdt.sync.DigestRequest;
 import dev.converge.crdt.sync.DigestResponse;
 import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.Progress;
 import dev.converge.crdt.sync.RangeDigest;
 import dev.converge.crdt.sync.StateBatch;
 import dev.converge.crdt.sync.SyncMessage;
@@ -159,7 +161,11 @@ public final class CrdtCodec {
             return frame(DELTA_BATCH, m.build());
         }
         if (message instanceof Ack a) {
-            return frame(ACK, AckMessage.newBuilder().setOrigin(a.origin().value()).setSeq(a.seq()).build());
+            AckMessage.Builder m = AckMessage.newBuilder().setOrigin(a.origin().value()).setSeq(a.seq());
+            for (Progress p : a.progress()) {
+                m.addProgress(ProgressEntry.newBuilder().setOrigin(p.origin().value()).setSeq(p.seq()));
+            }
+            return frame(ACK, m.build());
         }
         if (message instanceof DigestRequest r) {
             DigestRequestMessage.Builder m = DigestRequestMessage.newBuilder().setRequestId(r.requestId());
@@ -231,7 +237,13 @@ public final class CrdtCodec {
                 case ACK -> {
                     AckMessage m = AckMessage.parser().parseFrom(in);
                     checkSequence(m.getSeq(), "seq");
-                    yield new Ack(replica(m.getOrigin()), m.getSeq());
+                    List<Progress> progress = new ArrayList<>(m.getProgressCount());
+                    for (int i = 0; i < m.getProgressCount(); i++) {
+                        ProgressEntry p = m.getProgress(i);
+                        checkSequence(p.getSeq(), "progress seq");
+                        progress.add(new Progress(replica(p.getOrigin()), p.getSeq()));
+                    }
+                    yield new Ack(replica(m.getOrigin()), m.getSeq(), progress);
                 }
                 case DIGEST_REQUEST -> {
                     DigestRequestMessage m = DigestRequestMessage.parser().parseFrom(in);

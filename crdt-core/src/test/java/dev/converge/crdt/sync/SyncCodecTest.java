@@ -42,7 +42,7 @@ class SyncCodecTest {
             KeyHashRange range = new KeyHashRange(seq & 0xF000_0000_0000_0000L, 4);
             return switch (kind) {
                 case 0 -> new DeltaBatch(origin, seq, seq + docs.size(), docs, seq / 2);
-                case 1 -> new Ack(origin, seq);
+                case 1 -> new Ack(origin, seq, docs.isEmpty() ? List.of() : List.of(new Progress(ReplicaId.of(99), seq / 3)));
                 case 2 -> new DigestRequest(seq, List.of(KeyHashRange.ALL, range));
                 case 3 -> new DigestResponse(seq, List.of(new RangeDigest(range, seq * 31, docs.size())));
                 case 4 -> new StateBatch(seq, range, docs, seq % 2 == 0, false);

@@ -1,6 +1,9 @@
 package dev.converge.replica.sync;
 
 import dev.converge.crdt.causal.ReplicaId;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** What the protocol knows of one peer. Mutable, touched only on the engine loop. */
 final class PeerState {
@@ -15,8 +18,6 @@ final class PeerState {
     long sentAtMillis;
     /** The highest of the peer's sequence numbers merged here durably, with nothing missing below it. */
     long merged;
-    /** Whether {@link #merged} is known; after a restart it is learned from the peer's first batch. */
-    boolean mergedKnown;
     /** The last acknowledgement sent to the peer. */
     long ackSent = -1;
     long lastContactMillis = -1;
@@ -24,6 +25,27 @@ final class PeerState {
     long behindSinceMillis = -1;
     long lastAntiEntropyMillis;
     CatchUp catchUp;
+    /** The peer's last report of how far it merged, first-hand, the logs of the replicas it is linked to. */
+    Map<ReplicaId, Long> progress = new HashMap<>();
+    /** Entries from third replicas held back from this peer because it gets them first-hand, by sequence number. */
+    final TreeMap<Long, Deferred> deferred = new TreeMap<>();
+    /** After a rewind: resend from here (then -1). */
+    long resendFrom = -1;
+    /** The position in our log the peer last reported having merged (its latest acknowledgement). */
+    long reportedMerged;
+
+    /** A held-back log entry: its sequence number, its origin, when to look at it again. */
+    record Deferred(long seq, ReplicaId origin, long dueMillis) {
+    }
+
+    /**
+     * The point below which the peer holds every entry: what it acknowledged, but never past an
+     * entry held back from it. What log truncation and persisted acknowledgements use.
+     */
+    long safeAcked() {
+        long safe = deferred.isEmpty() ? acked : Math.min(acked, deferred.firstKey() - 1);
+        return resendFrom < 0 ? safe : Math.min(safe, resendFrom);
+    }
 
     PeerState(ReplicaId id) {
         this.id = id;

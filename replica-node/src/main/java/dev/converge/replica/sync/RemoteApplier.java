@@ -15,7 +15,8 @@ public interface RemoteApplier {
      * Merges {@code documents} (deltas or full states) from {@code peer}, recording the effective
      * parts in the delta log with {@code peer} as their origin.
      *
-     * @return completes once everything merged so far is durable
+     * @return completes once everything merged so far is durable, with the local sequence number
+     *     of the commit that recorded the effective parts, or -1 when nothing was new
      */
-    CompletionStage<Void> apply(ReplicaId peer, List<Document> documents);
+    CompletionStage<Long> apply(ReplicaId peer, List<Document> documents);
 }

@@ -16,42 +16,60 @@ package dev.converge.replica.sync;
  *     divergence the delta path missed (0 disables it)
  * @param retainedLogEntries the delta log keeps at most this many entries beyond what every peer acknowledged;
  *     a peer further behind catches up by digest
+ * @param forwardDelayMillis how long an entry from a third replica is held back from a peer that is linked to
+ *     that replica itself (and will get it first-hand), before it is checked again
  */
 public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long retransmitAfterMillis, int maxBatchBytes,
                          int maxDocumentsPerMessage, int fullFanoutPeers, int maxRangesPerMessage, int leafDocuments,
-                         long catchUpTimeoutMillis, long antiEntropyIntervalMillis, long retainedLogEntries) {
+                         long catchUpTimeoutMillis, long antiEntropyIntervalMillis, long retainedLogEntries,
+                         long forwardDelayMillis) {
 
     public SyncConfig {
         if (gossipIntervalMillis < 1 || pushDelayMillis < 0 || retransmitAfterMillis < 1 || maxBatchBytes < 1024
                 || maxDocumentsPerMessage < 1 || fullFanoutPeers < 1 || maxRangesPerMessage < 16 || leafDocuments < 1
-                || catchUpTimeoutMillis < 1 || antiEntropyIntervalMillis < 0 || retainedLogEntries < 0) {
+                || catchUpTimeoutMillis < 1 || antiEntropyIntervalMillis < 0 || retainedLogEntries < 0 || forwardDelayMillis < 0) {
             throw new IllegalArgumentException("invalid sync configuration: " + this);
         }
     }
 
+    /** The configuration with the default forwarding delay of two gossip intervals. */
+    public SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long retransmitAfterMillis, int maxBatchBytes,
+                      int maxDocumentsPerMessage, int fullFanoutPeers, int maxRangesPerMessage, int leafDocuments,
+                      long catchUpTimeoutMillis, long antiEntropyIntervalMillis, long retainedLogEntries) {
+        this(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage, fullFanoutPeers,
+                maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis, retainedLogEntries,
+                2 * gossipIntervalMillis);
+    }
+
     public static SyncConfig defaults() {
-        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 8, 10_000, 60_000, 1_000_000);
+        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 8, 10_000, 60_000, 1_000_000, 400);
+    }
+
+    public SyncConfig withForwardDelayMillis(long millis) {
+        return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
+                retainedLogEntries, millis);
     }
 
     public SyncConfig withGossipIntervalMillis(long millis) {
         return new SyncConfig(millis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
                 fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
-                retainedLogEntries);
+                retainedLogEntries, forwardDelayMillis);
     }
 
     public SyncConfig withRetainedLogEntries(long entries) {
         return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
-                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis, entries);
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis, entries, forwardDelayMillis);
     }
 
     public SyncConfig withMaxBatchBytes(int bytes) {
         return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, bytes, maxDocumentsPerMessage,
                 fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
-                retainedLogEntries);
+                retainedLogEntries, forwardDelayMillis);
     }
 
     public SyncConfig withAntiEntropyIntervalMillis(long millis) {
         return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
-                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, millis, retainedLogEntries);
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, millis, retainedLogEntries, forwardDelayMillis);
     }
 }

@@ -17,6 +17,7 @@ import dev.converge.crdt.sync.DigestRequest;
 import dev.converge.crdt.sync.DigestResponse;
 import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.Progress;
 import dev.converge.crdt.sync.RangeDigest;
 import dev.converge.crdt.sync.StateBatch;
 import dev.converge.crdt.sync.SyncMessage;
@@ -29,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +48,11 @@ import org.slf4j.LoggerFactory;
  * 2019): <b>BP</b>, entries that came from {@code j} are never sent back to it, and <b>RR</b>,
  * the log records only the effective part of a received delta (the engine's
  * {@link RemoteApplier} does that). Fresh local writes are pushed at once (debounced); periodic
- * rounds resend what went unacknowledged. A peer behind the truncated head of the log (or new,
+ * rounds resend what went unacknowledged. Beyond the literature, entries from a third replica are
+ * not forwarded to a peer that gets that replica's log first-hand: each round every replica sends
+ * each peer a heartbeat with its progress on the logs of its other links, and a forwarder holds
+ * such an entry back until the report covers it (or the link it relied on breaks, when it
+ * forwards after all). A peer behind the truncated head of the log (or new,
  * or back from a long partition) catches up by digest: hash-tree digests compared top down, then
  * the states of differing leaves, answered with exactly what the sender lacks.
  */
@@ -97,6 +103,8 @@ public final class SyncProtocol {
     private final Map<ReplicaId, PeerState> peers = new LinkedHashMap<>();
     private final Map<Long, Pending> pending = new HashMap<>();
     private final Map<ReplicaId, Map<Long, Incoming>> incoming = new HashMap<>();
+    /** Local sequence number of a merged delta batch to the end of the sender's range it came from. */
+    private final TreeMap<Long, Long> sources = new TreeMap<>();
     private long nextRequestId = 1;
     private boolean pushScheduled;
     private boolean acksDirty;
@@ -134,6 +142,7 @@ public final class SyncProtocol {
     public void onLinkDown(ReplicaId peerId) {
         PeerState peer = peer(peerId);
         peer.connected = false;
+        peer.progress = new HashMap<>();
         abandonCatchUp(peer, "link down");
         incoming.remove(peerId);
     }
@@ -166,8 +175,10 @@ public final class SyncProtocol {
             if (!peer.connected) {
                 continue;
             }
-            if (peer.ackSent < peer.merged) {
-                sendAck(peer);
+            resolveDeferred(peer, nowMillis);
+            sendAck(peer); // every round: an acknowledgement, a heartbeat and a progress report
+            if (peer.reportedMerged < peer.acked && peer.catchUp == null) {
+                cover(peer); // the peer's position in our log lags what it acknowledged (or a catch-up gave it)
             }
             CatchUp c = peer.catchUp;
             if (c != null && nowMillis - c.lastProgressMillis > config.catchUpTimeoutMillis()) {
@@ -217,6 +228,10 @@ public final class SyncProtocol {
             peer.sentUpTo = peer.acked;
         }
         long from = Math.max(peer.sentUpTo, peer.acked);
+        if (peer.resendFrom >= 0) {
+            from = Math.min(from, peer.resendFrom);
+            peer.resendFrom = -1;
+        }
         for (int batches = 0; batches < BATCHES_PER_SERVICE && from < lastSeq; batches++) {
             DeltaLogSlice slice = store.readDeltaLog(from, config.maxBatchBytes());
             if (slice.truncated()) {
@@ -236,6 +251,9 @@ public final class SyncProtocol {
                 if (entry.origin().equals(peer.id)) {
                     continue; // BP: never send a peer what came from it
                 }
+                if (!entry.origin().equals(self) && heldBack(peer, entry, nowMillis)) {
+                    continue;
+                }
                 for (Document d : entry.deltas()) {
                     joined.merge(d.key(), d.value(), Crdt::joinAny);
                 }
@@ -253,8 +271,68 @@ public final class SyncProtocol {
         }
     }
 
+    /**
+     * Tells {@code peer} that it holds our log through {@code acked}: an empty batch for the range
+     * {@code (0, acked]}. After a catch-up the peer got the range as states, not as batches, so its
+     * position in our log must be moved there, or it would see every later batch as a gap.
+     */
+    private void cover(PeerState peer) {
+        send(peer.id, new DeltaBatch(self, 0, peer.acked, List.of(), peer.merged));
+    }
+
+    /**
+     * Whether an entry from a third replica should not go to {@code peer} now: the peer is linked
+     * to the entry's origin and so gets it first-hand. Already covered by the peer's progress
+     * report: skipped for good; not yet: held back and looked at again later.
+     */
+    private boolean heldBack(PeerState peer, DeltaLogEntry entry, long nowMillis) {
+        Long reported = peer.progress.get(entry.origin());
+        if (reported == null) {
+            return false; // the peer does not hear the origin itself: forward
+        }
+        Long source = sources.get(entry.seq());
+        if (source != null && reported >= source) {
+            return true;
+        }
+        peer.deferred.putIfAbsent(entry.seq(), new PeerState.Deferred(entry.seq(), entry.origin(), nowMillis + config.forwardDelayMillis()));
+        return true;
+    }
+
+    /**
+     * Looks again at entries held back from {@code peer} that are due: covered by its progress
+     * now, they are dropped; its link to their origin gone, it is sent everything from the first
+     * of them after all; otherwise they wait another delay (the origin still owes them).
+     */
+    private void resolveDeferred(PeerState peer, long nowMillis) {
+        while (!peer.deferred.isEmpty()) {
+            PeerState.Deferred d = peer.deferred.firstEntry().getValue();
+            if (d.dueMillis() > nowMillis) {
+                return;
+            }
+            Long reported = peer.progress.get(d.origin());
+            Long source = sources.get(d.seq());
+            if (reported != null && source != null && reported >= source) {
+                peer.deferred.pollFirstEntry();
+            } else if (reported == null) {
+                peer.resendFrom = d.seq() - 1;
+                peer.deferred.clear();
+                return;
+            } else {
+                peer.deferred.pollFirstEntry();
+                peer.deferred.put(d.seq(), new PeerState.Deferred(d.seq(), d.origin(), nowMillis + config.forwardDelayMillis()));
+                return;
+            }
+        }
+    }
+
     private void sendAck(PeerState peer) {
-        if (send(peer.id, new Ack(peer.id, peer.merged)) == Transport.SendResult.QUEUED) {
+        List<Progress> progress = new ArrayList<>();
+        for (PeerState other : peers.values()) {
+            if (other != peer && other.connected) {
+                progress.add(new Progress(other.id, other.merged));
+            }
+        }
+        if (send(peer.id, new Ack(peer.id, peer.merged, progress)) == Transport.SendResult.QUEUED) {
             peer.ackSent = peer.merged;
         }
     }
@@ -265,7 +343,7 @@ public final class SyncProtocol {
         }
         acksDirty = false;
         Map<ReplicaId, Long> acks = new HashMap<>();
-        peers.forEach((id, p) -> acks.put(id, p.acked));
+        peers.forEach((id, p) -> acks.put(id, p.safeAcked()));
         store.commit(new Commit(self, List.of(), acks, Optional.empty()));
     }
 
@@ -273,12 +351,13 @@ public final class SyncProtocol {
     private void truncateLog(long lastSeq) {
         long minAcked = lastSeq;
         for (PeerState p : peers.values()) {
-            minAcked = Math.min(minAcked, p.acked);
+            minAcked = Math.min(minAcked, p.safeAcked());
         }
         long through = Math.max(minAcked, lastSeq - config.retainedLogEntries());
         if (through > truncatedThrough) {
             store.truncateDeltaLog(through);
             truncatedThrough = through;
+            sources.headMap(through, true).clear();
         }
     }
 
@@ -304,6 +383,13 @@ public final class SyncProtocol {
                 reject(peer, "ack of " + a.origin() + "'s log sent to " + self);
             } else {
                 onAck(peer, a.seq());
+                Map<ReplicaId, Long> progress = new HashMap<>();
+                for (Progress p : a.progress()) {
+                    if (!p.origin().equals(self) && !p.origin().equals(peer.id)) {
+                        progress.put(p.origin(), p.seq());
+                    }
+                }
+                peer.progress = progress;
             }
         } else if (message instanceof DigestRequest r) {
             onDigestRequest(peer, r);
@@ -330,16 +416,13 @@ public final class SyncProtocol {
             reject(peer, "delta batch of " + b.deltas().size() + " documents exceeds " + config.maxDocumentsPerMessage());
             return;
         }
-        if (!peer.mergedKnown) {
-            // After a restart this replica does not know how far it merged the peer's log; the
-            // peer starts from the point we acknowledged, which we did only once it was durable.
-            peer.merged = Math.max(peer.merged, b.fromSeq());
-            peer.mergedKnown = true;
-        }
-        applier.apply(peer.id, b.deltas()).whenComplete((ok, failure) -> loop.execute(() -> {
+        applier.apply(peer.id, b.deltas()).whenComplete((seq, failure) -> loop.execute(() -> {
             if (failure != null) {
                 LOG.warn("merging deltas ({}, {}] from {} failed: {}", b.fromSeq(), b.toSeq(), peer.id, failure.toString());
                 return;
+            }
+            if (seq > 0) {
+                sources.put(seq, b.toSeq());
             }
             // Acknowledge only a contiguous prefix: a batch past a gap is merged but not acked,
             // and the sender's retransmission from our ack fills the gap.
@@ -364,6 +447,7 @@ public final class SyncProtocol {
             reject(peer, "ack " + seq + " is beyond the last sequence number " + lastSeq + " of this log");
             return;
         }
+        peer.reportedMerged = seq;
         if (seq > peer.acked) {
             peer.acked = seq;
             peer.sentUpTo = Math.max(peer.sentUpTo, seq);
@@ -565,6 +649,7 @@ public final class SyncProtocol {
             acksDirty = true;
             observer.onAcked(peer.id, c.startSeq);
         }
+        cover(peer);
         peer.sentUpTo = peer.acked;
         service(peer, clock.millis(), false);
     }
