@@ -36,6 +36,8 @@ final class Dialer {
 
     private int attempt;
     private boolean stopped;
+    /** Not dialling while the transport is isolated ({@link NettyTransport#isolate()}); resumes on rejoin. */
+    private boolean paused;
     private boolean idle;
     private Channel channel;
     private ScheduledFuture<?> retry;
@@ -57,7 +59,7 @@ final class Dialer {
 
     private synchronized void dial() {
         retry = null;
-        if (stopped) {
+        if (stopped || paused) {
             return;
         }
         ChannelFuture connect = connector.apply(this);
@@ -77,7 +79,7 @@ final class Dialer {
             return;
         }
         channel = null;
-        if (stopped) {
+        if (stopped || paused) {
             return;
         }
         if (peer != null && peerUp.test(peer)) {
@@ -107,7 +109,7 @@ final class Dialer {
 
     /** {@code peer}'s link went down: an idle dialler of that peer dials again. */
     synchronized void peerDown(ReplicaId down) {
-        if (idle && down.equals(peer) && !stopped) {
+        if (idle && down.equals(peer) && !stopped && !paused) {
             idle = false;
             scheduleRetry();
         }
@@ -122,6 +124,32 @@ final class Dialer {
         if (retry != null) {
             retry.cancel(false);
             retry = null;
+        }
+    }
+
+    /** Stops dialling until {@link #resume()}; the current connection is left to the caller to close. */
+    synchronized void pause() {
+        paused = true;
+        idle = false;
+        if (retry != null) {
+            retry.cancel(false);
+            retry = null;
+        }
+    }
+
+    /** Dials again at once, with the backoff reset, unless a connection is still open or a dial is pending. */
+    synchronized void resume() {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        attempt = 0;
+        if (!stopped && channel == null && retry == null) {
+            try {
+                retry = timers.schedule(this::dial, 0, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                stopped = true; // the event loops are shutting down
+            }
         }
     }
 

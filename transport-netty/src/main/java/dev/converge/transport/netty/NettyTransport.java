@@ -83,6 +83,8 @@ public final class NettyTransport implements Transport {
     private final Object lifecycle = new Object();
 
     private volatile State state = State.NEW;
+    /** Cut off from every peer by {@link #isolate()}: no connection survives initialisation. */
+    private volatile boolean isolated;
     private EventLoopGroup group;
     private Bootstrap bootstrap;
     private Channel server;
@@ -198,6 +200,12 @@ public final class NettyTransport implements Transport {
             connection.closeQuietly("the node is shutting down");
             return;
         }
+        // Read after the add above, while isolate() sets the flag before closing what is in the
+        // set: every connection is either closed there or refused here.
+        if (isolated) {
+            connection.closeQuietly("this node is isolated from its peers");
+            return;
+        }
         if (role == Handshake.Role.ACCEPTOR && !links.admit(connection)) {
             links.handshakeFailed();
             connection.fail("refused: " + config.maxPendingHandshakes() + " handshakes already pending (maxPendingHandshakes)");
@@ -250,6 +258,9 @@ public final class NettyTransport implements Transport {
             }
             Dialer dialer = new Dialer(endpoint, localId, this::dial, group, backoff, links::isUp);
             dialers.put(endpoint, dialer);
+            if (isolated) {
+                dialer.pause();
+            }
             dialer.start();
         }
     }
@@ -272,6 +283,62 @@ public final class NettyTransport implements Transport {
         if (active != null) {
             Connection.of(active).closeQuietly("disconnected from " + endpoint);
         }
+    }
+
+    /**
+     * Cuts this node off from every peer while it keeps running, as a network partition would:
+     * closes every connection, closes each new inbound connection as soon as it is accepted, and
+     * stops dialling. Peers see their links go down and their redials fail; the engine sees
+     * link-down events and keeps accepting local writes. For fault drills and the demo; undone by
+     * {@link #rejoin()}. Idempotent.
+     *
+     * @throws IllegalStateException when the transport is not started
+     */
+    public void isolate() {
+        synchronized (lifecycle) {
+            if (state != State.STARTED) {
+                throw new IllegalStateException("transport " + localId + " is " + state.name().toLowerCase(Locale.ROOT)
+                        + "; isolate after start and before close");
+            }
+            if (isolated) {
+                return;
+            }
+            isolated = true;
+            for (Dialer d : dialers.values()) {
+                d.pause();
+            }
+        }
+        for (Channel ch : channels) {
+            Connection c = Connection.of(ch);
+            if (c != null) {
+                c.closeQuietly("this node is isolated from its peers");
+            } else {
+                ch.close();
+            }
+        }
+        log.info("[{}] isolated: every peer connection closed, no dialling until rejoin", localId);
+    }
+
+    /**
+     * Ends {@link #isolate()}: accepts connections again and redials every endpoint at once with
+     * its backoff reset. Idempotent.
+     */
+    public void rejoin() {
+        synchronized (lifecycle) {
+            if (!isolated || state != State.STARTED) {
+                return;
+            }
+            isolated = false;
+            for (Dialer d : dialers.values()) {
+                d.resume();
+            }
+        }
+        log.info("[{}] rejoined: accepting and dialling peers again", localId);
+    }
+
+    /** Whether {@link #isolate()} is in force. */
+    public boolean isolated() {
+        return isolated;
     }
 
     /**
