@@ -16,6 +16,7 @@ import dev.converge.transport.netty.NettyTransportConfig;
 import dev.converge.transport.netty.TlsConfig;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,18 +32,45 @@ import org.slf4j.LoggerFactory;
  * thread, one callback thread and the system clock — the only clock and threads in the process
  * the engine gets, all injected. Closing the replica stops them in order: engine, transport,
  * store, threads.
+ *
+ * <p>{@link #open} is what {@link Replica#open} calls; the node uses {@link #start}, which also
+ * hands back the store and transport it built, for metrics and for the partition drill.
  */
-public final class ReplicaRuntime {
+public final class ReplicaRuntime implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaRuntime.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
-    private ReplicaRuntime() {
+    private final Replica replica;
+    private final DocumentStore store;
+    private final Transport transport;
+
+    private ReplicaRuntime(Replica replica, DocumentStore store, Transport transport) {
+        this.replica = replica;
+        this.store = store;
+        this.transport = transport;
     }
+
+    /**
+     * The node's {@code RocksStoreOptions.foldMinBytes}: 64 KiB instead of the store's 1 KiB. A
+     * document updated at Redis rates (a hot counter or register) is otherwise folded every few
+     * dozen updates, and the fold thread took most of a core in {@code redis-benchmark}'s
+     * single-key tests; 64 KiB folds it every couple of thousand, and a cold read joins at most
+     * 64 KiB of deltas. Measurements in benchmarks/results/node.md.
+     */
+    static final long NODE_FOLD_MIN_BYTES = 64 << 10;
 
     /** Builds and starts a replica as {@code config} says. */
     public static Replica open(ReplicaConfig config) {
-        DocumentStore store = openStore(config);
+        return start(config, 0).replica();
+    }
+
+    /**
+     * As {@link #open}, keeping hold of the store and transport; {@code foldMinBytes} (when
+     * positive) overrides the store's default.
+     */
+    static ReplicaRuntime start(ReplicaConfig config, long foldMinBytes) {
+        DocumentStore store = openStore(config, foldMinBytes);
         Transport transport;
         try {
             transport = openTransport(config, store.replicaId());
@@ -55,26 +83,63 @@ public final class ReplicaRuntime {
         ExecutorService callbackThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-callbacks-" + instance));
         Environment env = new Environment(Clock.systemUTC(), new SplittableRandom(new SecureRandom().nextLong()),
                 loopOn(engineThread), callbackThread);
-        Replica replica = Replica.create(config.engine(), store, transport, env, () -> {
+        Replica replica;
+        try {
+            replica = Replica.create(config.engine(), store, transport, env, () -> {
+                transport.close();
+                store.close();
+                engineThread.shutdown();
+                callbackThread.shutdown();
+                try {
+                    engineThread.awaitTermination(5, TimeUnit.SECONDS);
+                    callbackThread.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        } catch (RuntimeException e) {
+            // A port that cannot be bound fails here, in the transport's start.
             transport.close();
             store.close();
-            engineThread.shutdown();
-            callbackThread.shutdown();
-            try {
-                engineThread.awaitTermination(5, TimeUnit.SECONDS);
-                callbackThread.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+            engineThread.shutdownNow();
+            callbackThread.shutdownNow();
+            throw e;
+        }
         for (Endpoint peer : config.peers()) {
             transport.connect(peer);
         }
         LOG.info("replica {} open: {}{}", replica.id(), config, replica.listenEndpoint().map(e -> " on " + e).orElse(""));
+        return new ReplicaRuntime(replica, store, transport);
+    }
+
+    Replica replica() {
         return replica;
     }
 
-    private static DocumentStore openStore(ReplicaConfig config) {
+    DocumentStore store() {
+        return store;
+    }
+
+    /** The RocksDB store, when the replica keeps its data on disk. */
+    Optional<RocksDocumentStore> rocks() {
+        return store instanceof RocksDocumentStore r ? Optional.of(r) : Optional.empty();
+    }
+
+    /** The Netty transport, when the replica is networked. */
+    Optional<NettyTransport> netty() {
+        return transport instanceof NettyTransport n ? Optional.of(n) : Optional.empty();
+    }
+
+    Transport transport() {
+        return transport;
+    }
+
+    @Override
+    public void close() {
+        replica.close();
+    }
+
+    private static DocumentStore openStore(ReplicaConfig config, long foldMinBytes) {
         if (config.dataDirectory().isEmpty()) {
             return new MemoryDocumentStore(config.newReplicaId().orElseGet(() -> ReplicaId.random(new SecureRandom())));
         }
@@ -82,6 +147,9 @@ public final class ReplicaRuntime {
                 .durability(config.durability() == ReplicaConfig.Durability.SYNC
                         ? RocksStoreOptions.Durability.SYNC : RocksStoreOptions.Durability.BUFFERED)
                 .cacheMaxBytes(config.cacheBytes());
+        if (foldMinBytes > 0) {
+            options.foldMinBytes(foldMinBytes);
+        }
         config.newReplicaId().ifPresent(options::newReplicaId);
         return RocksDocumentStore.open(config.dataDirectory().get(), options.build());
     }

@@ -5,46 +5,71 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
+/** {@code converge demo}, run as the README's first command runs it: real node processes, a partition, a heal. */
 class DemoTest {
 
-    private static String run(long seed) {
+    @Test
+    void theDemoPartitionsHealsConvergesAndLeavesNothingBehind() throws Exception {
+        List<Path> before = demoDirs();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        boolean converged = new CrdtDemo(seed, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();
-        assertThat(converged).isTrue();
-        return bytes.toString(StandardCharsets.UTF_8);
+        long start = System.nanoTime();
+        boolean converged = new ClusterDemo(new PrintStream(bytes, true, StandardCharsets.UTF_8), Optional.empty()).run();
+        long seconds = (System.nanoTime() - start) / 1_000_000_000;
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertThat(converged).as(out).isTrue();
+        assertThat(seconds).as("the demo takes under a minute").isLessThan(60);
+
+        // Before the partition every node shows node-1's writes.
+        List<String> first = rows(section(out, "   Every node:", "3. Partitioning"));
+        assertThat(first).hasSize(3).containsOnly("visits=10  title=\"draft\"  tags={crdt, jvm}  profile={city=Paris, logins=1}");
+        // During it node-3 differs from the other two.
+        List<String> during = rows(section(out, "Values during the partition", "5. Healing"));
+        assertThat(during).hasSize(3);
+        assertThat(during.get(0)).isEqualTo(during.get(1)).isNotEqualTo(during.get(2));
+        // After the heal all three hold the merged values.
+        List<String> after = rows(section(out, "Values after healing", "converged"));
+        assertThat(after).hasSize(3).containsOnly(ClusterDemo.EXPECTED);
+        Matcher took = Pattern.compile("converged (\\d+) ms after the heal; state digests ([0-9a-f]+) on all three nodes").matcher(out);
+        assertThat(took.find()).as(out).isTrue();
+        assertThat(out).contains("WAIT 2 5000 -> 2").contains("The nodes are stopped and their data removed.");
+
+        // Nothing left running, nothing left on disk.
+        assertThat(ProcessHandle.current().descendants().filter(p -> p.info().commandLine().orElse("").contains("--node-id node-")))
+                .as("node processes after the demo").isEmpty();
+        assertThat(demoDirs()).isEqualTo(before);
     }
 
     @Test
-    void theReplicasDivergeThenPrintEqualValues() {
-        String out = run(42);
-        String before = out.substring(out.indexOf("2. Before"), out.indexOf("3. Delivering"));
-        String after = out.substring(out.indexOf("4. After"), out.indexOf("Converged"));
-        List<String> rowsBefore = rows(before);
-        List<String> rowsAfter = rows(after);
-        assertThat(rowsBefore).hasSize(3).doesNotHaveDuplicates();
-        assertThat(rowsAfter).hasSize(3).containsOnly(rowsAfter.get(0));
-        assertThat(rowsAfter.get(0)).contains("7").contains("final").contains("{crdt, jvm, offline}").contains("logins=3").contains("city=\"Lyon\"");
-        assertThat(out).contains("duplicates").contains("Converged: all three replicas hold byte-identical states");
+    void theDemoCommandRejectsUnknownOptions() {
+        assertThat(Main.run("demo", "--no-such-option")).isEqualTo(2);
     }
 
-    /** The table rows without the replica name. */
-    private static List<String> rows(String section) {
-        return section.lines().filter(l -> l.matches("\\s+[ABC]\\s.*")).map(l -> l.trim().substring(1).trim()).toList();
-    }
-
-    @Test
-    void everyDeliveryOrderConverges() {
-        for (long seed = 0; seed < 50; seed++) {
-            assertThat(run(seed)).contains("Converged");
+    private static List<Path> demoDirs() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("converge-demo-")).sorted().toList();
         }
     }
 
-    @Test
-    void theCommandLineRunsTheDemoAndRejectsUnknownOptions() {
-        assertThat(Main.run("demo", "--seed", "7")).isZero();
-        assertThat(Main.run("demo", "--no-such-option")).isEqualTo(2);
+    private static String section(String out, String from, String to) {
+        int a = out.indexOf(from);
+        int b = out.indexOf(to, a);
+        assertThat(a).as("section " + from).isNotNegative();
+        assertThat(b).as("end of section " + from).isGreaterThan(a);
+        return out.substring(a, b);
+    }
+
+    private static List<String> rows(String section) {
+        return section.lines().filter(l -> l.matches("\\s+node-[123]\\s+visits=.*")).map(l -> l.trim().substring("node-1".length()).trim())
+                .toList();
     }
 }

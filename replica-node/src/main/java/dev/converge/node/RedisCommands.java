@@ -1,0 +1,767 @@
+package dev.converge.node;
+
+import static dev.converge.node.RedisReplies.EMPTY_ARRAY;
+import static dev.converge.node.RedisReplies.NIL;
+import static dev.converge.node.RedisReplies.NOAUTH;
+import static dev.converge.node.RedisReplies.NOT_INTEGER;
+import static dev.converge.node.RedisReplies.OK;
+import static dev.converge.node.RedisReplies.SYNTAX;
+import static dev.converge.node.RedisReplies.WRONGTYPE;
+import static dev.converge.node.RedisReplies.array;
+import static dev.converge.node.RedisReplies.bulk;
+import static dev.converge.node.RedisReplies.error;
+import static dev.converge.node.RedisReplies.integer;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.EWFlag;
+import dev.converge.crdt.GCounter;
+import dev.converge.crdt.LWWRegister;
+import dev.converge.crdt.MVRegister;
+import dev.converge.crdt.ORMap;
+import dev.converge.crdt.ORSet;
+import dev.converge.crdt.PNCounter;
+import dev.converge.crdt.port.DocumentStore;
+import dev.converge.crdt.sync.Hashing;
+import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.replica.Replica;
+import dev.converge.replica.Written;
+import io.micrometer.core.instrument.Counter;
+import io.netty.handler.codec.redis.RedisMessage;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * The Redis commands over a {@link Replica}: each maps to one CRDT operation (see the README's
+ * table). A command returns its reply, or a future of it when it waits for the engine; the
+ * connection ({@link RedisConnection}) keeps replies in request order and makes a read wait for
+ * the same client's earlier writes.
+ */
+final class RedisCommands {
+
+    /** How a command orders against the client's other commands. */
+    enum Kind {
+        /** Sees every earlier write of the connection: runs once they are applied. */
+        READ,
+        /** Submitted to the engine at once, in order; its reply comes when it is durable. */
+        WRITE,
+        /** Touches no data. */
+        OTHER
+    }
+
+    @FunctionalInterface
+    interface Impl {
+        /** The reply: a {@link RedisMessage}, or a {@link CompletableFuture} of one. */
+        Object run(ClientSession session, byte[][] args);
+    }
+
+    /** A command: its lower-case name, Redis arity (n: exactly n words; -n: at least n), kind and implementation. */
+    record Spec(String name, int arity, Kind kind, boolean beforeAuth, Impl impl, Counter calls) {
+    }
+
+    /** WAIT with timeout 0 waits "forever": a day, so an abandoned waiter is eventually released. */
+    static final Duration WAIT_FOREVER = Duration.ofDays(1);
+    /** Keys one SCAN call looks at, whatever COUNT asks: bounds the time one call holds an event loop. */
+    static final int MAX_SCAN_COUNT = 10_000;
+    static final String REDIS_VERSION = "7.0.0";
+
+    private final Map<String, Spec> table = new HashMap<>();
+    private final ConvergeNode node;
+    private final Replica replica;
+    private final DocumentStore store;
+    private final byte[] password;
+    private final Executor slow;
+    private final NodeMetrics metrics;
+    private final Spec unknown;
+
+    RedisCommands(ConvergeNode node, Executor slow) {
+        this.node = node;
+        this.replica = node.replica();
+        this.store = node.store();
+        this.password = node.settings().redisPassword().orElse(null);
+        this.slow = slow;
+        this.metrics = node.metrics();
+        this.unknown = new Spec("unknown", -1, Kind.OTHER, false, (s, a) -> error("ERR unknown command '" + RedisReplies.quote(a[0])
+                + "', with args beginning with: " + argsPreview(a)), metrics.redisCommand("unknown"));
+        // Connection
+        add("ping", -1, Kind.OTHER, false, this::ping);
+        add("echo", 2, Kind.OTHER, false, (s, a) -> bulk(a[1]));
+        add("auth", -2, Kind.OTHER, true, this::auth);
+        add("hello", -1, Kind.OTHER, true, this::hello);
+        add("quit", 1, Kind.OTHER, true, (s, a) -> OK); // the connection closes after the reply
+        add("select", 2, Kind.OTHER, false, (s, a) -> text(a[1]).equals("0") ? OK : error("ERR DB index is out of range"));
+        add("client", -2, Kind.OTHER, false, this::client);
+        add("config", -2, Kind.OTHER, false, this::config);
+        add("command", -1, Kind.OTHER, false, this::command);
+        // Keys
+        add("info", -1, Kind.READ, false, this::info);
+        add("dbsize", 1, Kind.READ, false, (s, a) -> CompletableFuture.supplyAsync(() -> integer(existingKeys()), slow));
+        add("exists", -2, Kind.READ, false, this::exists);
+        add("type", 2, Kind.READ, false, this::type);
+        add("del", -2, Kind.WRITE, false, this::del);
+        add("unlink", -2, Kind.WRITE, false, this::del);
+        add("scan", -2, Kind.READ, false, this::scan);
+        add("wait", 3, Kind.READ, false, this::waitReplicas);
+        // Counters and registers
+        add("incr", 2, Kind.WRITE, false, (s, a) -> add(s, a[1], 1));
+        add("decr", 2, Kind.WRITE, false, (s, a) -> add(s, a[1], -1));
+        add("incrby", 3, Kind.WRITE, false, (s, a) -> {
+            long n = parseLong(a[2]);
+            return add(s, a[1], n);
+        });
+        add("decrby", 3, Kind.WRITE, false, (s, a) -> {
+            long n = parseLong(a[2]);
+            if (n == Long.MIN_VALUE) {
+                return error("ERR decrement would overflow");
+            }
+            return add(s, a[1], -n);
+        });
+        add("get", 2, Kind.READ, false, (s, a) -> get(a[1]));
+        add("mget", -2, Kind.READ, false, this::mget);
+        add("set", -3, Kind.WRITE, false, this::set);
+        // Sets
+        add("sadd", -3, Kind.WRITE, false, (s, a) -> written(s, replica.set(key(a[1])).add(rest(a, 2)), n -> integer(n)));
+        add("srem", -3, Kind.WRITE, false, (s, a) -> written(s, replica.set(key(a[1])).remove(rest(a, 2)), n -> integer(n)));
+        add("smembers", 2, Kind.READ, false, (s, a) -> {
+            List<RedisMessage> out = new ArrayList<>();
+            for (Bytes e : replica.set(key(a[1])).elements()) {
+                out.add(bulk(e));
+            }
+            return array(out);
+        });
+        add("sismember", 3, Kind.READ, false, (s, a) -> integer(replica.set(key(a[1])).contains(key(a[2])) ? 1 : 0));
+        add("scard", 2, Kind.READ, false, (s, a) -> integer(replica.set(key(a[1])).size()));
+        // Hashes
+        add("hset", -4, Kind.WRITE, false, (s, a) -> hset(s, a, false));
+        add("hmset", -4, Kind.WRITE, false, (s, a) -> hset(s, a, true));
+        add("hget", 3, Kind.READ, false, (s, a) -> fieldValue(replica.map(key(a[1])).read(), key(a[2])));
+        add("hmget", -3, Kind.READ, false, (s, a) -> {
+            ORMap m = replica.map(key(a[1])).read();
+            List<RedisMessage> out = new ArrayList<>();
+            for (int i = 2; i < a.length; i++) {
+                out.add(fieldValue(m, key(a[i])));
+            }
+            return array(out);
+        });
+        add("hdel", -3, Kind.WRITE, false, this::hdel);
+        add("hgetall", 2, Kind.READ, false, (s, a) -> {
+            ORMap m = replica.map(key(a[1])).read();
+            List<RedisMessage> out = new ArrayList<>();
+            for (Bytes f : m.fieldNames()) {
+                RedisMessage v = fieldValue(m, f);
+                if (v != NIL) {
+                    out.add(bulk(f));
+                    out.add(v);
+                }
+            }
+            return array(out);
+        });
+        add("hkeys", 2, Kind.READ, false, (s, a) -> {
+            List<RedisMessage> out = new ArrayList<>();
+            for (Bytes f : replica.map(key(a[1])).read().fieldNames()) {
+                out.add(bulk(f));
+            }
+            return array(out);
+        });
+        add("hvals", 2, Kind.READ, false, (s, a) -> {
+            ORMap m = replica.map(key(a[1])).read();
+            List<RedisMessage> out = new ArrayList<>();
+            for (Bytes f : m.fieldNames()) {
+                RedisMessage v = fieldValue(m, f);
+                if (v != NIL) {
+                    out.add(v);
+                }
+            }
+            return array(out);
+        });
+        add("hlen", 2, Kind.READ, false, (s, a) -> integer(replica.map(key(a[1])).read().fieldNames().size()));
+        add("hexists", 3, Kind.READ, false, (s, a) -> integer(replica.map(key(a[1])).read().contains(key(a[2])) ? 1 : 0));
+        add("hincrby", 4, Kind.WRITE, false, (s, a) -> {
+            long n = parseLong(a[3]);
+            return written(s, replica.map(key(a[1])).increment(key(a[2]), n), RedisReplies::integer);
+        });
+        // Node administration (see admin()) and diagnostics
+        add("converge.partition", 1, Kind.OTHER, false, (s, a) -> admin(s, "CONVERGE.PARTITION", node::isolate));
+        add("converge.heal", 1, Kind.OTHER, false, (s, a) -> admin(s, "CONVERGE.HEAL", node::heal));
+        add("converge.digest", 1, Kind.READ, false,
+                (s, a) -> CompletableFuture.supplyAsync(() -> bulk(Long.toHexString(node.stateDigest())), slow));
+    }
+
+    private void add(String name, int arity, Kind kind, boolean beforeAuth, Impl impl) {
+        table.put(name, new Spec(name, arity, kind, beforeAuth, impl, metrics.redisCommand(name)));
+    }
+
+    /** The command named by {@code name} (any case); an unknown name gets a spec that answers with the error. */
+    Spec lookup(byte[] name) {
+        if (name.length > 32) {
+            return unknown;
+        }
+        char[] c = new char[name.length];
+        for (int i = 0; i < name.length; i++) {
+            byte b = name[i];
+            c[i] = (char) (b >= 'A' && b <= 'Z' ? b + 32 : b & 0xff);
+        }
+        return table.getOrDefault(new String(c), unknown);
+    }
+
+    Collection<Spec> commands() {
+        return table.values();
+    }
+
+    /** Runs {@code spec}: refuses it before AUTH or with the wrong arity; maps failures to Redis errors. */
+    Object dispatch(ClientSession session, Spec spec, byte[][] args) {
+        spec.calls().increment();
+        if (!session.authenticated() && !spec.beforeAuth()) {
+            return error(NOAUTH);
+        }
+        if (spec.arity() > 0 ? args.length != spec.arity() : args.length < -spec.arity()) {
+            return RedisReplies.arity(spec.name());
+        }
+        if (spec.kind() == Kind.WRITE) {
+            metrics.writes().increment();
+        } else if (spec.kind() == Kind.READ) {
+            metrics.reads().increment();
+        }
+        try {
+            Object reply = spec.impl().run(session, args);
+            if (reply instanceof CompletableFuture<?> f) {
+                return f.handle((r, t) -> t == null ? (RedisMessage) r : RedisReplies.failure(spec.name(), t));
+            }
+            return reply;
+        } catch (BadArgument e) {
+            return error(e.getMessage());
+        } catch (RuntimeException e) {
+            return RedisReplies.failure(spec.name(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ connection commands
+
+    private Object ping(ClientSession s, byte[][] a) {
+        if (a.length > 2) {
+            return RedisReplies.arity("ping");
+        }
+        return a.length == 2 ? bulk(a[1]) : RedisReplies.PONG;
+    }
+
+    private Object auth(ClientSession s, byte[][] a) {
+        if (a.length > 3) {
+            return SYNTAX_ERROR;
+        }
+        if (password == null) {
+            return error("ERR AUTH <password> called without any password configured for the default user. "
+                    + "Are you sure your configuration is correct?");
+        }
+        return authenticate(s, a.length == 3 ? a[1] : null, a[a.length - 1]) ? OK : wrongPass();
+    }
+
+    private static final RedisMessage SYNTAX_ERROR = error(SYNTAX);
+
+    private RedisMessage wrongPass() {
+        metrics.authFailures().increment();
+        return error("WRONGPASS invalid username-password pair or user is disabled.");
+    }
+
+    /** Checks the password in constant time (MessageDigest.isEqual); only the user "default" exists. */
+    private boolean authenticate(ClientSession s, byte[] user, byte[] pass) {
+        boolean userOk = user == null || text(user).equals("default");
+        boolean ok = MessageDigest.isEqual(pass, password) & userOk;
+        if (ok) {
+            s.authenticated(true);
+        }
+        return ok;
+    }
+
+    private Object hello(ClientSession s, byte[][] a) {
+        int i = 1;
+        if (a.length > 1) {
+            long version;
+            try {
+                version = parseLong(a[1]);
+            } catch (BadArgument e) {
+                return error("ERR Protocol version is not an integer or out of range");
+            }
+            if (version != 2) {
+                return error("NOPROTO this server does not support the requested protocol version (RESP2 only)");
+            }
+            i = 2;
+        }
+        String name = null;
+        for (; i < a.length; i++) {
+            String opt = text(a[i]).toUpperCase(Locale.ROOT);
+            if (opt.equals("AUTH") && i + 2 < a.length) {
+                if (password == null) {
+                    return error("ERR AUTH <password> called without any password configured for the default user. "
+                            + "Are you sure your configuration is correct?");
+                }
+                if (!authenticate(s, a[i + 1], a[i + 2])) {
+                    return wrongPass();
+                }
+                i += 2;
+            } else if (opt.equals("SETNAME") && i + 1 < a.length) {
+                name = text(a[++i]);
+            } else {
+                return error("ERR Syntax error in HELLO option '" + RedisReplies.quote(a[i]) + "'");
+            }
+        }
+        if (!s.authenticated()) {
+            return error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
+                    + "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at the "
+                    + "same time");
+        }
+        if (name != null) {
+            s.name(name);
+        }
+        return array(List.of(bulk("server"), bulk("redis"), bulk("version"), bulk(REDIS_VERSION), bulk("proto"), integer(2),
+                bulk("id"), integer(s.id), bulk("mode"), bulk("standalone"), bulk("role"), bulk("master"), bulk("modules"),
+                EMPTY_ARRAY, bulk("converge"), bulk(NodeInfo.VERSION)));
+    }
+
+    private Object client(ClientSession s, byte[][] a) {
+        String sub = text(a[1]).toUpperCase(Locale.ROOT);
+        switch (sub) {
+            case "SETNAME":
+                if (a.length != 3) {
+                    return RedisReplies.arity("client|setname");
+                }
+                String name = text(a[2]);
+                if (name.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+                    return error("ERR Client names cannot contain spaces, newlines or special characters.");
+                }
+                s.name(name.isEmpty() ? null : name);
+                return OK;
+            case "GETNAME":
+                return s.name() == null ? NIL : bulk(s.name());
+            case "ID":
+                return integer(s.id);
+            case "SETINFO":
+            case "NO-EVICT":
+            case "NO-TOUCH":
+                return OK;
+            case "INFO":
+                return bulk("id=" + s.id + " name=" + (s.name() == null ? "" : s.name()) + " db=0 resp=2\n");
+            default:
+                return error("ERR unknown subcommand '" + RedisReplies.quote(a[1]) + "'. Try CLIENT HELP.");
+        }
+    }
+
+    private Object config(ClientSession s, byte[][] a) {
+        String sub = text(a[1]).toUpperCase(Locale.ROOT);
+        if (!sub.equals("GET")) {
+            return error("ERR CONFIG " + RedisReplies.quote(a[1]) + " is not supported: a Converge node is configured when it "
+                    + "starts (converge node --help)");
+        }
+        if (a.length < 3) {
+            return RedisReplies.arity("config|get");
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("save", "");
+        params.put("appendonly", "no");
+        params.put("databases", "1");
+        params.put("maxclients", Integer.toString(node.settings().maxClients()));
+        List<RedisMessage> out = new ArrayList<>();
+        for (Map.Entry<String, String> p : params.entrySet()) {
+            for (int i = 2; i < a.length; i++) {
+                if (Glob.matches(text(a[i]).toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8),
+                        p.getKey().getBytes(StandardCharsets.UTF_8))) {
+                    out.add(bulk(p.getKey()));
+                    out.add(bulk(p.getValue()));
+                    break;
+                }
+            }
+        }
+        return array(out);
+    }
+
+    private Object command(ClientSession s, byte[][] a) {
+        if (a.length >= 2 && text(a[1]).equalsIgnoreCase("COUNT")) {
+            return integer(table.size());
+        }
+        return EMPTY_ARRAY; // COMMAND and COMMAND DOCS: clients (redis-cli) do without the details
+    }
+
+    private Object admin(ClientSession s, String command, Runnable action) {
+        if (!s.admin()) {
+            return error("NOPERM " + command + " needs a connection authenticated with the node's password (or, on a node without "
+                    + "a password, a client on the node's own host)");
+        }
+        action.run();
+        return OK;
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    private Object info(ClientSession s, byte[][] a) {
+        List<String> sections = new ArrayList<>();
+        for (int i = 1; i < a.length; i++) {
+            sections.add(text(a[i]).toLowerCase(Locale.ROOT));
+        }
+        return replica.status().toCompletableFuture().thenApply(status -> bulk(NodeInfo.redisInfo(node, status, sections)));
+    }
+
+    private Object exists(ClientSession s, byte[][] a) {
+        long n = 0;
+        for (int i = 1; i < a.length; i++) {
+            if (replica.exists(key(a[i]))) {
+                n++;
+            }
+        }
+        return integer(n);
+    }
+
+    private Object type(ClientSession s, byte[][] a) {
+        Bytes k = key(a[1]);
+        Optional<Crdt<?>> state = replica.read(k);
+        if (state.isEmpty() || !replica.exists(k)) {
+            return RedisReplies.simple("none");
+        }
+        return RedisReplies.simple(typeName(state.get()));
+    }
+
+    static String typeName(Crdt<?> state) {
+        if (state instanceof PNCounter || state instanceof GCounter || state instanceof LWWRegister) {
+            return "string";
+        }
+        if (state instanceof ORSet) {
+            return "set";
+        }
+        if (state instanceof ORMap) {
+            return "hash";
+        }
+        if (state instanceof EWFlag) {
+            return "flag";
+        }
+        if (state instanceof MVRegister) {
+            return "mvregister";
+        }
+        return state.type().name().toLowerCase(Locale.ROOT);
+    }
+
+    private Object del(ClientSession s, byte[][] a) {
+        List<CompletableFuture<Written<Boolean>>> deletes = new ArrayList<>();
+        for (int i = 1; i < a.length; i++) {
+            deletes.add(replica.delete(key(a[i])).toCompletableFuture());
+        }
+        return all(s, deletes, values -> integer(values.stream().filter(Boolean::booleanValue).count()));
+    }
+
+    /** Existing keys, counted by a scan over every document: deleted documents still count in the store until collected. */
+    long existingKeys() {
+        long n = 0;
+        Bytes from = null;
+        while (true) {
+            List<Bytes> keys = replica.keys(from, 1_000);
+            for (Bytes k : keys) {
+                if ((from == null || !k.equals(from)) && replica.exists(k)) {
+                    n++;
+                }
+            }
+            if (keys.size() < 1_000) {
+                return n;
+            }
+            from = keys.get(keys.size() - 1);
+        }
+    }
+
+    /**
+     * SCAN over the store's key-hash order. The cursor is the unsigned 64-bit hash where the next
+     * call starts (0: the start, and the end), so a cursor is a plain number as redis-cli expects;
+     * keys whose hash equals a page boundary may be returned twice, which SCAN allows. Documents
+     * that are deleted (but not yet collected) are skipped.
+     */
+    private Object scan(ClientSession s, byte[][] a) {
+        long cursor;
+        try {
+            cursor = Long.parseUnsignedLong(text(a[1]));
+        } catch (NumberFormatException e) {
+            return error("ERR invalid cursor");
+        }
+        int count = 10;
+        byte[] match = null;
+        String type = null;
+        for (int i = 2; i < a.length; i++) {
+            String opt = text(a[i]).toUpperCase(Locale.ROOT);
+            if (i + 1 >= a.length) {
+                return SYNTAX_ERROR;
+            }
+            switch (opt) {
+                case "COUNT" -> {
+                    long c = parseLong(a[++i]);
+                    if (c < 1) {
+                        return SYNTAX_ERROR;
+                    }
+                    count = (int) Math.min(c, MAX_SCAN_COUNT);
+                }
+                case "MATCH" -> match = a[++i];
+                case "TYPE" -> type = text(a[++i]).toLowerCase(Locale.ROOT);
+                default -> {
+                    return SYNTAX_ERROR;
+                }
+            }
+        }
+        List<Bytes> page = new ArrayList<>(count + 1);
+        for (KeyHashRange range : rangesFrom(cursor)) {
+            Bytes after = null;
+            while (page.size() <= count) {
+                int want = count + 1 - page.size();
+                List<Bytes> keys = store.keysInHashRange(range, after, want);
+                page.addAll(keys);
+                if (keys.size() < want) {
+                    break;
+                }
+                after = keys.get(keys.size() - 1);
+            }
+            if (page.size() > count) {
+                break;
+            }
+        }
+        long next = 0;
+        List<Bytes> visit = page;
+        if (page.size() > count) {
+            visit = page.subList(0, count);
+            next = Hashing.keyHash(page.get(count));
+            if (next == Hashing.keyHash(page.get(0))) {
+                // Every key of the page shares one hash (never seen in practice with 64-bit hashes):
+                // the next call would start here again; move past the hash instead.
+                next = next + 1;
+            }
+        }
+        List<RedisMessage> keys = new ArrayList<>();
+        for (Bytes k : visit) {
+            if (match != null && !Glob.matches(match, k.toByteArray())) {
+                continue;
+            }
+            Optional<Crdt<?>> state = replica.read(k);
+            if (state.isEmpty() || !replica.exists(k)) {
+                continue;
+            }
+            if (type != null && !typeName(state.get()).equals(type)) {
+                continue;
+            }
+            keys.add(bulk(k));
+        }
+        return array(List.of(bulk(Long.toUnsignedString(next)), array(keys)));
+    }
+
+    /** Prefix ranges covering the hashes from {@code start} (unsigned) to the end of the space, ascending. */
+    static List<KeyHashRange> rangesFrom(long start) {
+        if (start == 0) {
+            return List.of(KeyHashRange.ALL);
+        }
+        List<KeyHashRange> ranges = new ArrayList<>();
+        long x = start;
+        do {
+            int free = Long.numberOfTrailingZeros(x);
+            ranges.add(new KeyHashRange(x, 64 - free));
+            x += free == 63 ? Long.MIN_VALUE : 1L << free;
+        } while (x != 0);
+        return ranges;
+    }
+
+    private Object waitReplicas(ClientSession s, byte[][] a) {
+        long replicas = parseLong(a[1]);
+        long timeout = parseLong(a[2]);
+        if (replicas < 0 || replicas > Integer.MAX_VALUE) {
+            return error(NOT_INTEGER);
+        }
+        if (timeout < 0) {
+            return error("ERR timeout is negative");
+        }
+        Duration wait = timeout == 0 ? WAIT_FOREVER : Duration.ofMillis(timeout);
+        return replica.awaitReplicated(s.lastWriteSeq(), (int) replicas, wait).toCompletableFuture()
+                .thenApply(n -> integer(n));
+    }
+
+    // ------------------------------------------------------------------ counters and registers
+
+    private Object add(ClientSession s, byte[] key, long amount) {
+        return written(s, replica.counter(key(key)).add(amount), RedisReplies::integer);
+    }
+
+    private Object get(byte[] k) {
+        Optional<Crdt<?>> state = replica.read(key(k));
+        if (state.isEmpty()) {
+            return NIL;
+        }
+        return stringValue(state.get());
+    }
+
+    /** The value GET shows: a counter's value, a register's value, nil when deleted; else WRONGTYPE. */
+    private static RedisMessage stringValue(Crdt<?> state) {
+        if (state instanceof PNCounter c) {
+            if (!c.hasUpdates()) {
+                return NIL;
+            }
+            try {
+                return bulk(Long.toString(c.value()));
+            } catch (ArithmeticException e) {
+                return error("ERR the counter's merged value is outside the 64-bit range");
+            }
+        }
+        if (state instanceof LWWRegister r) {
+            return r.value().map(RedisReplies::bulk).orElse(NIL);
+        }
+        return error(WRONGTYPE);
+    }
+
+    private Object mget(ClientSession s, byte[][] a) {
+        List<RedisMessage> out = new ArrayList<>();
+        for (int i = 1; i < a.length; i++) {
+            Optional<Crdt<?>> state = replica.read(key(a[i]));
+            RedisMessage v = state.isEmpty() ? NIL : stringValue(state.get());
+            out.add(v instanceof io.netty.handler.codec.redis.ErrorRedisMessage ? NIL : v);
+        }
+        return array(out);
+    }
+
+    private Object set(ClientSession s, byte[][] a) {
+        if (a.length > 3) {
+            return error("ERR SET options (NX, XX, GET, EX, PX, EXAT, PXAT, KEEPTTL) are not supported: a register written on "
+                    + "every replica without coordination has no conditional or expiring write");
+        }
+        return written(s, replica.register(key(a[1])).set(Bytes.wrap(a[2])), v -> OK);
+    }
+
+    // ------------------------------------------------------------------ hashes
+
+    private Object hset(ClientSession s, byte[][] a, boolean okReply) {
+        if (a.length % 2 != 0) {
+            return RedisReplies.arity(okReply ? "hmset" : "hset");
+        }
+        var map = replica.map(key(a[1]));
+        List<CompletableFuture<Written<Boolean>>> writes = new ArrayList<>();
+        for (int i = 2; i < a.length; i += 2) {
+            writes.add(map.setRegister(key(a[i]), Bytes.wrap(a[i + 1])).toCompletableFuture());
+        }
+        return all(s, writes, added -> okReply ? OK : integer(added.stream().filter(Boolean::booleanValue).count()));
+    }
+
+    private Object hdel(ClientSession s, byte[][] a) {
+        var map = replica.map(key(a[1]));
+        List<CompletableFuture<Written<Integer>>> removes = new ArrayList<>();
+        for (int i = 2; i < a.length; i++) {
+            removes.add(map.removeField(key(a[i])).toCompletableFuture());
+        }
+        return all(s, removes, removed -> integer(removed.stream().mapToLong(Integer::longValue).sum()));
+    }
+
+    /** A field as HGET shows it: a register field's value, a counter field's value, else nil. */
+    private static RedisMessage fieldValue(ORMap map, Bytes field) {
+        Optional<Bytes> register = map.register(field);
+        if (register.isPresent()) {
+            return bulk(register.get());
+        }
+        OptionalLong counter = map.counter(field);
+        if (counter.isPresent()) {
+            return bulk(Long.toString(counter.getAsLong()));
+        }
+        return NIL;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static <V> CompletableFuture<RedisMessage> written(ClientSession s, CompletionStage<Written<V>> write,
+                                                                java.util.function.Function<V, RedisMessage> reply) {
+        return write.toCompletableFuture().thenApply(w -> {
+            s.noteWrite(w.seq());
+            return reply.apply(w.value());
+        });
+    }
+
+    private static <V> CompletableFuture<RedisMessage> all(ClientSession s, List<CompletableFuture<Written<V>>> writes,
+                                                           java.util.function.Function<List<V>, RedisMessage> reply) {
+        return CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+            List<V> values = new ArrayList<>(writes.size());
+            for (CompletableFuture<Written<V>> w : writes) {
+                Written<V> done = w.join();
+                s.noteWrite(done.seq());
+                values.add(done.value());
+            }
+            return reply.apply(values);
+        });
+    }
+
+    private static Bytes key(byte[] b) {
+        return Bytes.wrap(b);
+    }
+
+    private static List<Bytes> rest(byte[][] a, int from) {
+        List<Bytes> out = new ArrayList<>(a.length - from);
+        for (int i = from; i < a.length; i++) {
+            out.add(Bytes.wrap(a[i]));
+        }
+        return out;
+    }
+
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** An argument a command cannot use: the message is the whole error reply. */
+    static final class BadArgument extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadArgument(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A 64-bit integer as Redis parses one: optional '-', digits, no '+', spaces or leading zeros. */
+    static long parseLong(byte[] b) {
+        int n = b.length;
+        if (n == 0 || n > 20) {
+            throw new BadArgument(NOT_INTEGER);
+        }
+        boolean negative = b[0] == '-';
+        int i = negative ? 1 : 0;
+        if (i == n || (b[i] == '0' && n > i + 1) || (negative && b[i] == '0')) {
+            throw new BadArgument(NOT_INTEGER);
+        }
+        long v = 0;
+        for (; i < n; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                throw new BadArgument(NOT_INTEGER);
+            }
+            // Accumulate negatively so Long.MIN_VALUE parses.
+            if (v < (Long.MIN_VALUE + d) / 10) {
+                throw new BadArgument(NOT_INTEGER);
+            }
+            v = v * 10 - d;
+        }
+        if (!negative) {
+            if (v == Long.MIN_VALUE) {
+                throw new BadArgument(NOT_INTEGER);
+            }
+            v = -v;
+        }
+        return v;
+    }
+
+    private static String argsPreview(byte[][] a) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 1; i < a.length && i <= 3; i++) {
+            s.append('\'').append(RedisReplies.quote(a[i])).append("' ");
+        }
+        return s.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "RedisCommands" + Arrays.toString(table.keySet().toArray());
+    }
+}

@@ -1,0 +1,282 @@
+package dev.converge.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * Every Redis command of the front end with its error cases, black-box: Jedis against a real
+ * node process (node 1 of the shared cluster). Keys are unique per test.
+ */
+@ExtendWith(SharedCluster.class)
+class RedisCommandsTest {
+
+    private Jedis redis;
+
+    @BeforeEach
+    void connect() {
+        redis = SharedCluster.get().client(1);
+    }
+
+    @AfterEach
+    void disconnect() {
+        redis.close();
+    }
+
+    private static void error(Runnable command, String message) {
+        assertThatThrownBy(command::run).isInstanceOf(JedisDataException.class).hasMessage(message);
+    }
+
+    private Object raw(String... args) {
+        byte[][] bytes = new byte[args.length - 1][];
+        for (int i = 1; i < args.length; i++) {
+            bytes[i - 1] = args[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return redis.sendCommand(() -> args[0].getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes);
+    }
+
+    private static String text(Object reply) {
+        return reply == null ? null : new String((byte[]) reply, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void countersCountAndGetShowsTheirValueAsABulkString() {
+        assertThat(redis.incr("cmd:c")).isEqualTo(1);
+        assertThat(redis.incrBy("cmd:c", 41)).isEqualTo(42);
+        assertThat(redis.decr("cmd:c")).isEqualTo(41);
+        assertThat(redis.decrBy("cmd:c", 50)).isEqualTo(-9);
+        assertThat(redis.incrBy("cmd:c", -1)).isEqualTo(-10);
+        assertThat(redis.get("cmd:c")).isEqualTo("-10");
+        assertThat(redis.type("cmd:c")).isEqualTo("string");
+        assertThat(redis.incrBy("cmd:max", Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
+        error(() -> redis.incr("cmd:max"), "ERR increment or decrement would overflow");
+        assertThat(redis.get("cmd:max")).isEqualTo(Long.toString(Long.MAX_VALUE));
+        assertThat(redis.decrBy("cmd:min", Long.MAX_VALUE)).isEqualTo(-Long.MAX_VALUE);
+        error(() -> redis.decrBy("cmd:min", 2), "ERR increment or decrement would overflow");
+        error(() -> raw("DECRBY", "cmd:min", "-9223372036854775808"), "ERR decrement would overflow");
+        for (String bad : List.of("1.5", "+1", " 1", "01", "", "9223372036854775808", "abc", "-0")) {
+            error(() -> raw("INCRBY", "cmd:c", bad), "ERR value is not an integer or out of range");
+        }
+        assertThat(redis.get("cmd:c")).isEqualTo("-10");
+        error(() -> raw("INCR"), "ERR wrong number of arguments for 'incr' command");
+        error(() -> raw("INCRBY", "cmd:c"), "ERR wrong number of arguments for 'incrby' command");
+        error(() -> raw("GET", "a", "b"), "ERR wrong number of arguments for 'get' command");
+    }
+
+    @Test
+    void registersAreLastWriterWinsAndRefuseOptionsWithoutCrdtMeaning() {
+        assertThat(redis.get("cmd:r")).isNull();
+        assertThat(redis.set("cmd:r", "one")).isEqualTo("OK");
+        assertThat(redis.set("cmd:r", "two")).isEqualTo("OK");
+        assertThat(redis.get("cmd:r")).isEqualTo("two");
+        assertThat(redis.set("cmd:empty", "")).isEqualTo("OK");
+        assertThat(redis.get("cmd:empty")).isEmpty();
+        byte[] binary = {0, 1, 2, (byte) 0xff, '\r', '\n'};
+        redis.set("cmd:bin".getBytes(java.nio.charset.StandardCharsets.UTF_8), binary);
+        assertThat(redis.get("cmd:bin".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(binary);
+        for (String option : List.of("NX", "XX", "EX", "PX", "GET", "KEEPTTL")) {
+            assertThatThrownBy(() -> raw("SET", "cmd:r", "v", option, "10")).isInstanceOf(JedisDataException.class)
+                    .hasMessageStartingWith("ERR SET options (NX, XX, GET, EX, PX, EXAT, PXAT, KEEPTTL) are not supported");
+        }
+        assertThat(redis.get("cmd:r")).isEqualTo("two");
+        redis.incr("cmd:r-counter");
+        assertThat(redis.mget("cmd:r", "cmd:r-counter", "cmd:none")).containsExactly("two", "1", null);
+        redis.sadd("cmd:r-set", "x");
+        assertThat(redis.mget("cmd:r-set", "cmd:r")).containsExactly(null, "two");
+        error(() -> raw("SET", "cmd:r"), "ERR wrong number of arguments for 'set' command");
+    }
+
+    @Test
+    void aKeyKeepsItsTypeEveryOtherTypeGetsWrongType() {
+        String wrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
+        redis.set("cmd:t-register", "v");
+        redis.incr("cmd:t-counter");
+        redis.sadd("cmd:t-set", "a");
+        redis.hset("cmd:t-hash", "f", "v");
+        error(() -> redis.incr("cmd:t-register"), wrongType);
+        error(() -> redis.set("cmd:t-counter", "v"), wrongType);
+        error(() -> redis.sadd("cmd:t-register", "a"), wrongType);
+        error(() -> redis.smembers("cmd:t-hash"), wrongType);
+        error(() -> redis.sismember("cmd:t-counter", "a"), wrongType);
+        error(() -> redis.scard("cmd:t-register"), wrongType);
+        error(() -> redis.hset("cmd:t-set", "f", "v"), wrongType);
+        error(() -> redis.hget("cmd:t-register", "f"), wrongType);
+        error(() -> redis.hgetAll("cmd:t-set"), wrongType);
+        error(() -> redis.hincrBy("cmd:t-counter", "f", 1), wrongType);
+        error(() -> redis.get("cmd:t-set"), wrongType);
+        error(() -> redis.get("cmd:t-hash"), wrongType);
+        assertThat(redis.type("cmd:t-register")).isEqualTo("string");
+        assertThat(redis.type("cmd:t-counter")).isEqualTo("string");
+        assertThat(redis.type("cmd:t-set")).isEqualTo("set");
+        assertThat(redis.type("cmd:t-hash")).isEqualTo("hash");
+        assertThat(redis.type("cmd:t-none")).isEqualTo("none");
+    }
+
+    @Test
+    void setsAddRemoveAndAnswer() {
+        assertThat(redis.sadd("cmd:s", "a", "b", "c", "a")).isEqualTo(3);
+        assertThat(redis.sadd("cmd:s", "c", "d")).isEqualTo(1);
+        assertThat(redis.smembers("cmd:s")).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(redis.sismember("cmd:s", "a")).isTrue();
+        assertThat(redis.sismember("cmd:s", "z")).isFalse();
+        assertThat(redis.scard("cmd:s")).isEqualTo(4);
+        assertThat(redis.srem("cmd:s", "a", "z", "a")).isEqualTo(1);
+        assertThat(redis.smembers("cmd:s")).containsExactlyInAnyOrder("b", "c", "d");
+        assertThat(redis.smembers("cmd:s-none")).isEmpty();
+        assertThat(redis.scard("cmd:s-none")).isZero();
+        assertThat(redis.srem("cmd:s-none", "a")).isZero();
+        error(() -> raw("SADD", "cmd:s"), "ERR wrong number of arguments for 'sadd' command");
+        error(() -> raw("SISMEMBER", "cmd:s"), "ERR wrong number of arguments for 'sismember' command");
+    }
+
+    @Test
+    void hashesHoldRegisterAndCounterFields() {
+        assertThat(redis.hset("cmd:h", Map.of("name", "ada", "city", "London"))).isEqualTo(2);
+        assertThat(redis.hset("cmd:h", "city", "Paris")).isZero();
+        assertThat(redis.hincrBy("cmd:h", "logins", 2)).isEqualTo(2);
+        assertThat(redis.hincrBy("cmd:h", "logins", -5)).isEqualTo(-3);
+        assertThat(redis.hget("cmd:h", "city")).isEqualTo("Paris");
+        assertThat(redis.hget("cmd:h", "logins")).isEqualTo("-3");
+        assertThat(redis.hget("cmd:h", "none")).isNull();
+        assertThat(redis.hgetAll("cmd:h")).isEqualTo(Map.of("name", "ada", "city", "Paris", "logins", "-3"));
+        assertThat(redis.hkeys("cmd:h")).containsExactlyInAnyOrder("name", "city", "logins");
+        assertThat(redis.hvals("cmd:h")).containsExactlyInAnyOrder("ada", "Paris", "-3");
+        assertThat(redis.hlen("cmd:h")).isEqualTo(3);
+        assertThat(redis.hexists("cmd:h", "name")).isTrue();
+        assertThat(redis.hmget("cmd:h", "name", "none", "logins")).containsExactly("ada", null, "-3");
+        assertThat(redis.hdel("cmd:h", "name", "none")).isEqualTo(1);
+        assertThat(redis.hlen("cmd:h")).isEqualTo(2);
+        assertThat(text(raw("HMSET", "cmd:h", "a", "1"))).isEqualTo("OK");
+        error(() -> redis.hincrBy("cmd:h", "city", 1), "ERR hash value is not an integer");
+        assertThatThrownBy(() -> redis.hset("cmd:h", "logins", "x")).isInstanceOf(JedisDataException.class)
+                .hasMessageStartingWith("WRONGTYPE hash field holds a counter");
+        // After HDEL the field takes another kind.
+        redis.hdel("cmd:h", "logins");
+        assertThat(redis.hset("cmd:h", "logins", "many")).isEqualTo(1);
+        assertThat(redis.hgetAll("cmd:h-none")).isEmpty();
+        assertThat(redis.hlen("cmd:h-none")).isZero();
+        error(() -> raw("HSET", "cmd:h", "f"), "ERR wrong number of arguments for 'hset' command");
+        error(() -> raw("HSET", "cmd:h", "f", "v", "g"), "ERR wrong number of arguments for 'hset' command");
+        error(() -> raw("HINCRBY", "cmd:h", "n", "x"), "ERR value is not an integer or out of range");
+    }
+
+    @Test
+    void delExistsAndTypeFollowDeletion() {
+        redis.set("cmd:d1", "v");
+        redis.incr("cmd:d2");
+        redis.sadd("cmd:d3", "a");
+        redis.hset("cmd:d4", "f", "v");
+        assertThat(redis.exists("cmd:d1", "cmd:d2", "cmd:d3", "cmd:d4", "cmd:d-none", "cmd:d1")).isEqualTo(5);
+        assertThat(redis.del("cmd:d1", "cmd:d2", "cmd:d3", "cmd:d4", "cmd:d-none", "cmd:d1")).isEqualTo(4);
+        assertThat(redis.exists("cmd:d1", "cmd:d2", "cmd:d3", "cmd:d4")).isZero();
+        assertThat(redis.type("cmd:d1")).isEqualTo("none");
+        assertThat(redis.get("cmd:d1")).isNull();
+        assertThat(redis.get("cmd:d2")).isNull();
+        assertThat(redis.smembers("cmd:d3")).isEmpty();
+        assertThat(redis.hgetAll("cmd:d4")).isEmpty();
+        // A deleted counter starts over; a deleted key keeps its type until the deletion is collected (README).
+        assertThat(redis.incr("cmd:d2")).isEqualTo(1);
+        error(() -> redis.incr("cmd:d1"), "WRONGTYPE Operation against a key holding the wrong kind of value");
+        assertThat(raw("UNLINK", "cmd:d2")).isEqualTo(1L);
+    }
+
+    @Test
+    void scanVisitsEveryExistingKeyWithNumericCursors() {
+        Set<String> written = new HashSet<>();
+        var p = redis.pipelined();
+        for (int i = 0; i < 300; i++) {
+            p.set("scan:" + i, "v");
+            written.add("scan:" + i);
+        }
+        p.sadd("scan:set", "x");
+        p.sync();
+        redis.del("scan:0");
+        written.remove("scan:0");
+        Set<String> seen = new HashSet<>();
+        String cursor = ScanParams.SCAN_POINTER_START;
+        int calls = 0;
+        do {
+            ScanResult<String> page = redis.scan(cursor, new ScanParams().match("scan:[0-9]*").count(37));
+            assertThat(page.getCursor()).matches("[0-9]+");
+            seen.addAll(page.getResult());
+            cursor = page.getCursor();
+            calls++;
+        } while (!cursor.equals("0") && calls < 10_000);
+        assertThat(seen).isEqualTo(written);
+        assertThat(calls).isGreaterThan(1);
+        List<String> sets = new ArrayList<>();
+        cursor = "0";
+        do {
+            ScanResult<String> page = redis.scan(cursor, new ScanParams().match("scan:*").count(1000), "set");
+            sets.addAll(page.getResult());
+            cursor = page.getCursor();
+        } while (!cursor.equals("0"));
+        assertThat(sets).containsExactly("scan:set");
+        error(() -> redis.scan("notanumber"), "ERR invalid cursor");
+        error(() -> raw("SCAN", "0", "COUNT", "0"), "ERR syntax error");
+        error(() -> raw("SCAN", "0", "BOGUS", "1"), "ERR syntax error");
+        assertThat(redis.dbSize()).isGreaterThanOrEqualTo(written.size() + 1);
+    }
+
+    @Test
+    void connectionCommandsAnswerAsRedisDoes() {
+        assertThat(redis.ping()).isEqualTo("PONG");
+        assertThat(text(raw("PING", "hello"))).isEqualTo("hello");
+        assertThat(redis.echo("echo me")).isEqualTo("echo me");
+        assertThat(redis.select(0)).isEqualTo("OK");
+        error(() -> redis.select(1), "ERR DB index is out of range");
+        assertThat(redis.clientSetname("tester")).isEqualTo("OK");
+        assertThat(redis.clientGetname()).isEqualTo("tester");
+        List<Object> hello = new ArrayList<>((List<?>) raw("HELLO", "2"));
+        assertThat(text(hello.get(0))).isEqualTo("server");
+        assertThat(hello).contains(2L);
+        assertThatThrownBy(() -> raw("HELLO", "3")).hasMessageStartingWith("NOPROTO");
+        assertThatThrownBy(() -> raw("FLUSHALL")).isInstanceOf(JedisDataException.class)
+                .hasMessage("ERR unknown command 'FLUSHALL', with args beginning with: ");
+        assertThatThrownBy(() -> raw("NOSUCH", "a\r\nb", "c")).isInstanceOf(JedisDataException.class)
+                .hasMessage("ERR unknown command 'NOSUCH', with args beginning with: 'a\\x0d\\x0ab' 'c' ");
+        List<?> config = (List<?>) raw("CONFIG", "GET", "save");
+        assertThat(config).hasSize(2);
+        assertThatThrownBy(() -> raw("CONFIG", "SET", "save", "")).hasMessageStartingWith("ERR CONFIG SET is not supported");
+        assertThat(raw("COMMAND", "COUNT")).isInstanceOf(Long.class);
+    }
+
+    @Test
+    void infoReportsServerReplicationKeyspaceAndMemory() {
+        redis.incr("cmd:info");
+        String info = redis.info();
+        assertThat(info).contains("# Server", "redis_version:", "converge_node_id:node-1", "converge_replica_id:",
+                "# Clients", "connected_clients:", "# Memory", "used_memory:", "converge_cache_hit_rate:",
+                "# Replication", "role:master", "converge_connected_peers:", "peer0:replica=", "lag_ms=",
+                "# Keyspace", "db0:keys=");
+        assertThat(redis.info("replication")).contains("# Replication").doesNotContain("# Server");
+        assertThat(redis.info("server")).contains("uptime_in_seconds:").doesNotContain("# Replication");
+    }
+
+    @Test
+    void waitCountsThePeersThatAcknowledgedThisConnectionsWrites() {
+        redis.incr("cmd:wait");
+        assertThat(redis.waitReplicas(2, 10_000)).isEqualTo(2);
+        long start = System.nanoTime();
+        // Only two peers exist: asking for three waits the timeout and says two.
+        assertThat(redis.waitReplicas(3, 300)).isEqualTo(2);
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(250);
+        error(() -> raw("WAIT", "1", "-1"), "ERR timeout is negative");
+        error(() -> raw("WAIT", "x", "1"), "ERR value is not an integer or out of range");
+        assertThat(Protocol.Command.WAIT).isNotNull();
+    }
+}

@@ -1,0 +1,224 @@
+package dev.converge.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.converge.crdt.port.Endpoint;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Hostile and unauthenticated clients against a real node process: each gets an error or a
+ * closed connection, never the node's memory, and a well-behaved client on the same node keeps
+ * being served throughout.
+ */
+@ExtendWith(SharedCluster.class)
+class RedisRobustnessTest {
+
+    private Jedis bystander;
+
+    @BeforeEach
+    void connect() {
+        bystander = SharedCluster.get().client(1);
+    }
+
+    @AfterEach
+    void bystanderStillServed() {
+        assertThat(bystander.ping()).isEqualTo("PONG");
+        assertThat(bystander.incr("robust:bystander")).isPositive();
+        bystander.close();
+    }
+
+    private Endpoint redis() {
+        return SharedCluster.get().member(1).redis();
+    }
+
+    /** What the node answers to {@code bytes} (after AUTH when {@code auth}), and whether it closed the connection. */
+    private record Outcome(String reply, boolean closed) {
+    }
+
+    private Outcome send(boolean auth, byte[]... chunks) throws IOException {
+        try (Socket s = new Socket(redis().host(), redis().port())) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            if (auth) {
+                out.write(("*2\r\n$4\r\nAUTH\r\n$" + SharedCluster.PASSWORD.length() + "\r\n" + SharedCluster.PASSWORD + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertThat(readLine(in)).isEqualTo("+OK");
+            }
+            try {
+                for (byte[] c : chunks) {
+                    out.write(c);
+                }
+                out.flush();
+            } catch (IOException e) {
+                // The node closed on us while we were still sending: that is an answer too.
+            }
+            ByteArrayOutputStream reply = new ByteArrayOutputStream();
+            boolean closed = false;
+            try {
+                byte[] buf = new byte[8192];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    reply.write(buf, 0, n);
+                }
+                closed = true;
+            } catch (SocketTimeoutException e) {
+                closed = false;
+            } catch (IOException e) {
+                closed = true; // reset
+            }
+            return new Outcome(reply.toString(StandardCharsets.ISO_8859_1), closed);
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void garbageGetsAProtocolErrorAndTheConnectionCloses() throws IOException {
+        Outcome o = send(true, ascii("*abc\r\n"));
+        assertThat(o.reply()).startsWith("-ERR Protocol error");
+        assertThat(o.closed()).isTrue();
+        o = send(true, ascii("*1\r\n:5\r\n"));
+        assertThat(o.reply()).startsWith("-ERR Protocol error: expected '$'");
+        assertThat(o.closed()).isTrue();
+        o = send(true, ascii("*2\r\n$3\r\nGETxx\r\n"));
+        assertThat(o.reply()).startsWith("-ERR Protocol error");
+        assertThat(o.closed()).isTrue();
+        // Random binary without a line end: refused once it is longer than an inline command may be.
+        byte[] random = new byte[256 << 10];
+        new Random(7).nextBytes(random);
+        for (int i = 0; i < random.length; i++) {
+            if (random[i] == '\n' || random[i] == '*' || random[i] == '$') {
+                random[i] = 'x';
+            }
+        }
+        o = send(true, random);
+        assertThat(o.closed()).isTrue();
+        assertThat(o.reply()).satisfiesAnyOf(r -> assertThat(r).isEmpty(), r -> assertThat(r).startsWith("-ERR Protocol error"));
+    }
+
+    @Test
+    void aOneGibibyteBulkLengthIsRefusedFromItsHeader() throws IOException {
+        Outcome o = send(true, ascii("*2\r\n$3\r\nGET\r\n$1073741824\r\n"), new byte[1024]);
+        assertThat(o.reply()).startsWith("-ERR Protocol error");
+        assertThat(o.closed()).isTrue();
+        // Below Netty's own 512 MiB ceiling, our limit (2 MiB) refuses it.
+        o = send(true, ascii("*2\r\n$3\r\nGET\r\n$104857600\r\n"), new byte[1024]);
+        assertThat(o.reply()).startsWith("-ERR Protocol error: invalid bulk length 104857600 (limit 2097152 bytes)");
+        assertThat(o.closed()).isTrue();
+    }
+
+    @Test
+    void aMillionArgumentsAreRefusedFromTheArrayHeader() throws IOException {
+        Outcome o = send(true, ascii("*1000000\r\n$3\r\nGET\r\n"));
+        assertThat(o.reply()).startsWith("-ERR Protocol error: invalid multibulk length 1000000 (limit 65536 arguments)");
+        assertThat(o.closed()).isTrue();
+        // Actually sending them: refused just the same, from the header, whatever follows.
+        ByteArrayOutputStream many = new ByteArrayOutputStream();
+        many.writeBytes(ascii("*1000000\r\n$4\r\nSADD\r\n$1\r\nk\r\n"));
+        byte[] arg = ascii("$1\r\nx\r\n");
+        for (int i = 0; i < 200_000; i++) {
+            many.writeBytes(arg);
+        }
+        o = send(true, many.toByteArray());
+        assertThat(o.reply()).startsWith("-ERR Protocol error: invalid multibulk length");
+        assertThat(o.closed()).isTrue();
+    }
+
+    @Test
+    void beforeAuthEveryCommandIsRefusedAndRequestsAreSmall() throws IOException {
+        try (Jedis anonymous = SharedCluster.get().anonymous(1)) {
+            assertThatThrownBy(anonymous::ping).isInstanceOf(JedisDataException.class).hasMessage("NOAUTH Authentication required.");
+            assertThatThrownBy(() -> anonymous.get("x")).hasMessage("NOAUTH Authentication required.");
+            assertThatThrownBy(() -> anonymous.sendCommand(() -> ascii("CONVERGE.PARTITION")))
+                    .hasMessage("NOAUTH Authentication required.");
+            assertThatThrownBy(() -> anonymous.auth("wrong")).hasMessage("WRONGPASS invalid username-password pair or user is disabled.");
+            assertThatThrownBy(() -> anonymous.auth("someone", SharedCluster.PASSWORD))
+                    .hasMessage("WRONGPASS invalid username-password pair or user is disabled.");
+            assertThat(anonymous.auth("default", SharedCluster.PASSWORD)).isEqualTo("OK");
+            assertThat(anonymous.ping()).isEqualTo("PONG");
+        }
+        try (Jedis hello = SharedCluster.get().anonymous(2)) {
+            assertThatThrownBy(() -> hello.sendCommand(() -> ascii("HELLO"), ascii("2"))).hasMessageStartingWith("NOAUTH HELLO");
+            Object reply = hello.sendCommand(() -> ascii("HELLO"), ascii("2"), ascii("AUTH"), ascii("default"),
+                    ascii(SharedCluster.PASSWORD));
+            assertThat(reply).isInstanceOf(java.util.List.class);
+            assertThat(hello.ping()).isEqualTo("PONG");
+        }
+        // Before AUTH a client may not send more than 10 arguments or 16 KiB in one.
+        Outcome o = send(false, ascii("*11\r\n"));
+        assertThat(o.reply()).startsWith("-ERR Protocol error: invalid multibulk length 11 (limit 10 arguments before AUTH)");
+        o = send(false, ascii("*2\r\n$4\r\nAUTH\r\n$20000\r\n"));
+        assertThat(o.reply()).startsWith("-ERR Protocol error: invalid bulk length 20000 (limit 16384 bytes before AUTH)");
+    }
+
+    @Test
+    void inlineCommandsWorkForTelnetUsers() throws IOException {
+        Outcome o = send(true, ascii("PING\r\nECHO \"two words\"\r\nQUIT\r\n"));
+        assertThat(o.reply()).isEqualTo("+PONG\r\n$9\r\ntwo words\r\n+OK\r\n");
+        assertThat(o.closed()).isTrue();
+        o = send(true, ascii("ECHO \"unbalanced\r\n"));
+        assertThat(o.reply()).startsWith("-ERR Protocol error: unbalanced quotes");
+    }
+
+    @Test
+    void aClientThatNeverReadsItsRepliesIsPausedNotBuffered() throws IOException {
+        try (Socket s = new Socket(redis().host(), redis().port())) {
+            s.setSoTimeout(2_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("*2\r\n$4\r\nAUTH\r\n$" + SharedCluster.PASSWORD.length() + "\r\n" + SharedCluster.PASSWORD + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            // Ask for a 100 KiB value again and again without reading: the node stops reading this
+            // client once its unsent replies pass the output bound, and our writes then block.
+            try (Jedis setup = SharedCluster.get().client(1)) {
+                setup.set("robust:big", "x".repeat(100 << 10));
+            }
+            byte[] get = ascii("*2\r\n$3\r\nGET\r\n$10\r\nrobust:big\r\n");
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 2_000_000; i++) {
+                        out.write(get);
+                    }
+                } catch (IOException ignored) {
+                    // closed at the end of the test
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            writer.join(3_000);
+            // 2,000,000 replies would be 200 GB: the writer must be stuck, the node is not.
+            assertThat(writer.isAlive()).as("the node pushed back on a client that does not read").isTrue();
+            assertThat(bystander.get("robust:big")).hasSize(100 << 10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

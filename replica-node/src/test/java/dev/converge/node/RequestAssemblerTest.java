@@ -1,0 +1,137 @@
+package dev.converge.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.redis.FixedRedisMessagePool;
+import io.netty.handler.codec.redis.RedisDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Netty's RedisDecoder followed by {@link RequestAssembler}, in an {@link EmbeddedChannel}: requests, limits, budget. */
+class RequestAssemblerTest {
+
+    private final AtomicLong budget = new AtomicLong();
+    private final AtomicBoolean authenticated = new AtomicBoolean(true);
+    private final RedisLimits limits = RedisLimits.defaults();
+
+    private EmbeddedChannel channel() {
+        return new EmbeddedChannel(new RedisDecoder(limits.maxInlineBytes(), FixedRedisMessagePool.INSTANCE, true),
+                new RequestAssembler(limits, budget, authenticated::get));
+    }
+
+    private static List<Object> feed(EmbeddedChannel ch, String... chunks) {
+        for (String c : chunks) {
+            ch.writeInbound(Unpooled.copiedBuffer(c, StandardCharsets.ISO_8859_1));
+        }
+        List<Object> out = new ArrayList<>();
+        Object m;
+        while ((m = ch.readInbound()) != null) {
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static List<String> args(Object request) {
+        List<String> out = new ArrayList<>();
+        for (byte[] a : ((RedisRequest) request).args()) {
+            out.add(new String(a, StandardCharsets.ISO_8859_1));
+        }
+        return out;
+    }
+
+    @Test
+    void commandsArriveWholeWhateverTheSplitAndPipelined() {
+        EmbeddedChannel ch = channel();
+        List<Object> out = feed(ch, "*3\r\n$3\r\nSET\r\n$1", "\r\nk\r\n$5\r\nval", "ue\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n");
+        assertThat(out).hasSize(3);
+        assertThat(args(out.get(0))).containsExactly("SET", "k", "value");
+        assertThat(args(out.get(1))).containsExactly("PING");
+        assertThat(args(out.get(2))).containsExactly("ECHO", "");
+        assertThat(((RedisRequest) out.get(0)).bytes()).isEqualTo(9);
+        assertThat(feed(ch, "*0\r\n", "PING  \"a b\" 'c'\r\n", "\r\n")).singleElement()
+                .satisfies(r -> assertThat(args(r)).containsExactly("PING", "a b", "c"));
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aHugeBulkLengthIsRefusedFromItsHeaderAndNothingElseIsRead() {
+        EmbeddedChannel ch = channel();
+        List<Object> out = feed(ch, "*2\r\n$3\r\nGET\r\n$3000000\r\nabc", "more", "*1\r\n$4\r\nPING\r\n");
+        assertThat(out).singleElement().isEqualTo(new RequestAssembler.ProtocolError("invalid bulk length 3000000 (limit 2097152 bytes)"));
+        assertThat(budget.get()).isZero();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aMillionArgumentsAreRefusedFromTheArrayHeader() {
+        EmbeddedChannel ch = channel();
+        assertThat(feed(ch, "*1000000\r\n")).singleElement()
+                .isEqualTo(new RequestAssembler.ProtocolError("invalid multibulk length 1000000 (limit 65536 arguments)"));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aRequestLargerThanItsLimitIsRefused() {
+        EmbeddedChannel ch = channel();
+        String mib = "$2000000\r\n" + "x".repeat(2_000_000) + "\r\n";
+        List<Object> out = feed(ch, "*4\r\n$4\r\nSADD\r\n" + mib + mib + mib);
+        assertThat(out).singleElement().isEqualTo(new RequestAssembler.ProtocolError("request larger than 4194304 bytes"));
+        assertThat(budget.get()).isZero();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void nestedArraysAndRepliesAreNotCommands() {
+        assertThat(feed(channel(), "*2\r\n*1\r\n")).singleElement()
+                .isEqualTo(new RequestAssembler.ProtocolError("expected '$', got '*' (nested arrays are not commands)"));
+        assertThat(feed(channel(), "$3\r\nGET\r\n")).singleElement().isEqualTo(new RequestAssembler.ProtocolError("expected '*', got '$'"));
+        assertThat(feed(channel(), "*1\r\n$-1\r\n")).singleElement().isEqualTo(new RequestAssembler.ProtocolError("invalid bulk length -1"));
+    }
+
+    @Test
+    void beforeAuthRequestsAreSmall() {
+        authenticated.set(false);
+        assertThat(feed(channel(), "*11\r\n")).singleElement()
+                .isEqualTo(new RequestAssembler.ProtocolError("invalid multibulk length 11 (limit 10 arguments before AUTH)"));
+        assertThat(feed(channel(), "*2\r\n$4\r\nAUTH\r\n$16385\r\n")).singleElement()
+                .isEqualTo(new RequestAssembler.ProtocolError("invalid bulk length 16385 (limit 16384 bytes before AUTH)"));
+        assertThat(feed(channel(), "a b c d e f g h i j k\r\n")).singleElement()
+                .isEqualTo(new RequestAssembler.ProtocolError("too many arguments in an inline command (limit 10)"));
+    }
+
+    @Test
+    void theNodeBudgetBoundsWhatAllClientsHoldAndIsReturnedWhenAClientLeaves() {
+        RedisLimits small = new RedisLimits(65_536, 2 << 20, 4 << 20, 64 << 10, 10, 16 << 10, 1_024, 8L << 20, 5 << 20, 1_024);
+        EmbeddedChannel a = new EmbeddedChannel(new RedisDecoder(true), new RequestAssembler(small, budget, () -> true));
+        EmbeddedChannel b = new EmbeddedChannel(new RedisDecoder(true), new RequestAssembler(small, budget, () -> true));
+        // a holds 3 MB of an unfinished argument
+        assertThat(feed(a, "*2\r\n$4\r\nECHO\r\n$2000000\r\n" + "x".repeat(1_500_000))).isEmpty();
+        assertThat(budget.get()).isEqualTo(1_500_004); // ECHO and the content so far
+        assertThat(feed(b, "*3\r\n$4\r\nSADD\r\n$2000000\r\n" + "y".repeat(2_000_000) + "\r\n$2000000\r\n" + "y".repeat(1_000_000)))
+                .isEmpty();
+        assertThat(feed(b, "y".repeat(1_000_000))).singleElement()
+                .isEqualTo(new RequestAssembler.ProtocolError("client buffers of the node are full (5242880 bytes)"));
+        assertThat(budget.get()).isEqualTo(1_500_004); // ECHO and the content so far
+        a.finishAndReleaseAll(); // a leaves: its partial request returns to the budget
+        assertThat(budget.get()).isZero();
+        b.finishAndReleaseAll();
+    }
+
+    @Test
+    void garbageFromNettysDecoderSurfacesAsAnException() {
+        EmbeddedChannel ch = channel();
+        try {
+            feed(ch, "*x\r\n");
+            throw new AssertionError("expected a decoder failure");
+        } catch (io.netty.handler.codec.DecoderException e) {
+            assertThat(e).hasMessageContaining("bad byte in number");
+        }
+        ch.finishAndReleaseAll();
+    }
+}
