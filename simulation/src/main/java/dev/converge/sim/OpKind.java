@@ -1,0 +1,69 @@
+package dev.converge.sim;
+
+import dev.converge.crdt.CrdtType;
+
+/**
+ * The operations simulated clients perform, on every document type. Each names the type of the
+ * keys it targets (keys are typed by their first letter, so a workload never writes a key with
+ * two types) and its weight in the default mix.
+ */
+public enum OpKind {
+    COUNTER_ADD(CrdtType.PN_COUNTER, 6),
+    REGISTER_SET(CrdtType.LWW_REGISTER, 5),
+    MV_WRITE(CrdtType.MV_REGISTER, 3),
+    MV_CLEAR(CrdtType.MV_REGISTER, 1),
+    SET_ADD(CrdtType.OR_SET, 6),
+    SET_REMOVE(CrdtType.OR_SET, 3),
+    FLAG_ENABLE(CrdtType.EW_FLAG, 2),
+    FLAG_DISABLE(CrdtType.EW_FLAG, 2),
+    MAP_INCREMENT(CrdtType.OR_MAP, 3),
+    MAP_SET_REGISTER(CrdtType.OR_MAP, 3),
+    MAP_ADD_TO_SET(CrdtType.OR_MAP, 3),
+    MAP_REMOVE_FIELD(CrdtType.OR_MAP, 2),
+    /** Replica.delete on a key of any type: counter reset, register tombstone, clears. */
+    DELETE(null, 2);
+
+    private final CrdtType type;
+    private final int defaultWeight;
+
+    OpKind(CrdtType type, int defaultWeight) {
+        this.type = type;
+        this.defaultWeight = defaultWeight;
+    }
+
+    /** The document type this operation writes; null for DELETE, which takes any. */
+    public CrdtType type() {
+        return type;
+    }
+
+    public int defaultWeight() {
+        return defaultWeight;
+    }
+
+    /** The key prefix of documents of {@code type}. */
+    public static String prefix(CrdtType type) {
+        return switch (type) {
+            case PN_COUNTER -> "c";
+            case LWW_REGISTER -> "r";
+            case MV_REGISTER -> "m";
+            case OR_SET -> "s";
+            case EW_FLAG -> "f";
+            case OR_MAP -> "h";
+            case G_COUNTER -> "g";
+        };
+    }
+
+    /** The type of the documents under {@code key}, from its prefix. */
+    public static CrdtType typeOfKey(String key) {
+        return switch (key.charAt(0)) {
+            case 'c' -> CrdtType.PN_COUNTER;
+            case 'r' -> CrdtType.LWW_REGISTER;
+            case 'm' -> CrdtType.MV_REGISTER;
+            case 's' -> CrdtType.OR_SET;
+            case 'f' -> CrdtType.EW_FLAG;
+            case 'h' -> CrdtType.OR_MAP;
+            case 'g' -> CrdtType.G_COUNTER;
+            default -> throw new IllegalArgumentException("key '" + key + "' has no type prefix");
+        };
+    }
+}

@@ -1,0 +1,121 @@
+package dev.converge.sim;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Shrinks a failing scenario to a small one that fails the same way (same verdict). In order:
+ * the calmest network that still fails; only the operations on the documents the failure names;
+ * each fault alone; then delta debugging over everything left (Zeller's ddmin: remove halves,
+ * quarters, down to single actions while the failure reproduces). Each attempt is a full
+ * deterministic run, so the result replays exactly.
+ */
+public final class Shrinker {
+
+    /** The smallest failing scenario found, its result and the runs it took. */
+    public record Result(Scenario scenario, SimResult result, int runs) {
+    }
+
+    private static final Pattern KEY = Pattern.compile("'([crmsfhg][0-9]+)'|\\b([crmsfhg][0-9]+)[.=]");
+
+    private final SimResult.Status status;
+    private final int maxRuns;
+    private Scenario best;
+    private SimResult bestResult;
+    private int runs;
+
+    private Shrinker(Scenario failing, SimResult.Status status, int maxRuns) {
+        this.best = failing;
+        this.status = status;
+        this.maxRuns = maxRuns;
+    }
+
+    /** Shrinks {@code failing}, which fails with {@code status}, in at most {@code maxRuns} runs. */
+    public static Result shrink(Scenario failing, SimResult.Status status, int maxRuns) {
+        Shrinker s = new Shrinker(failing, status, maxRuns);
+        s.run();
+        if (s.bestResult == null) {
+            s.bestResult = Simulation.run(s.best);
+            s.runs++;
+        }
+        return new Result(s.best, s.bestResult, s.runs);
+    }
+
+    private void run() {
+        attempt(best.with(best.swarm().calmer(), best.actions()));
+        Set<String> keys = keysNamed();
+        if (!keys.isEmpty()) {
+            attemptKeeping(a -> !(a instanceof Action.Op op) || keys.contains(op.key()));
+        }
+        List<Action> faults = best.actions().stream().filter(a -> a instanceof Action.Fault).toList();
+        for (Action f : faults) {
+            attemptKeeping(a -> a != f);
+        }
+        ddmin();
+    }
+
+    /** The documents the best result's first violation names. */
+    private Set<String> keysNamed() {
+        SimResult r = bestResult != null ? bestResult : Simulation.run(best);
+        if (bestResult == null) {
+            runs++;
+            bestResult = r;
+        }
+        Set<String> keys = new HashSet<>();
+        if (!r.violations().isEmpty()) {
+            Matcher m = KEY.matcher(r.violations().get(0).message());
+            while (m.find()) {
+                keys.add(m.group(1) != null ? m.group(1) : m.group(2));
+            }
+        }
+        return keys;
+    }
+
+    private void attemptKeeping(Predicate<Action> keep) {
+        List<Action> kept = best.actions().stream().filter(keep).toList();
+        if (kept.size() < best.actions().size()) {
+            attempt(best.with(best.swarm(), kept));
+        }
+    }
+
+    private boolean attempt(Scenario candidate) {
+        if (runs >= maxRuns || candidate.equals(best)) {
+            return false;
+        }
+        SimResult r = Simulation.run(candidate);
+        runs++;
+        if (r.status() == status) {
+            best = candidate;
+            bestResult = r;
+            return true;
+        }
+        return false;
+    }
+
+    private void ddmin() {
+        int chunk = Math.max(1, best.actions().size() / 2);
+        while (runs < maxRuns && !best.actions().isEmpty()) {
+            boolean removed = false;
+            for (int start = 0; start < best.actions().size() && runs < maxRuns; ) {
+                List<Action> candidate = new ArrayList<>(best.actions().subList(0, start));
+                candidate.addAll(best.actions().subList(Math.min(best.actions().size(), start + chunk), best.actions().size()));
+                if (attempt(best.with(best.swarm(), candidate))) {
+                    removed = true;
+                } else {
+                    start += chunk;
+                }
+            }
+            if (!removed) {
+                if (chunk == 1) {
+                    break;
+                }
+                chunk = Math.max(1, chunk / 2);
+            }
+        }
+    }
+}

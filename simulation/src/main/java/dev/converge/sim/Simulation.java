@@ -1,0 +1,746 @@
+package dev.converge.sim;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.port.Change;
+import dev.converge.crdt.port.Commit;
+import dev.converge.crdt.port.DeltaLogEntry;
+import dev.converge.crdt.port.DeltaLogSlice;
+import dev.converge.crdt.port.Transport;
+import dev.converge.crdt.sync.DeltaBatch;
+import dev.converge.crdt.sync.Document;
+import dev.converge.crdt.sync.SyncMessage;
+import dev.converge.replica.EngineConfig;
+import dev.converge.replica.Environment;
+import dev.converge.replica.EventLoop;
+import dev.converge.replica.Replica;
+import dev.converge.replica.Written;
+import dev.converge.replica.sync.SyncConfig;
+import dev.converge.sim.check.History;
+import dev.converge.sim.check.History.Effect;
+import dev.converge.sim.check.History.Entry;
+import dev.converge.sim.check.Oracle;
+import dev.converge.sim.check.Violation;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * One run of a {@link Scenario}: the real engine ({@link Replica#create}) on every node, with the
+ * simulator's store, network, clocks and event loop, all on one {@link VirtualTime}.
+ *
+ * <p>The run has two phases. <b>Chaos</b>: the scenario's operations and faults happen at their
+ * times, the network's per-link faults are on. <b>Heal</b>: every partition, clog and fault ends,
+ * crashed nodes restart, and the cluster must converge within the configured number of gossip
+ * rounds. Then the {@link Oracle} judges the final states against the {@link History}.
+ *
+ * <p>A run is a pure function of its scenario: no wall clock, no unseeded randomness, no threads.
+ * Randomness comes from the seed, split per subsystem; the {@link Trace} hash proves it.
+ */
+public final class Simulation {
+
+    /** Partitions last at least this long: shorter ones are indistinguishable from message delay. */
+    public static final long MIN_PARTITION_MILLIS = 1_000;
+    /** A runaway limit: no run should need more tasks than this. */
+    private static final long TASK_LIMIT = 200_000_000L;
+    /** After the states agree, the run goes on this many rounds for late answers and messages. */
+    private static final int SETTLE_ROUNDS = 3;
+
+    /** One process running in a slot; dies with a crash, and every task it owns dies with it. */
+    private static final class Process implements BooleanSupplier {
+        final long epoch;
+        boolean alive = true;
+        SimStore store;
+        Replica replica;
+        final List<Entry> inFlight = new ArrayList<>();
+
+        Process(long epoch) {
+            this.epoch = epoch;
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            return alive;
+        }
+    }
+
+    /** A node slot: its disk, its clock and the process running in it, if any. */
+    private final class Node implements InstantSource {
+        final int slot;
+        ReplicaId id;
+        SimDisk disk;
+        long epochs;
+        long clockOffset;
+        Process process;
+        boolean wiped;
+        /** Mitigation NEW_ID_AFTER_LOST_TAIL: the next start takes a new id, keeping the data. */
+        boolean reidentify;
+        /** The offset the engine sees: the clock's, except that MONOTONIC_ENGINE_CLOCK ignores backward steps. */
+        long engineOffset;
+        EventLoop.Cancellable restart;
+        Entry submitting;
+        Entry current;
+
+        Node(int slot, ReplicaId id) {
+            this.slot = slot;
+            this.id = id;
+            this.disk = new SimDisk();
+            SimStore.format(disk, id);
+        }
+
+        @Override
+        public long millis() {
+            return time.now() + engineOffset;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+    }
+
+    private final Scenario scenario;
+    private final SimConfig config;
+    private final Swarm swarm;
+    private final VirtualTime time = new VirtualTime();
+    private final Trace trace;
+    private final SimNetwork network;
+    private final Node[] nodes;
+    private final History history = new History();
+    private final SplittableRandom storeRandom;
+    private final SplittableRandom engineRandom;
+    private final SplittableRandom idRandom;
+    private final SplittableRandom faultRandom;
+    private final EngineConfig engineConfig;
+    private final Map<FaultKind, Integer> faultCounts = new EnumMap<>(FaultKind.class);
+    private final boolean monotonicClocks;
+    private final boolean newIdAfterLostTail;
+    private long partitionEpoch;
+    private boolean healed;
+    /** Violations found while the run went on, judged with the rest. */
+    private final List<Violation> observed = new ArrayList<>();
+
+    private Simulation(Scenario scenario, Consumer<String> sink) {
+        this.scenario = scenario;
+        this.config = scenario.config();
+        this.swarm = scenario.swarm();
+        this.trace = new Trace(time, sink);
+        this.monotonicClocks = config.mitigations().contains(Mitigation.MONOTONIC_ENGINE_CLOCK);
+        this.newIdAfterLostTail = config.mitigations().contains(Mitigation.NEW_ID_AFTER_LOST_TAIL);
+        // The scenario was generated from new SplittableRandom(seed); the run draws from an independent root.
+        SplittableRandom root = new SplittableRandom(scenario.seed() * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L);
+        SplittableRandom networkRandom = root.split();
+        this.storeRandom = root.split();
+        this.engineRandom = root.split();
+        this.idRandom = root.split();
+        this.faultRandom = root.split();
+        SplittableRandom topologyRandom = root.split();
+        int n = config.nodes();
+        this.network = new SimNetwork(time, networkRandom, trace, Topology.of(swarm.topology(), n, topologyRandom));
+        network.healthyDelay(swarm.healthyDelayMillis());
+        network.connectionTiming(swarm.detectMillis(), swarm.reconnectMillis());
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < n; b++) {
+                if (a != b) {
+                    double mean = swarm.healthyDelayMillis()
+                            + networkRandom.nextDouble() * Math.max(0, swarm.chaosDelayMillis() - swarm.healthyDelayMillis());
+                    network.profile(a, b, new SimNetwork.LinkProfile(mean, networkRandom.nextDouble() * swarm.loss(),
+                            networkRandom.nextDouble() * swarm.duplicate(), networkRandom.nextDouble() * swarm.reorder()));
+                }
+            }
+        }
+        this.nodes = new Node[n];
+        for (int i = 0; i < n; i++) {
+            nodes[i] = new Node(i, ReplicaId.random(idRandom));
+        }
+        this.engineConfig = EngineConfig.defaults().withSync(SyncConfig.defaults()
+                .withGossipIntervalMillis(config.gossipIntervalMillis())
+                .withRetainedLogEntries(swarm.retainedLogEntries()));
+        if (config.variant() == Variant.BP_DROPS_FORWARDED) {
+            network.rewriter(this::dropForwarded);
+        }
+
+        time.taskLimit(TASK_LIMIT);
+    }
+
+    /** Runs {@code scenario} and judges it. */
+    public static SimResult run(Scenario scenario) {
+        return run(scenario, null);
+    }
+
+    /** Runs {@code scenario}, writing a readable event log to {@code sink} (null: none). */
+    public static SimResult run(Scenario scenario, Consumer<String> sink) {
+        return new Simulation(scenario, sink).execute();
+    }
+
+    /** Runs the scenario of {@code seed} under {@code config}. */
+    public static SimResult run(SimConfig config, long seed) {
+        return run(Scenario.generate(config, seed));
+    }
+
+    private SimResult execute() {
+        int rounds = -1;
+        List<Violation> liveness = observed;
+        try {
+            trace.note(() -> "seed " + scenario.seed() + ": " + config.nodes() + " nodes, " + scenario.opCount() + " operations, "
+                    + scenario.faultCount() + " faults; swarm " + swarm.toMap());
+            // Boot every node at a random phase of the gossip round, as independent machines would.
+            for (Node node : nodes) {
+                long boot = engineRandom.nextLong(config.gossipIntervalMillis());
+                time.schedule(boot, VirtualTime.ALWAYS, () -> start(node));
+            }
+            scheduleKernelFlush();
+            for (Action a : scenario.actions()) {
+                time.scheduleAt(VirtualTime.EPOCH_MILLIS + a.at(), VirtualTime.ALWAYS, () -> perform(a));
+            }
+            network.chaos(true);
+            time.runUntil(VirtualTime.EPOCH_MILLIS + config.chaosMillis());
+            heal();
+            rounds = awaitConvergence(liveness);
+        } catch (RuntimeException | Error e) {
+            return result(SimResult.Status.CRASH, List.of(), describe(e), -1);
+        }
+        Map<String, Map<Bytes, Crdt<?>>> states = new LinkedHashMap<>();
+        for (Node node : nodes) {
+            if (node.process != null) {
+                states.put("n" + node.slot + " (" + node.id + ")", node.process.store.snapshot());
+            }
+        }
+        for (Node node : nodes) {
+            if (node.process != null) {
+                for (Entry e : node.process.inFlight) {
+                    liveness.add(new Violation(Violation.Kind.LIVENESS, e + " was never answered though its replica stayed up"));
+                }
+            }
+        }
+        List<Violation> violations;
+        try {
+            violations = Oracle.check(history, states, liveness);
+        } catch (RuntimeException e) {
+            return result(SimResult.Status.CRASH, List.of(), "oracle: " + describe(e), rounds);
+        }
+        SimResult.Status status = SimResult.Status.OK;
+        for (Violation v : violations) {
+            status = status.worse(v.kind() == Violation.Kind.SAFETY ? SimResult.Status.SAFETY : SimResult.Status.LIVENESS);
+        }
+        final int measured = rounds;
+        final SimResult.Status verdict = status;
+        trace.event("verdict", status.ordinal(), measured, violations.size(), () -> "verdict " + verdict + ", converged in "
+                + measured + " rounds" + (violations.isEmpty() ? "" : ": " + violations.get(0)));
+        return result(status, violations, "", rounds);
+    }
+
+    private SimResult result(SimResult.Status status, List<Violation> violations, String crash, int rounds) {
+        Map<History.Outcome, Long> outcomes = new EnumMap<>(History.Outcome.class);
+        for (History.Outcome o : History.Outcome.values()) {
+            long c = history.count(o);
+            if (c > 0) {
+                outcomes.put(o, c);
+            }
+        }
+        SimResult.Stats stats = new SimResult.Stats(faultCounts, outcomes, network.totalMessagesSent(), network.totalBytesSent(),
+                time.elapsed(), trace.events(), swarm.topology() + "/" + swarm.durability());
+        return new SimResult(scenario.seed(), status, violations, crash, trace.hash(), rounds, stats);
+    }
+
+    private static String describe(Throwable e) {
+        StringWriter w = new StringWriter();
+        e.printStackTrace(new PrintWriter(w));
+        String[] lines = w.toString().split("\n");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(lines.length, 12); i++) {
+            b.append(lines[i].stripTrailing()).append('\n');
+        }
+        return b.toString().strip();
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    private void start(Node node) {
+        if (node.process != null) {
+            return;
+        }
+        if (node.wiped) {
+            node.wiped = false;
+            node.id = ReplicaId.random(idRandom);
+            node.disk = new SimDisk();
+            SimStore.format(node.disk, node.id);
+        }
+        Process p = new Process(++node.epochs);
+        SimStore.Options options = new SimStore.Options(swarm.durability(), swarm.groupDelayMillis(), swarm.fsyncMillis(),
+                config.variant().storeBug());
+        p.store = SimStore.open(node.disk, p.epoch, options, (delay, task) -> time.schedule(delay, p, task), storeRandom.split(),
+                (epoch, seq, commit) -> onCommit(node, epoch, seq, commit));
+        SimStore.Recovery recovery = p.store.recovery();
+        if (p.epoch > 1) {
+            forgetLost(node, recovery);
+        }
+        if (node.reidentify) {
+            // Keep the recovered data, but under a new id on a fresh log, seeded with every state.
+            node.reidentify = false;
+            Map<Bytes, Crdt<?>> data = p.store.snapshot();
+            ReplicaId old = node.id;
+            node.id = ReplicaId.random(idRandom);
+            node.disk = new SimDisk();
+            SimStore.format(node.disk, node.id);
+            if (!data.isEmpty()) {
+                // Written and synced before the replica serves, as the fix would do it.
+                SimStore seed = SimStore.open(node.disk, p.epoch, SimStore.Options.immediate(SimStore.Durability.SYNC),
+                        SimStore.IMMEDIATE, null, null);
+                List<Change> changes = new ArrayList<>();
+                data.forEach((key, state) -> changes.add(new Change(key, state, state)));
+                seed.commit(Commit.of(node.id, changes));
+                seed.close();
+            }
+            p.store = SimStore.open(node.disk, p.epoch, options, (delay, task) -> time.schedule(delay, p, task), storeRandom.split(),
+                    (epoch, seq, commit) -> onCommit(node, epoch, seq, commit));
+            trace.event("reidentify", node.slot, old.value(), node.id.value(), () -> "n" + node.slot + " lost the tail of a buffered log: "
+                    + "comes back as " + node.id + " (was " + old + ") with its " + data.size() + " recovered documents");
+        }
+        Transport transport = network.attach(node.slot, node.id);
+        EventLoop base = time.loop(p);
+        EventLoop loop = new EventLoop() {
+            @Override
+            public void execute(Runnable task) {
+                Entry tag = node.submitting;
+                if (tag == null) {
+                    base.execute(task);
+                    return;
+                }
+                // The one task a client call submits: its commit belongs to the client's operation.
+                node.submitting = null;
+                base.execute(() -> {
+                    node.current = tag;
+                    try {
+                        task.run();
+                    } finally {
+                        node.current = null;
+                    }
+                });
+            }
+
+            @Override
+            public Cancellable schedule(long delayMillis, Runnable task) {
+                return base.schedule(delayMillis, task);
+            }
+        };
+        Environment env = new Environment(node, engineRandom.split(), loop, time.executor(p));
+        node.process = p;
+        p.replica = Replica.create(engineConfig, p.store, transport, env);
+        trace.event("start", node.slot, p.epoch, recovery.tornBytes(), () -> "n" + node.slot + " starts as " + node.id + " (process "
+                + p.epoch + "; log: " + recovery.records() + " records" + (recovery.tornBytes() > 0 ? ", " + recovery.tornBytes()
+                + " torn bytes cut" : "") + ", last seq " + p.store.lastSeq() + ")");
+    }
+
+    /**
+     * After a power loss, acknowledged writes of a buffered log that did not survive may be gone:
+     * the durability model allows it. (Writes made in this slot under an earlier id, before a
+     * re-identification, are not in this log's epochs: counted as possibly lost too.)
+     */
+    private void forgetLost(Node node, SimStore.Recovery recovery) {
+        if (swarm.durability() != SimStore.Durability.BUFFERED) {
+            return; // in sync mode an acknowledged write is fsynced: a loss is a store bug the oracle must see
+        }
+        for (Entry e : history.entries()) {
+            if (e.slot() == node.slot && e.mustSurvive() && !(e.replica().equals(node.id) && recovery.survived(e.epoch(), e.seq()))) {
+                e.mayBeLost("power loss of a buffered log");
+            }
+        }
+    }
+
+    private void onCommit(Node node, long epoch, long seq, Commit commit) {
+        if (seq == 0 || !commit.origin().equals(node.id)) {
+            return;
+        }
+        Entry op = node.current;
+        if (op == null) {
+            throw new IllegalStateException("n" + node.slot + " committed local change " + seq + " outside any client operation");
+        }
+        for (Change c : commit.changes()) {
+            op.committed(c.delta(), seq);
+        }
+        trace.event("commit", node.slot, epoch, seq, () -> "n" + node.slot + " commits op#" + op.id() + " as seq " + seq);
+    }
+
+    private void crash(Node node, FaultKind kind, long downMillis) {
+        Process p = node.process;
+        if (p == null) {
+            return;
+        }
+        faultCounts.merge(kind, 1, Integer::sum);
+        p.alive = false;
+        node.process = null;
+        network.detach(node.slot);
+        for (Entry e : p.inFlight) {
+            e.unknown();
+        }
+        int unwritten = p.store.unwrittenCommits();
+        int lost = 0;
+        if (kind == FaultKind.POWER_LOSS) {
+            lost = node.disk.powerLoss(faultRandom);
+            node.reidentify = newIdAfterLostTail && swarm.durability() == SimStore.Durability.BUFFERED;
+        } else if (kind == FaultKind.WIPE) {
+            node.wiped = true;
+            for (Entry e : history.entries()) {
+                if (e.slot() == node.slot && e.mustSurvive()) {
+                    e.mayBeLost("disk wiped");
+                }
+            }
+        }
+        int lostBytes = lost;
+        trace.event("crash", node.slot, kind.ordinal(), lostBytes, () -> "n" + node.slot + " " + kind.cliName() + ": "
+                + p.inFlight.size() + " operations in flight, " + unwritten + " commits unwritten" + (kind == FaultKind.POWER_LOSS
+                ? ", " + lostBytes + " unsynced log bytes lost" : "") + "; down for " + downMillis + " ms");
+        node.restart = time.schedule(downMillis, VirtualTime.ALWAYS, () -> {
+            node.restart = null;
+            start(node);
+        });
+    }
+
+    private void scheduleKernelFlush() {
+        time.schedule(swarm.flushMillis(), VirtualTime.ALWAYS, () -> {
+            for (Node node : nodes) {
+                node.disk.fsync();
+            }
+            scheduleKernelFlush();
+        });
+    }
+
+    // ------------------------------------------------------------------ actions
+
+    private void perform(Action a) {
+        if (a instanceof Action.Op op) {
+            operate(op);
+        } else if (a instanceof Action.Fault f && !healed) {
+            fault(f);
+        }
+    }
+
+    private void fault(Action.Fault f) {
+        Node node = nodes[Math.floorMod(f.a(), nodes.length)];
+        switch (f.kind()) {
+            case PROCESS_CRASH, POWER_LOSS, WIPE -> crash(node, f.kind(), f.millis());
+            case CLOCK_SKEW, CLOCK_JUMP -> {
+                faultCounts.merge(f.kind(), 1, Integer::sum);
+                node.clockOffset = f.kind() == FaultKind.CLOCK_SKEW ? f.amount() : node.clockOffset + f.amount();
+                node.engineOffset = f.kind() == FaultKind.CLOCK_SKEW ? f.amount()
+                        : node.engineOffset + (monotonicClocks ? Math.max(0, f.amount()) : f.amount());
+                trace.event("clock", node.slot, f.amount(), node.clockOffset, () -> "n" + node.slot + " clock "
+                        + (f.kind() == FaultKind.CLOCK_SKEW ? "skewed to " : "jumps by " + f.amount() + " ms to ") + node.clockOffset + " ms");
+            }
+            case CLOG -> {
+                faultCounts.merge(f.kind(), 1, Integer::sum);
+                int to = Math.floorMod(f.b(), nodes.length);
+                network.clog(node.slot, to, f.millis());
+                trace.event("clog", node.slot, to, f.millis(), () -> "link n" + node.slot + " -> n" + to + " clogged for " + f.millis() + " ms");
+            }
+            case CONNECTION_RESET -> {
+                faultCounts.merge(f.kind(), 1, Integer::sum);
+                int other = Math.floorMod(f.b(), nodes.length);
+                network.reset(node.slot, other);
+                trace.event("reset", node.slot, other, 0, () -> "connection n" + node.slot + " - n" + other + " reset");
+            }
+            case PARTITION_ISOLATE, PARTITION_HALVES, PARTITION_ONE_WAY, PARTITION_BRIDGE -> partition(f);
+            case LOSS, DUPLICATION, REORDER -> {
+                // Per-link parameters of the swarm, not scheduled actions.
+            }
+        }
+    }
+
+    private void partition(Action.Fault f) {
+        int n = nodes.length;
+        boolean[][] cut = new boolean[n][n];
+        boolean[][] oneWay = new boolean[n][n];
+        int hub = Math.floorMod(f.a(), n);
+        for (int x = 0; x < n; x++) {
+            for (int y = 0; y < n; y++) {
+                boolean sideX = (f.mask() >>> x & 1) == 1;
+                boolean sideY = (f.mask() >>> y & 1) == 1;
+                switch (f.kind()) {
+                    case PARTITION_ISOLATE -> cut[x][y] = x != y && (x == hub || y == hub);
+                    case PARTITION_HALVES -> cut[x][y] = sideX != sideY;
+                    case PARTITION_ONE_WAY -> oneWay[x][y] = sideX && !sideY;
+                    case PARTITION_BRIDGE -> cut[x][y] = sideX != sideY && x != hub && y != hub;
+                    default -> throw new IllegalArgumentException("not a partition: " + f.kind());
+                }
+            }
+        }
+        faultCounts.merge(f.kind(), 1, Integer::sum);
+        long epoch = ++partitionEpoch;
+        network.partition(cut, oneWay);
+        trace.event("partition", f.kind().ordinal(), f.mask(), f.millis(), () -> f.kind().cliName() + " (side A " + side(f.mask(), n)
+                + (f.kind() == FaultKind.PARTITION_ISOLATE || f.kind() == FaultKind.PARTITION_BRIDGE ? ", node n" + hub : "") + ") for "
+                + f.millis() + " ms");
+        time.schedule(Math.max(MIN_PARTITION_MILLIS, f.millis()), VirtualTime.ALWAYS, () -> {
+            if (partitionEpoch == epoch && !healed) {
+                network.partition(null, null);
+                trace.event("partition-end", f.kind().ordinal(), 0, 0, () -> f.kind().cliName() + " ends");
+            }
+        });
+    }
+
+    private static String side(long mask, int n) {
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < n; i++) {
+            if ((mask >>> i & 1) == 1) {
+                b.append(b.length() == 1 ? "" : ",").append('n').append(i);
+            }
+        }
+        return b.append('}').toString();
+    }
+
+    private void operate(Action.Op op) {
+        Node node = nodes[Math.floorMod(op.slot(), nodes.length)];
+        Bytes key = Bytes.of(op.key());
+        CrdtType type = OpKind.typeOfKey(op.key());
+        Bytes field = op.field().equals("-") ? null : Bytes.of(op.field());
+        Bytes written = switch (op.kind()) {
+            case REGISTER_SET, MV_WRITE, MAP_SET_REGISTER -> Bytes.of("v" + op.id());
+            case SET_ADD, MAP_ADD_TO_SET -> Bytes.of("e" + op.id());
+            default -> null;
+        };
+        Effect effect = switch (op.kind()) {
+            case COUNTER_ADD -> Effect.COUNTER_ADD;
+            case REGISTER_SET -> Effect.REGISTER_WRITE;
+            case MV_WRITE -> Effect.MV_WRITE;
+            case MV_CLEAR -> Effect.MV_CLEAR;
+            case SET_ADD -> Effect.SET_ADD;
+            case SET_REMOVE -> Effect.SET_REMOVE;
+            case FLAG_ENABLE -> Effect.FLAG_ENABLE;
+            case FLAG_DISABLE -> Effect.FLAG_DISABLE;
+            case MAP_INCREMENT, MAP_SET_REGISTER, MAP_ADD_TO_SET -> Effect.MAP_UPDATE;
+            case MAP_REMOVE_FIELD -> Effect.MAP_REMOVE_FIELD;
+            case DELETE -> Effect.DELETE;
+        };
+        Process p = node.process;
+        long amount = op.kind() == OpKind.COUNTER_ADD || op.kind() == OpKind.MAP_INCREMENT ? op.arg() : 0;
+        if (p == null) {
+            Entry e = history.submit(op.id(), node.slot, node.id, node.epochs, effect, key, type, field, written, amount, time.now());
+            e.failed("replica down");
+            trace.event("op-failed", op.id(), node.slot, 0, () -> "n" + node.slot + " " + e + " (down)");
+            return;
+        }
+        Replica r = p.replica;
+        Bytes target = written;
+        if (op.kind() == OpKind.SET_REMOVE) {
+            List<Bytes> seen = new ArrayList<>(r.set(key).elements());
+            target = seen.isEmpty() ? null : seen.get((int) (op.arg() % seen.size()));
+        }
+        Entry e = history.submit(op.id(), node.slot, node.id, p.epoch, effect, key, type, field, target, amount, time.now());
+        if (op.kind() == OpKind.SET_REMOVE && target == null) {
+            e.skipped("nothing seen to remove");
+            trace.event("op-skipped", op.id(), node.slot, 0);
+            return;
+        }
+        CompletionStage<? extends Written<?>> stage;
+        node.submitting = e;
+        try {
+            stage = submit(r, op, key, field, target);
+        } catch (RuntimeException ex) {
+            e.failed(ex.toString());
+            trace.event("op-failed", op.id(), node.slot, 1, () -> "n" + node.slot + " " + e);
+            return;
+        } finally {
+            node.submitting = null;
+        }
+        p.inFlight.add(e);
+        trace.event("op", op.id(), node.slot, op.kind().ordinal(), () -> "n" + node.slot + " submits " + e);
+        stage.whenComplete((w, failure) -> {
+            p.inFlight.remove(e);
+            if (failure == null) {
+                e.acknowledged(w.seq(), String.valueOf(w.value()));
+                trace.event("op-ack", op.id(), w.seq(), 0, () -> "n" + node.slot + " answers op#" + op.id() + ": " + w.value() + " (seq "
+                        + w.seq() + ")");
+            } else {
+                e.failed(failure.toString());
+                trace.event("op-fail", op.id(), 0, 0, () -> "n" + node.slot + " fails op#" + op.id() + ": " + failure);
+            }
+        });
+    }
+
+    private static CompletionStage<? extends Written<?>> submit(Replica r, Action.Op op, Bytes key, Bytes field, Bytes value) {
+        return switch (op.kind()) {
+            case COUNTER_ADD -> r.counter(key).add(op.arg());
+            case REGISTER_SET -> r.register(key).set(value);
+            case MV_WRITE -> r.mvRegister(key).write(value);
+            case MV_CLEAR -> r.mvRegister(key).clear();
+            case SET_ADD -> r.set(key).add(value);
+            case SET_REMOVE -> r.set(key).remove(value);
+            case FLAG_ENABLE -> r.flag(key).enable();
+            case FLAG_DISABLE -> r.flag(key).disable();
+            case MAP_INCREMENT -> r.map(key).increment(field, op.arg());
+            case MAP_SET_REGISTER -> r.map(key).setRegister(field, value);
+            case MAP_ADD_TO_SET -> r.map(key).addToSet(field, List.of(value));
+            case MAP_REMOVE_FIELD -> r.map(key).removeField(field);
+            case DELETE -> r.delete(key);
+        };
+    }
+
+    // ------------------------------------------------------------------ heal and convergence
+
+    private void heal() {
+        healed = true;
+        network.chaos(false);
+        network.partition(null, null);
+        network.unclogAll();
+        trace.event("heal", 0, 0, 0, () -> "heal: faults off, every link up, crashed nodes restart");
+        for (Node node : nodes) {
+            if (node.process == null) {
+                if (node.restart != null) {
+                    node.restart.cancel();
+                    node.restart = null;
+                }
+                start(node);
+            }
+        }
+    }
+
+    /** Runs until every live replica holds the same states (then a few rounds more), or the bound passes. */
+    private int awaitConvergence(List<Violation> liveness) {
+        long gossip = config.gossipIntervalMillis();
+        long healAt = time.now();
+        long deadline = healAt + (long) config.boundRounds() * gossip;
+        long step = Math.max(1, gossip / 4);
+        while (time.now() < deadline) {
+            time.runUntil(Math.min(deadline, time.now() + step));
+            if (converged()) {
+                long at = time.now();
+                time.runUntil(time.now() + SETTLE_ROUNDS * gossip);
+                if (converged()) {
+                    int rounds = (int) Math.max(1, (at - healAt + gossip - 1) / gossip);
+                    trace.event("converged", rounds, 0, 0, () -> "converged " + (at - healAt) + " ms after the heal (" + rounds
+                            + " rounds)");
+                    return rounds;
+                }
+            }
+        }
+        liveness.add(new Violation(Violation.Kind.LIVENESS, Oracle.NOT_CONVERGED + " within " + config.boundRounds() + " gossip rounds ("
+                + config.boundRounds() * gossip + " ms) of the heal: " + divergence() + staleAcknowledgements()));
+        return -1;
+    }
+
+    private boolean converged() {
+        Long digest = null;
+        for (Node node : nodes) {
+            if (node.process == null) {
+                return false;
+            }
+            long d = node.process.store.digest();
+            if (digest == null) {
+                digest = d;
+            } else if (digest != d) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Which nodes and documents still differ, briefly. */
+    private String divergence() {
+        Map<Bytes, Set<String>> versions = new LinkedHashMap<>();
+        for (Node node : nodes) {
+            if (node.process == null) {
+                return "n" + node.slot + " is down";
+            }
+        }
+        Map<Bytes, Crdt<?>> first = nodes[0].process.store.snapshot();
+        List<String> differing = new ArrayList<>();
+        for (Node node : nodes) {
+            Map<Bytes, Crdt<?>> mine = node.process.store.snapshot();
+            Set<Bytes> keys = new LinkedHashSet<>(first.keySet());
+            keys.addAll(mine.keySet());
+            for (Bytes key : keys) {
+                Crdt<?> a = first.get(key);
+                Crdt<?> b = mine.get(key);
+                if (a == null || !a.equals(b)) {
+                    versions.computeIfAbsent(key, k -> new LinkedHashSet<>()).add("n" + node.slot);
+                }
+            }
+        }
+        versions.forEach((k, v) -> differing.add("'" + k + "' differs from n0 at " + v));
+        return differing.size() > 5 ? differing.subList(0, 5) + " and " + (differing.size() - 5) + " more" : differing.toString();
+    }
+
+    // ------------------------------------------------------------------ diagnosis
+
+    /**
+     * Why a cluster did not converge, as far as acknowledgements tell: for each replica, the
+     * peers it believes hold its log through a point (its persisted acknowledgements, which the
+     * protocol keeps below anything held back) although they lack an entry below that point.
+     * Such a belief is never revised by the delta path: only the periodic digest comparison
+     * repairs it.
+     */
+    private String staleAcknowledgements() {
+        List<String> out = new ArrayList<>();
+        for (Node owner : nodes) {
+            if (owner.process == null) {
+                continue;
+            }
+            owner.process.store.acks().forEach((peerId, acked) -> {
+                int slot = network.slotOf(peerId);
+                if (slot < 0 || nodes[slot].process == null || out.size() >= 3) {
+                    return;
+                }
+                SimStore peer = nodes[slot].process.store;
+                for (DeltaLogEntry entry : owner.process.store.readDeltaLog(0, Integer.MAX_VALUE).entries()) {
+                    if (entry.seq() > acked) {
+                        break;
+                    }
+                    for (Document d : entry.deltas()) {
+                        Crdt<?> held = peer.read(d.key()).orElse(null);
+                        if (held == null || !leq(d.value(), held)) {
+                            out.add("n" + owner.slot + " records n" + slot + " as holding its log through seq " + acked + ", but n" + slot
+                                    + " lacks entry " + entry.seq() + " (from " + entry.origin() + ", '" + d.key() + "')");
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+        return out.isEmpty() ? "" : "; stale acknowledgements: " + out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends Crdt<S>> boolean leq(Crdt<?> a, Crdt<?> b) {
+        return a.type() == b.type() && ((S) a).leq((S) b);
+    }
+
+    // ------------------------------------------------------------------ broken variants
+
+    /** BP_DROPS_FORWARDED: a delta batch keeps only the sender's own writes, as a BP filter comparing the wrong id would. */
+    private SyncMessage dropForwarded(int from, int to, SyncMessage message) {
+        if (!(message instanceof DeltaBatch b) || b.deltas().isEmpty() || nodes[from].process == null) {
+            return message;
+        }
+        SimStore store = nodes[from].process.store;
+        DeltaLogSlice slice = store.readDeltaLog(b.fromSeq(), Integer.MAX_VALUE);
+        Map<Bytes, Crdt<?>> joined = new LinkedHashMap<>();
+        for (DeltaLogEntry entry : slice.entries()) {
+            if (entry.seq() > b.toSeq()) {
+                break;
+            }
+            if (entry.origin().equals(b.origin())) {
+                for (Document d : entry.deltas()) {
+                    joined.merge(d.key(), d.value(), Crdt::joinAny);
+                }
+            }
+        }
+        List<Document> kept = new ArrayList<>();
+        joined.forEach((k, v) -> kept.add(new Document(k, v)));
+        return new DeltaBatch(b.origin(), b.fromSeq(), b.toSeq(), kept, b.ackSeq());
+    }
+}

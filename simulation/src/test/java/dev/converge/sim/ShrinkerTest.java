@@ -1,0 +1,34 @@
+package dev.converge.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+
+/** A failing scenario shrinks to a small one that fails the same way and replays from its file. */
+class ShrinkerTest {
+
+    @Test
+    void aFailureShrinksToAFewActionsThatStillFailTheSameWay() {
+        SimConfig config = SimConfig.defaults().withOps(200).withChaosMillis(10_000).withVariant(Variant.BP_DROPS_FORWARDED)
+                .withMitigations(EnumSet.allOf(Mitigation.class));
+        Scenario failing = null;
+        SimResult result = null;
+        for (long seed = 1; failing == null; seed++) {
+            Scenario s = Scenario.generate(config, seed);
+            SimResult r = Simulation.run(s);
+            if (!r.passed()) {
+                failing = s;
+                result = r;
+            }
+        }
+        Shrinker.Result shrunk = Shrinker.shrink(failing, result.status(), 150);
+        assertThat(shrunk.result().status()).isEqualTo(result.status());
+        assertThat(shrunk.scenario().actions().size()).isLessThan(failing.actions().size() / 4);
+        assertThat(shrunk.runs()).isLessThanOrEqualTo(150);
+        Scenario replayed = Scenario.parse(shrunk.scenario().format());
+        assertThat(Simulation.run(replayed).traceHash()).isEqualTo(shrunk.result().traceHash());
+        System.out.printf("shrunk %d -> %d actions in %d runs: %s%n", failing.actions().size(), shrunk.scenario().actions().size(),
+                shrunk.runs(), shrunk.result().summary());
+    }
+}
