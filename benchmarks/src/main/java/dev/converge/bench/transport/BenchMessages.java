@@ -2,7 +2,6 @@ package dev.converge.bench.transport;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.GCounter;
-import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.sync.DeltaBatch;
 import dev.converge.crdt.sync.Document;
@@ -27,7 +26,7 @@ final class BenchMessages {
             for (int i = 0; i < k.length; i++) {
                 k[i] = (byte) random.nextInt(256);
             }
-            SyncMessage m = new DeltaBatch(ReplicaId.of(0x1234_5678_9ABC_DEF0L), 1_000_000, 1_000_064,
+            SyncMessage m = new DeltaBatch(1_000_000, 1_000_064,
                     List.of(new Document(Bytes.wrap(k), GCounter.empty())), 999_999);
             if (CrdtCodec.encode(m).length == encodedBytes) {
                 return m;
