@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Sync messages whose canonical encoding is exactly a given number of bytes. */
-final class BenchMessages {
+public final class BenchMessages {
 
     private BenchMessages() {
     }
@@ -19,7 +19,7 @@ final class BenchMessages {
      * A delta batch of one document whose key is sized so that {@code CrdtCodec.encode} yields
      * exactly {@code encodedBytes} bytes: the "64-byte" and "4 KiB" messages of the benchmark.
      */
-    static SyncMessage ofEncodedSize(int encodedBytes) {
+    public static SyncMessage ofEncodedSize(int encodedBytes) {
         SplittableRandom random = new SplittableRandom(encodedBytes);
         for (int key = Math.max(0, encodedBytes - 64); key <= encodedBytes; key++) {
             byte[] k = new byte[key];
