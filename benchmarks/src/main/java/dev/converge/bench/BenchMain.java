@@ -1,7 +1,10 @@
 package dev.converge.bench;
 
 import dev.converge.bench.crdt.CrdtSizes;
-import java.io.IOException;
+import dev.converge.bench.replica.ReplicationLatency;
+import dev.converge.bench.replica.WireBytes;
+import dev.converge.bench.transport.TransportThroughput;
+import dev.converge.replica.EngineConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -14,7 +17,6 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -22,18 +24,22 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * {@code ./converge bench <suite> [--quick]}: runs one layer's JMH suite with the GC profiler,
  * writes the raw JMH JSON to {@code benchmarks/results/<suite>-<date>.json} and prints a summary.
+ * The replica suite then runs its loopback harnesses (latency, bytes on the wire); the transport
+ * suite is a harness of its own (streams for a fixed time, raw Netty baseline in the same run).
  */
 public final class BenchMain {
 
     private static final Map<String, String> SUITES = Map.of(
             "crdt", "dev\\.converge\\.bench\\.crdt\\..*",
             "storage", "dev\\.converge\\.bench\\.storage\\..*",
-            "transport", "dev\\.converge\\.bench\\.transport\\..*");
+            "transport", "",
+            "replica", "dev\\.converge\\.bench\\.replica\\..*|dev\\.converge\\.bench\\.storage\\.RawRocksDbBaseline\\..*");
 
     private BenchMain() {
     }
 
-    public static void main(String[] args) throws RunnerException, IOException {
+    public static void main(String[] args) throws Exception {
+        BenchLogging.quiet();
         Path root = Path.of(".");
         String suite = null;
         boolean quick = false;
@@ -59,6 +65,12 @@ public final class BenchMain {
             usage();
             System.exit(2);
         }
+        if (suite.equals("transport")) {
+            List<String> harness = new ArrayList<>(quick ? List.of("--warmup", "1", "--measure", "2", "--rounds", "1") : List.of());
+            harness.addAll(rest);
+            TransportThroughput.main(harness.toArray(String[]::new));
+            return;
+        }
         String include = rest.isEmpty() ? SUITES.get(suite) : String.join("|", rest);
         Path out = root.resolve("benchmarks/results").resolve(suite + "-" + LocalDate.now() + ".json");
         Files.createDirectories(out.getParent());
@@ -75,6 +87,10 @@ public final class BenchMain {
         if (suite.equals("crdt")) {
             CrdtSizes.print(System.out);
         }
+        if (suite.equals("replica")) {
+            // The baseline at a counter update's bytes per operation (see benchmarks/results/storage.md).
+            options.param("bytesPerOp", "125");
+        }
         Collection<RunResult> results = new Runner(options.build()).run();
         System.out.println();
         System.out.printf("%-60s %14s %10s %16s%n", "benchmark", "score", "unit", "alloc B/op");
@@ -87,6 +103,12 @@ public final class BenchMain {
                     primary.getScore(), primary.getScoreUnit(), alloc == null ? "-" : String.format("%.0f", alloc.getScore()));
         }
         System.out.println("raw results: " + out);
+        if (suite.equals("replica") && rest.isEmpty()) {
+            System.out.println();
+            ReplicationLatency.run(10_000, quick ? 2 : 5, quick ? 3 : 10, EngineConfig.defaults(), System.out);
+            System.out.println();
+            WireBytes.run(1_000, quick ? 3 : 10, quick ? 200 : 1_000, System.out);
+        }
     }
 
     private static String shortName(String benchmark) {

@@ -287,12 +287,14 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
     }
 
     private static final class InOrder<K, V> implements Iterator<Map.Entry<K, V>> {
-        // AVL height is at most 1.44 log2(n + 2): 64 levels cover any int-sized map.
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        private final Node<K, V>[] stack = new Node[64];
+        // The pending path never holds more nodes than the tree is high; sizing it so matters,
+        // as the codec iterates many one-element maps.
+        private final Node<K, V>[] stack;
         private int depth;
 
+        @SuppressWarnings({"unchecked", "rawtypes"})
         InOrder(Node<K, V> root) {
+            stack = new Node[height(root)];
             pushLeft(root);
         }
 

@@ -21,6 +21,7 @@ import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.port.Change;
 import dev.converge.crdt.port.Commit;
 import dev.converge.crdt.port.DocumentStore;
+import dev.converge.crdt.port.LinkStats;
 import dev.converge.crdt.port.Transport;
 import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.SyncMessage;
@@ -28,6 +29,7 @@ import dev.converge.replica.sync.RemoteApplier;
 import dev.converge.replica.sync.SyncProtocol;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -402,10 +404,17 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         env.loop().execute(() -> {
             long now = env.clock().millis();
             long lastSeq = store.lastSeq();
+            Map<ReplicaId, LinkStats> links = new HashMap<>();
+            for (LinkStats link : transport.linkStats()) {
+                links.put(link.peer(), link);
+            }
             List<PeerStatus> peers = new ArrayList<>();
-            protocol.forEachPeer((peer, connected, acked, contact, behindSince, catchingUp) -> peers.add(new PeerStatus(peer,
-                    connected, acked, Math.max(0, lastSeq - acked), contact, behindSince < 0 ? 0 : Math.max(0, now - behindSince),
-                    catchingUp)));
+            protocol.forEachPeer((peer, connected, acked, contact, behindSince, catchingUp) -> {
+                LinkStats link = links.get(peer);
+                peers.add(new PeerStatus(peer, connected, acked, Math.max(0, lastSeq - acked), contact,
+                        behindSince < 0 ? 0 : Math.max(0, now - behindSince), catchingUp,
+                        link == null ? 0 : link.bytesOut(), link == null ? 0 : link.bytesIn()));
+            });
             complete(result, new SyncStatus(self, lastSeq, store.documentCount(), peers, rejected.get(), typeConflicts.get()), null);
         });
         return result;

@@ -61,7 +61,12 @@ class RuntimeTest {
                 eventually("the map arrives", () -> first.map("m").read().register(Bytes.of("name")).isPresent(), Duration.ofSeconds(20));
                 assertThat(ReplicaProcess.digest(first)).isEqualTo(ReplicaProcess.digest(second));
                 SyncStatus status = first.status().toCompletableFuture().get(5, TimeUnit.SECONDS);
-                assertThat(status.peers()).singleElement().satisfies(p -> assertThat(p.connected()).isTrue());
+                assertThat(status.peers()).singleElement().satisfies(p -> {
+                    assertThat(p.connected()).isTrue();
+                    // Each side's 1,000 distinct set elements (2 to 4 bytes each) crossed the link.
+                    assertThat(p.bytesSent()).isGreaterThan(3_000);
+                    assertThat(p.bytesReceived()).isGreaterThan(3_000);
+                });
             }
         }
         // Everything acknowledged survives a restart.

@@ -8,6 +8,7 @@ import dev.converge.crdt.ORSet;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.sync.Ack;
 import dev.converge.crdt.sync.DeltaBatch;
+import dev.converge.crdt.sync.Heartbeat;
 import dev.converge.crdt.sync.DigestRequest;
 import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.KeyHashRange;
@@ -33,13 +34,16 @@ class BadPeerInputTest {
             long lastSeq = status(cluster, 0).lastSeq();
             long ackedByB = status(cluster, 0).peers().get(0).ackedSeq();
 
-            // 1. A batch whose claimed origin is not the sender.
-            ReplicaId stranger = ReplicaId.of(0xBAD);
-            cluster.network.inject(b, a.id(), new DeltaBatch(stranger, 0, 1, List.of(), 0));
+            // 1. A batch of more documents than a message may hold.
+            List<Document> tooMany = new ArrayList<>();
+            for (int i = 0; i <= EngineConfig.defaults().sync().maxDocumentsPerMessage(); i++) {
+                tooMany.add(new Document(Bytes.of("flood-" + i), GCounter.empty().increment(b, 1).state()));
+            }
+            cluster.network.inject(b, a.id(), new DeltaBatch(0, 1, tooMany, 0));
             // 2. An ack beyond anything this log ever held.
-            cluster.network.inject(b, a.id(), new Ack(a.id(), lastSeq + 1_000));
-            // 3. An ack of another replica's log.
-            cluster.network.inject(b, a.id(), new Ack(stranger, 1));
+            cluster.network.inject(b, a.id(), new Ack(lastSeq + 1_000));
+            // 3. A heartbeat acknowledging beyond it too.
+            cluster.network.inject(b, a.id(), new Heartbeat(lastSeq + 1, List.of()));
             // 4. A digest request for more ranges than allowed.
             List<KeyHashRange> ranges = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
@@ -69,7 +73,7 @@ class BadPeerInputTest {
             ReplicaId b = cluster.id(1);
             cluster.await(a.set("k").add(Bytes.of("x")));
             cluster.runFor(500);
-            cluster.network.inject(b, a.id(), new DeltaBatch(b, 0, 1, List.of(
+            cluster.network.inject(b, a.id(), new DeltaBatch(0, 1, List.of(
                     new Document(Bytes.of("k"), GCounter.empty().increment(b, 5).state()),
                     new Document(Bytes.of("fine"), GCounter.empty().increment(b, 2).state())), 0));
             cluster.runFor(100);
@@ -89,7 +93,7 @@ class BadPeerInputTest {
             cluster.runFor(500);
             // A batch for a range of b's log far past what a merged: deltas are always safe to
             // merge, but a does not acknowledge past the gap, so b's view of a stays true.
-            cluster.network.inject(b.id(), a.id(), new DeltaBatch(b.id(), 1_000, 2_000,
+            cluster.network.inject(b.id(), a.id(), new DeltaBatch(1_000, 2_000,
                     List.of(new Document(Bytes.of("extra"), GCounter.empty().increment(b.id(), 4).state())), 0));
             cluster.runFor(500);
             SyncStatus atB = status(cluster, 1);
@@ -112,7 +116,7 @@ class BadPeerInputTest {
         try (Cluster cluster = new Cluster(2, 34, EngineConfig.defaults())) {
             Replica a = cluster.get(0);
             Replica b = cluster.get(1);
-            cluster.network.inject(b.id(), a.id(), new DeltaBatch(b.id(), 100, 200,
+            cluster.network.inject(b.id(), a.id(), new DeltaBatch(100, 200,
                     List.of(new Document(Bytes.of("early"), GCounter.empty().increment(b.id(), 1).state())), 0));
             cluster.runFor(1_000);
             assertThat(status(cluster, 1).rejectedMessages()).as("no acknowledgement past b's log").isZero();

@@ -1,5 +1,6 @@
 package dev.converge.bench.storage;
 
+import dev.converge.bench.BenchDirs;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.GCounter;

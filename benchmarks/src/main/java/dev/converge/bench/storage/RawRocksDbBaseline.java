@@ -1,5 +1,6 @@
 package dev.converge.bench.storage;
 
+import dev.converge.bench.BenchDirs;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;

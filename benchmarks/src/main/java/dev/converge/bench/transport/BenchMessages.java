@@ -2,7 +2,6 @@ package dev.converge.bench.transport;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.GCounter;
-import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.sync.DeltaBatch;
 import dev.converge.crdt.sync.Document;
@@ -11,7 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Sync messages whose canonical encoding is exactly a given number of bytes. */
-final class BenchMessages {
+public final class BenchMessages {
 
     private BenchMessages() {
     }
@@ -20,14 +19,14 @@ final class BenchMessages {
      * A delta batch of one document whose key is sized so that {@code CrdtCodec.encode} yields
      * exactly {@code encodedBytes} bytes: the "64-byte" and "4 KiB" messages of the benchmark.
      */
-    static SyncMessage ofEncodedSize(int encodedBytes) {
+    public static SyncMessage ofEncodedSize(int encodedBytes) {
         SplittableRandom random = new SplittableRandom(encodedBytes);
         for (int key = Math.max(0, encodedBytes - 64); key <= encodedBytes; key++) {
             byte[] k = new byte[key];
             for (int i = 0; i < k.length; i++) {
                 k[i] = (byte) random.nextInt(256);
             }
-            SyncMessage m = new DeltaBatch(ReplicaId.of(0x1234_5678_9ABC_DEF0L), 1_000_000, 1_000_064,
+            SyncMessage m = new DeltaBatch(1_000_000, 1_000_064,
                     List.of(new Document(Bytes.wrap(k), GCounter.empty())), 999_999);
             if (CrdtCodec.encode(m).length == encodedBytes) {
                 return m;

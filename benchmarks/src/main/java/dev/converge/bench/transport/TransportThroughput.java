@@ -1,5 +1,6 @@
 package dev.converge.bench.transport;
 
+import dev.converge.bench.BenchLogging;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.sync.SyncMessage;
 import dev.converge.transport.netty.TlsConfig;
@@ -35,6 +36,7 @@ public final class TransportThroughput {
     }
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.quiet();
         Map<String, String> opts = new LinkedHashMap<>(Map.of("warmup", "2", "measure", "4", "rounds", "2",
                 "sizes", "64,4096", "links", "1,3", "kinds", "raw,raw-packed,raw-codec,converge,converge-tls"));
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -48,7 +50,6 @@ public final class TransportThroughput {
         List<String> kinds = List.of(opts.get("kinds").split(","));
 
         Path dir = Files.createTempDirectory("converge-bench-tls");
-        quietLogging(dir);
         TlsConfig tls = kinds.contains("converge-tls") ? selfSignedTls(dir) : null;
         System.out.printf(Locale.ROOT, "transport throughput: %d s warm-up + %d s measured per row, %d round(s), %d cores, %s%n",
                 warmup, measure, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
@@ -139,15 +140,6 @@ public final class TransportThroughput {
     }
 
     /** Logback (on the classpath through replica-node) would print DEBUG; only warnings matter here. */
-    private static void quietLogging(Path dir) throws IOException {
-        if (System.getProperty("logback.configurationFile") == null) {
-            Path xml = dir.resolve("logback.xml");
-            Files.writeString(xml, "<configuration><appender name=\"E\" class=\"ch.qos.logback.core.ConsoleAppender\">"
-                    + "<encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n</pattern></encoder></appender>"
-                    + "<root level=\"WARN\"><appender-ref ref=\"E\"/></root></configuration>");
-            System.setProperty("logback.configurationFile", xml.toString());
-        }
-    }
 
     /** A self-signed EC certificate made with the JDK's keytool, used as both identity and trust anchor by every node. */
     private static TlsConfig selfSignedTls(Path dir) throws IOException, InterruptedException {

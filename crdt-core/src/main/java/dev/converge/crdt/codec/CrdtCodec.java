@@ -11,6 +11,7 @@ import dev.converge.crdt.ORMap;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.proto.AckMessage;
 import dev.converge.crdt.codec.proto.DeltaBatchMessage;
+import dev.converge.crdt.codec.proto.HeartbeatMessage;
 import dev.converge.crdt.codec.proto.DigestRequestMessage;
 import dev.converge.crdt.codec.proto.DigestResponseMessage;
 import dev.converge.crdt.codec.proto.HashRange;
@@ -19,6 +20,7 @@ import dev.converge.crdt.codec.proto.StateBatchMessage;
 import dev.converge.crdt.internal.StateEncodingHook;
 import dev.converge.crdt.sync.Ack;
 import dev.converge.crdt.sync.DeltaBatch;
+import dev.converge.crdt.sync.Heartbeat;
 import dev.converge.crdt.sync.DigestRequest;
 import dev.converge.crdt.sync.DigestResponse;
 import dev.converge.crdt.sync.Document;
@@ -52,6 +54,7 @@ public final class CrdtCodec {
     static final int DIGEST_RESPONSE = 19;
     // 20 is reserved: never reuse it.
     static final int STATE_BATCH = 21;
+    static final int HEARTBEAT = 22;
 
     /** Each map level is two protobuf messages deep; the rest is headroom for the wrappers. */
     private static final int RECURSION_LIMIT = 2 * ORMap.MAX_DEPTH + 8;
@@ -154,18 +157,21 @@ public final class CrdtCodec {
     public static byte[] encode(SyncMessage message) {
         if (message instanceof DeltaBatch b) {
             DeltaBatchMessage.Builder m = DeltaBatchMessage.newBuilder()
-                    .setOrigin(b.origin().value()).setFromSeq(b.fromSeq()).setToSeq(b.toSeq()).setAckSeq(b.ackSeq());
+                    .setFromSeq(b.fromSeq()).setToSeq(b.toSeq()).setAckSeq(b.ackSeq());
             for (Document d : b.deltas()) {
                 m.addDeltas(document(d));
             }
             return frame(DELTA_BATCH, m.build());
         }
         if (message instanceof Ack a) {
-            AckMessage.Builder m = AckMessage.newBuilder().setOrigin(a.origin().value()).setSeq(a.seq());
-            for (Progress p : a.progress()) {
+            return frame(ACK, AckMessage.newBuilder().setSeq(a.seq()).build());
+        }
+        if (message instanceof Heartbeat h) {
+            HeartbeatMessage.Builder m = HeartbeatMessage.newBuilder().setAckSeq(h.ackSeq());
+            for (Progress p : h.progress()) {
                 m.addProgress(ProgressEntry.newBuilder().setOrigin(p.origin().value()).setSeq(p.seq()));
             }
-            return frame(ACK, m.build());
+            return frame(HEARTBEAT, m.build());
         }
         if (message instanceof DigestRequest r) {
             DigestRequestMessage.Builder m = DigestRequestMessage.newBuilder().setRequestId(r.requestId());
@@ -232,18 +238,23 @@ public final class CrdtCodec {
                     for (int i = 0; i < m.getDeltasCount(); i++) {
                         deltas.add(document(m.getDeltas(i)));
                     }
-                    yield new DeltaBatch(replica(m.getOrigin()), m.getFromSeq(), m.getToSeq(), deltas, m.getAckSeq());
+                    yield new DeltaBatch(m.getFromSeq(), m.getToSeq(), deltas, m.getAckSeq());
                 }
                 case ACK -> {
                     AckMessage m = AckMessage.parser().parseFrom(in);
                     checkSequence(m.getSeq(), "seq");
+                    yield new Ack(m.getSeq());
+                }
+                case HEARTBEAT -> {
+                    HeartbeatMessage m = HeartbeatMessage.parser().parseFrom(in);
+                    checkSequence(m.getAckSeq(), "ack_seq");
                     List<Progress> progress = new ArrayList<>(m.getProgressCount());
                     for (int i = 0; i < m.getProgressCount(); i++) {
                         ProgressEntry p = m.getProgress(i);
                         checkSequence(p.getSeq(), "progress seq");
                         progress.add(new Progress(replica(p.getOrigin()), p.getSeq()));
                     }
-                    yield new Ack(replica(m.getOrigin()), m.getSeq(), progress);
+                    yield new Heartbeat(m.getAckSeq(), progress);
                 }
                 case DIGEST_REQUEST -> {
                     DigestRequestMessage m = DigestRequestMessage.parser().parseFrom(in);

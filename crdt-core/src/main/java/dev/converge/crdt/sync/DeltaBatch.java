@@ -1,21 +1,19 @@
 package dev.converge.crdt.sync;
 
-import dev.converge.crdt.causal.ReplicaId;
 import java.util.List;
 
 /**
- * The deltas of {@code origin}'s delta log in the sequence interval {@code (fromSeq, toSeq]},
- * joined per document (delta-interval anti-entropy, Almeida et al. 2018, Algorithm 2).
+ * The deltas of the sender's delta log in the sequence interval {@code (fromSeq, toSeq]}, joined
+ * per document (delta-interval anti-entropy, Almeida et al. 2018, Algorithm 2). Entries the
+ * receiver does not need (its own, or ones it gets first-hand) are covered by the interval but
+ * left out, so a batch may have no deltas at all.
  *
  * <p>{@code ackSeq} piggybacks an acknowledgement the other way: the highest sequence number of
- * the receiver's own log that {@code origin} has merged (0 for none).
+ * the receiver's own log that the sender has merged (0 for none).
  */
-public record DeltaBatch(ReplicaId origin, long fromSeq, long toSeq, List<Document> deltas, long ackSeq) implements SyncMessage {
+public record DeltaBatch(long fromSeq, long toSeq, List<Document> deltas, long ackSeq) implements SyncMessage {
 
     public DeltaBatch {
-        if (origin == null) {
-            throw new IllegalArgumentException("a delta batch needs an origin");
-        }
         if (fromSeq < 0 || toSeq < fromSeq) {
             throw new IllegalArgumentException("invalid sequence interval (" + fromSeq + ", " + toSeq + "]");
         }

@@ -37,12 +37,16 @@ class SyncCodecTest {
     }
 
     private static Gen<SyncMessage> messages() {
-        return documents().zip(longs().between(0, Long.MAX_VALUE / 2), integers().between(0, 5), (docs, seq, kind) -> {
-            ReplicaId origin = ReplicaId.of(1 + seq % 7);
+        return documents().zip(longs().between(0, Long.MAX_VALUE / 2), integers().between(0, 6), (docs, seq, kind) -> {
             KeyHashRange range = new KeyHashRange(seq & 0xF000_0000_0000_0000L, 4);
+            List<Progress> progress = new ArrayList<>();
+            for (int i = 0; i < docs.size(); i++) {
+                progress.add(new Progress(ReplicaId.of(99 + i), seq / (3 + i)));
+            }
             return switch (kind) {
-                case 0 -> new DeltaBatch(origin, seq, seq + docs.size(), docs, seq / 2);
-                case 1 -> new Ack(origin, seq, docs.isEmpty() ? List.of() : List.of(new Progress(ReplicaId.of(99), seq / 3)));
+                case 0 -> new DeltaBatch(seq, seq + docs.size(), docs, seq / 2);
+                case 1 -> new Ack(seq);
+                case 6 -> new Heartbeat(seq, progress);
                 case 2 -> new DigestRequest(seq, List.of(KeyHashRange.ALL, range));
                 case 3 -> new DigestResponse(seq, List.of(new RangeDigest(range, seq * 31, docs.size())));
                 case 4 -> new StateBatch(seq, range, docs, seq % 2 == 0, false);

@@ -29,6 +29,13 @@ final class PeerState {
     Map<ReplicaId, Long> progress = new HashMap<>();
     /** Entries from third replicas held back from this peer because it gets them first-hand, by sequence number. */
     final TreeMap<Long, Deferred> deferred = new TreeMap<>();
+    /**
+     * A push found nothing for the peer in {@code (coverFrom, coverTo]} (its own entries, or ones it
+     * gets first-hand); the next batch from {@code coverFrom} covers that interval without reading it
+     * again. Stale, and ignored, once the send position moved.
+     */
+    long coverFrom = -1;
+    long coverTo = -1;
     /** After a rewind: resend from here (then -1). */
     long resendFrom = -1;
     /** The position in our log the peer last reported having merged (its latest acknowledgement). */

@@ -51,6 +51,12 @@ public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long r
                 retainedLogEntries, millis);
     }
 
+    public SyncConfig withPushDelayMillis(long millis) {
+        return new SyncConfig(gossipIntervalMillis, millis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
+                retainedLogEntries, forwardDelayMillis);
+    }
+
     public SyncConfig withGossipIntervalMillis(long millis) {
         return new SyncConfig(millis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
                 fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,

@@ -13,6 +13,7 @@ import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.port.Transport;
 import dev.converge.crdt.sync.Ack;
 import dev.converge.crdt.sync.DeltaBatch;
+import dev.converge.crdt.sync.Heartbeat;
 import dev.converge.crdt.sync.DigestRequest;
 import dev.converge.crdt.sync.DigestResponse;
 import dev.converge.crdt.sync.Document;
@@ -153,7 +154,7 @@ public final class SyncProtocol {
     public void onLocalCommit(long seq, long nowMillis) {
         if (!pushScheduled) {
             pushScheduled = true;
-            loop.schedule(config.pushDelayMillis(), () -> {
+            Runnable push = () -> {
                 pushScheduled = false;
                 long now = clock.millis();
                 for (PeerState peer : peers.values()) {
@@ -161,7 +162,13 @@ public final class SyncProtocol {
                         service(peer, now, false);
                     }
                 }
-            });
+            };
+            if (config.pushDelayMillis() == 0) {
+                // Behind whatever the loop already holds: commits completing together leave in one push.
+                loop.execute(push);
+            } else {
+                loop.schedule(config.pushDelayMillis(), push);
+            }
         }
     }
 
@@ -176,7 +183,7 @@ public final class SyncProtocol {
                 continue;
             }
             resolveDeferred(peer, nowMillis);
-            sendAck(peer); // every round: an acknowledgement, a heartbeat and a progress report
+            sendHeartbeat(peer);
             if (peer.reportedMerged < peer.acked && peer.catchUp == null) {
                 cover(peer); // the peer's position in our log lags what it acknowledged (or a catch-up gave it)
             }
@@ -232,17 +239,19 @@ public final class SyncProtocol {
             from = Math.min(from, peer.resendFrom);
             peer.resendFrom = -1;
         }
-        for (int batches = 0; batches < BATCHES_PER_SERVICE && from < lastSeq; batches++) {
-            DeltaLogSlice slice = store.readDeltaLog(from, config.maxBatchBytes());
+        // Entries already found to hold nothing for the peer are not read again; the next batch covers them.
+        long readFrom = peer.coverFrom == from && peer.coverTo > from ? peer.coverTo : from;
+        for (int batches = 0; batches < BATCHES_PER_SERVICE && readFrom < lastSeq; batches++) {
+            DeltaLogSlice slice = store.readDeltaLog(readFrom, config.maxBatchBytes());
             if (slice.truncated()) {
                 startCatchUp(peer, nowMillis, "behind the delta log's head (" + from + " < " + (slice.firstRetainedSeq() - 1) + ")");
                 return;
             }
             if (slice.entries().isEmpty()) {
-                return;
+                break;
             }
             Map<Bytes, Crdt<?>> joined = new LinkedHashMap<>();
-            long to = from;
+            long to = readFrom;
             for (DeltaLogEntry entry : slice.entries()) {
                 if (!joined.isEmpty() && joined.size() + entry.deltas().size() > config.maxDocumentsPerMessage()) {
                     break;
@@ -258,17 +267,35 @@ public final class SyncProtocol {
                     joined.merge(d.key(), d.value(), Crdt::joinAny);
                 }
             }
+            if (joined.isEmpty() && !round) {
+                // Nothing the peer needs (its own entries, or ones it gets first-hand): a push sends
+                // nothing for them, the next batch or round covers the interval.
+                peer.coverFrom = from;
+                peer.coverTo = to;
+                readFrom = to;
+                continue;
+            }
             List<Document> deltas = new ArrayList<>(joined.size());
             joined.forEach((key, value) -> deltas.add(new Document(key, value)));
-            DeltaBatch batch = new DeltaBatch(self, from, to, deltas, peer.merged);
-            if (send(peer.id, batch) != Transport.SendResult.QUEUED) {
+            if (!sendBatch(peer, from, to, deltas, nowMillis)) {
                 return; // back-pressure or no link: the next round tries again from here
             }
-            peer.ackSent = peer.merged;
-            peer.sentUpTo = to;
-            peer.sentAtMillis = nowMillis;
             from = to;
+            readFrom = to;
         }
+        if (round && readFrom > from) {
+            sendBatch(peer, from, readFrom, List.of(), nowMillis); // a round covers what pushes skipped
+        }
+    }
+
+    private boolean sendBatch(PeerState peer, long from, long to, List<Document> deltas, long nowMillis) {
+        if (send(peer.id, new DeltaBatch(from, to, deltas, peer.merged)) != Transport.SendResult.QUEUED) {
+            return false;
+        }
+        peer.ackSent = peer.merged;
+        peer.sentUpTo = to;
+        peer.sentAtMillis = nowMillis;
+        return true;
     }
 
     /**
@@ -277,7 +304,7 @@ public final class SyncProtocol {
      * position in our log must be moved there, or it would see every later batch as a gap.
      */
     private void cover(PeerState peer) {
-        send(peer.id, new DeltaBatch(self, 0, peer.acked, List.of(), peer.merged));
+        send(peer.id, new DeltaBatch(0, peer.acked, List.of(), peer.merged));
     }
 
     /**
@@ -325,14 +352,21 @@ public final class SyncProtocol {
         }
     }
 
-    private void sendAck(PeerState peer) {
+    /** Every round: an acknowledgement, a sign of life and a report of how far each other peer's log was merged here. */
+    private void sendHeartbeat(PeerState peer) {
         List<Progress> progress = new ArrayList<>();
         for (PeerState other : peers.values()) {
             if (other != peer && other.connected) {
                 progress.add(new Progress(other.id, other.merged));
             }
         }
-        if (send(peer.id, new Ack(peer.id, peer.merged, progress)) == Transport.SendResult.QUEUED) {
+        if (send(peer.id, new Heartbeat(peer.merged, progress)) == Transport.SendResult.QUEUED) {
+            peer.ackSent = peer.merged;
+        }
+    }
+
+    private void acknowledge(PeerState peer) {
+        if (send(peer.id, new Ack(peer.merged)) == Transport.SendResult.QUEUED) {
             peer.ackSent = peer.merged;
         }
     }
@@ -379,18 +413,16 @@ public final class SyncProtocol {
         if (message instanceof DeltaBatch b) {
             onDeltaBatch(peer, b);
         } else if (message instanceof Ack a) {
-            if (!a.origin().equals(self)) {
-                reject(peer, "ack of " + a.origin() + "'s log sent to " + self);
-            } else {
-                onAck(peer, a.seq());
-                Map<ReplicaId, Long> progress = new HashMap<>();
-                for (Progress p : a.progress()) {
-                    if (!p.origin().equals(self) && !p.origin().equals(peer.id)) {
-                        progress.put(p.origin(), p.seq());
-                    }
+            onAck(peer, a.seq());
+        } else if (message instanceof Heartbeat h) {
+            onAck(peer, h.ackSeq());
+            Map<ReplicaId, Long> progress = new HashMap<>();
+            for (Progress p : h.progress()) {
+                if (!p.origin().equals(self) && !p.origin().equals(peer.id)) {
+                    progress.put(p.origin(), p.seq());
                 }
-                peer.progress = progress;
             }
+            peer.progress = progress;
         } else if (message instanceof DigestRequest r) {
             onDigestRequest(peer, r);
         } else if (message instanceof DigestResponse r) {
@@ -405,10 +437,6 @@ public final class SyncProtocol {
     }
 
     private void onDeltaBatch(PeerState peer, DeltaBatch b) {
-        if (!b.origin().equals(peer.id)) {
-            reject(peer, "delta batch claims origin " + b.origin() + " but came from " + peer.id);
-            return;
-        }
         if (b.ackSeq() > 0) {
             onAck(peer, b.ackSeq());
         }
@@ -433,8 +461,9 @@ public final class SyncProtocol {
                 peer.merged = b.toSeq();
                 if (peer.connected) {
                     service(peer, clock.millis(), false);
-                    if (peer.ackSent < peer.merged) {
-                        sendAck(peer);
+                    // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
+                    if (peer.ackSent < peer.merged && !b.deltas().isEmpty()) {
+                        acknowledge(peer);
                     }
                 }
             }

@@ -9,6 +9,8 @@ import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.port.Endpoint;
 import dev.converge.crdt.sync.Ack;
+import dev.converge.crdt.sync.Heartbeat;
+import dev.converge.crdt.sync.Progress;
 import dev.converge.crdt.sync.SyncMessage;
 import dev.converge.transport.netty.Handshake.Hello;
 import dev.converge.transport.netty.Handshake.Proof;
@@ -169,9 +171,9 @@ class HandshakeHandlerTest {
             assertThat(s.channel.pipeline().get(FrameDecoder.class).limit()).isEqualTo(1 << 20);
             assertThat(s.channel.isOpen()).isTrue();
         }
-        d.channel.writeOutbound(FrameDecoder.frame(ByteBufAllocator.DEFAULT, CrdtCodec.encode(new Ack(ReplicaId.of(1), 5))));
+        d.channel.writeOutbound(FrameDecoder.frame(ByteBufAllocator.DEFAULT, CrdtCodec.encode(new Ack(5))));
         converse(d, a);
-        assertThat(a.received).containsExactly(new Ack(ReplicaId.of(1), 5));
+        assertThat(a.received).containsExactly(new Ack(5));
     }
 
     @Test
@@ -184,13 +186,13 @@ class HandshakeHandlerTest {
         Hello theirs = (Hello) Handshake.decode(reply.get(0));
         byte[] proof = Handshake.proof(Handshake.key(TestNodes.SECRET), Role.DIALER, hello.encoded(), theirs.encoded());
         ByteBuf oneRead = Unpooled.buffer();
-        for (byte[] p : List.of(new Proof(proof).encode(), CrdtCodec.encode(new Ack(ReplicaId.of(1), 1)),
-                CrdtCodec.encode(new Ack(ReplicaId.of(1), 2)))) {
+        for (byte[] p : List.of(new Proof(proof).encode(), CrdtCodec.encode(new Ack(1)),
+                CrdtCodec.encode(new Ack(2)))) {
             oneRead.writeInt(p.length).writeBytes(p);
         }
         a.channel.writeInbound(oneRead);
         assertThat(a.authenticated).isTrue();
-        assertThat(a.received).containsExactly(new Ack(ReplicaId.of(1), 1), new Ack(ReplicaId.of(1), 2));
+        assertThat(a.received).containsExactly(new Ack(1), new Ack(2));
     }
 
     @Test
@@ -320,7 +322,7 @@ class HandshakeHandlerTest {
     @Test
     void aSyncMessageBeforeTheHandshakeIsNotAHandshake() throws Handshake.Failure {
         Side a = acceptor(2);
-        a.receive(CrdtCodec.encode(new Ack(ReplicaId.of(1), 1)));
+        a.receive(CrdtCodec.encode(new Heartbeat(1, List.of(new Progress(ReplicaId.of(3), 7), new Progress(ReplicaId.of(4), 9)))));
         assertThat(a.failure).isEqualTo(Reason.MALFORMED);
         assertThat(a.failureDetail).contains("bad magic");
         assertThat(a.received).isEmpty();

@@ -112,7 +112,7 @@ class LinksTest {
         close(loser);
         assertThat(events.events()).containsExactly("up 0000000000000001");
         assertThat(links.isUp(ReplicaId.of(1))).isTrue();
-        assertThat(links.send(ReplicaId.of(1), new Ack(ReplicaId.of(2), 1))).as("queued for the winner").isEqualTo(SendResult.QUEUED);
+        assertThat(links.send(ReplicaId.of(1), new Ack(1))).as("queued for the winner").isEqualTo(SendResult.QUEUED);
         authenticate(links, winner);
         assertThat(events.events()).containsExactly("up 0000000000000001");
         assertThat(links.peer(ReplicaId.of(1)).active).isSameAs(winner.channel);
@@ -171,12 +171,12 @@ class LinksTest {
         ((EmbeddedChannel) c.channel).config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(0, 1));
         ((EmbeddedChannel) c.channel).writeOneOutbound(io.netty.buffer.Unpooled.buffer(8).writeLong(0)); // not writable now
         for (int i = 0; i < 5; i++) {
-            assertThat(links.send(ReplicaId.of(2), new Ack(ReplicaId.of(1), i + 1))).isEqualTo(SendResult.QUEUED);
+            assertThat(links.send(ReplicaId.of(2), new Ack(i + 1))).isEqualTo(SendResult.QUEUED);
         }
         ((EmbeddedChannel) c.channel).runPendingTasks();
         assertThat(peer.queue.messages()).isEqualTo(5);
         close(c);
-        assertThat(links.send(ReplicaId.of(2), new Ack(ReplicaId.of(1), 9))).isEqualTo(SendResult.NO_LINK);
+        assertThat(links.send(ReplicaId.of(2), new Ack(9))).isEqualTo(SendResult.NO_LINK);
         assertThat(peer.stats().dropped()).isEqualTo(5);
         assertThat(peer.stats().queuedMessages()).isZero();
         assertThat(peer.stats().connected()).isFalse();

@@ -75,7 +75,7 @@ class MessageExchangeTest {
                     }
                 }
             }
-            long frameBytes = 4 + dev.converge.crdt.codec.CrdtCodec.encode(new dev.converge.crdt.sync.Ack(all.get(0).id(), COUNT)).length;
+            long frameBytes = 4 + dev.converge.crdt.codec.CrdtCodec.encode(new dev.converge.crdt.sync.Ack(COUNT)).length;
             for (Node x : all) {
                 assertThat(x.transport().linkStats()).hasSize(2).allSatisfy(s -> {
                     assertThat(s.connected()).isTrue();

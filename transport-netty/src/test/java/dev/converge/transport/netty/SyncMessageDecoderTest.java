@@ -28,8 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SyncMessageDecoderTest {
 
     private static final List<SyncMessage> MESSAGES = List.of(
-            new Ack(ReplicaId.of(7), 42),
-            new DeltaBatch(ReplicaId.of(7), 3, 9, List.of(), 2),
+            new Ack(42),
+            new DeltaBatch(3, 9, List.of(), 2),
             new DigestRequest(1, List.of(KeyHashRange.ALL)),
             new DigestResponse(1, List.of(new RangeDigest(KeyHashRange.ALL, 123, 4))),
             TestMessages.withKeyOf(5),

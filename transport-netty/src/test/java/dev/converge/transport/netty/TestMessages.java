@@ -2,7 +2,6 @@ package dev.converge.transport.netty;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.GCounter;
-import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.sync.DeltaBatch;
 import dev.converge.crdt.sync.Document;
 import java.util.List;
@@ -14,6 +13,6 @@ final class TestMessages {
     }
 
     static DeltaBatch withKeyOf(int keyBytes) {
-        return new DeltaBatch(ReplicaId.of(1), 0, 1, List.of(new Document(Bytes.wrap(new byte[keyBytes]), GCounter.empty())), 0);
+        return new DeltaBatch(0, 1, List.of(new Document(Bytes.wrap(new byte[keyBytes]), GCounter.empty())), 0);
     }
 }

@@ -39,7 +39,7 @@ final class TestNodes implements AutoCloseable {
                     () -> transport.connectedPeers().contains(peer.id()));
             long backPressured = 0;
             for (long seq = from; seq <= to; seq++) {
-                Ack ack = new Ack(id(), seq);
+                Ack ack = new Ack(seq);
                 SendResult r;
                 while ((r = transport.send(peer.id(), ack)) == SendResult.BACK_PRESSURED) {
                     backPressured++;

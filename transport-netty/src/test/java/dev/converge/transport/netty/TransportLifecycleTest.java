@@ -47,7 +47,7 @@ class TransportLifecycleTest {
         a.transport().close();
         assertThat(threadsOf(a.id())).isZero();
         b.recorder().awaitDown(a.id(), WAIT);
-        assertThat(a.transport().send(b.id(), new Ack(a.id(), 1))).isEqualTo(SendResult.NO_LINK);
+        assertThat(a.transport().send(b.id(), new Ack(1))).isEqualTo(SendResult.NO_LINK);
         assertThatThrownBy(() -> a.transport().start(b.recorder())).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> a.transport().connect(b.endpoint())).isInstanceOf(IllegalStateException.class);
         nodes.close();
@@ -99,7 +99,7 @@ class TransportLifecycleTest {
         try (TestNodes nodes = new TestNodes()) {
             Node a = nodes.start(TestNodes.config(0xA).maxFrameBytes(1_024).maxQueuedBytes(1 << 20).build());
             Node b = nodes.start(0xB);
-            assertThat(a.transport().send(b.id(), new Ack(a.id(), 1))).isEqualTo(SendResult.NO_LINK);
+            assertThat(a.transport().send(b.id(), new Ack(1))).isEqualTo(SendResult.NO_LINK);
             link(a, b);
             SyncMessage big = TestMessages.withKeyOf(2_000);
             assertThatThrownBy(() -> a.transport().send(b.id(), big))

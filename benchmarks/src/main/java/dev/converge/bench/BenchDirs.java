@@ -1,4 +1,4 @@
-package dev.converge.bench.storage;
+package dev.converge.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,12 +8,12 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Temporary directories for benchmark stores, deleted when the trial ends. */
-final class BenchDirs {
+public final class BenchDirs {
 
     private BenchDirs() {
     }
 
-    static Path create(String name) {
+    public static Path create(String name) {
         try {
             return Files.createTempDirectory("converge-bench-" + name);
         } catch (IOException e) {
@@ -21,7 +21,7 @@ final class BenchDirs {
         }
     }
 
-    static void delete(Path dir) {
+    public static void delete(Path dir) {
         if (dir == null) {
             return;
         }
@@ -35,7 +35,7 @@ final class BenchDirs {
     }
 
     /** One line the report can grep: {@code bytes/op <benchmark> <value>}. */
-    static void reportBytes(String benchmark, long bytes, long ops) {
+    public static void reportBytes(String benchmark, long bytes, long ops) {
         System.out.printf("%nbytes/op %s %.1f (%d bytes over %d ops)%n", benchmark, ops == 0 ? 0.0 : (double) bytes / ops, bytes, ops);
     }
 }
