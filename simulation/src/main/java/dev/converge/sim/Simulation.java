@@ -733,7 +733,7 @@ public final class Simulation {
             if (entry.seq() > b.toSeq()) {
                 break;
             }
-            if (entry.origin().equals(b.origin())) {
+            if (entry.origin().equals(nodes[from].id)) {
                 for (Document d : entry.deltas()) {
                     joined.merge(d.key(), d.value(), Crdt::joinAny);
                 }
@@ -741,6 +741,6 @@ public final class Simulation {
         }
         List<Document> kept = new ArrayList<>();
         joined.forEach((k, v) -> kept.add(new Document(k, v)));
-        return new DeltaBatch(b.origin(), b.fromSeq(), b.toSeq(), kept, b.ackSeq());
+        return new DeltaBatch(b.fromSeq(), b.toSeq(), kept, b.ackSeq());
     }
 }

@@ -59,7 +59,7 @@ class SimNetworkTest {
     }
 
     private static Ack message(long n) {
-        return new Ack(B, n);
+        return new Ack(n);
     }
 
     @Test

@@ -35,7 +35,7 @@ class IsolationTest {
             a.recorder().awaitDown(c.id(), Duration.ofSeconds(5));
             b.recorder().awaitDown(a.id(), Duration.ofSeconds(5));
             c.recorder().awaitDown(a.id(), Duration.ofSeconds(5));
-            assertThat(a.transport().send(b.id(), new Ack(a.id(), 1))).isEqualTo(SendResult.NO_LINK);
+            assertThat(a.transport().send(b.id(), new Ack(1))).isEqualTo(SendResult.NO_LINK);
 
             // c keeps redialling (20..300 ms backoff): every attempt is refused, no link comes up.
             Waits.sleep(1_000);
