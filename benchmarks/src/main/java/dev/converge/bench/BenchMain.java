@@ -31,6 +31,7 @@ public final class BenchMain {
 
     private static final Map<String, String> SUITES = Map.of(
             "crdt", "dev\\.converge\\.bench\\.crdt\\..*",
+            "pekko", "dev\\.converge\\.bench\\.pekko\\..*",
             "storage", "dev\\.converge\\.bench\\.storage\\..*",
             "transport", "",
             "replica", "dev\\.converge\\.bench\\.replica\\..*|dev\\.converge\\.bench\\.storage\\.RawRocksDbBaseline\\..*");
