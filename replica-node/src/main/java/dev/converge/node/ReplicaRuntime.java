@@ -187,6 +187,11 @@ public final class ReplicaRuntime implements AutoCloseable {
                 ScheduledFuture<?> f = executor.schedule(guarded(task), delayMillis, TimeUnit.MILLISECONDS);
                 return () -> f.cancel(false);
             }
+
+            @Override
+            public long nowMillis() {
+                return TimeUnit.NANOSECONDS.toMillis(System.nanoTime()); // what the executor's delays are measured in
+            }
         };
     }
 

@@ -101,7 +101,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         this.config = config;
         this.clock = new HybridClock(self, env.clock(), config.maxClockDriftMillis(), store.clockHighWater().orElse(null));
         this.subscriptions = new Subscriptions(env.callbacks(), config.maxPendingEventsPerSubscriber());
-        this.protocol = new SyncProtocol(self, config.sync(), store, transport, this, env.loop(), env.clock(), env.random(), this);
+        this.protocol = new SyncProtocol(self, config.sync(), store, transport, this, env.loop(), env.random(), this);
         this.lastCommit = CompletableFuture.completedFuture(store.lastSeq());
         this.writeContext = new WriteContext() {
             @Override
@@ -133,7 +133,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         if (!closed) {
             tick = env.loop().schedule(config.sync().gossipIntervalMillis(), () -> {
                 if (!closed) {
-                    protocol.onTick(env.clock().millis());
+                    protocol.onTick(env.loop().nowMillis());
                     scheduleTick();
                 }
             });
@@ -169,7 +169,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                     complete(result, failure == null ? new Written<>(value, seq) : null, failure);
                     if (failure == null) {
                         subscriptions.publish(key, m.state(), true);
-                        env.loop().execute(() -> protocol.onLocalCommit(seq, env.clock().millis()));
+                        env.loop().execute(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
                     }
                 });
             } catch (RuntimeException e) {
@@ -202,7 +202,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                     complete(result, failure == null ? new Written<>(true, seq) : null, failure);
                     if (failure == null) {
                         subscriptions.publish(key, m.state(), true);
-                        env.loop().execute(() -> protocol.onLocalCommit(seq, env.clock().millis()));
+                        env.loop().execute(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
                     }
                 });
             } catch (RuntimeException e) {
@@ -332,7 +332,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     @Override
     public void onLinkUp(ReplicaId peer) {
-        env.loop().execute(() -> protocol.onLinkUp(peer, env.clock().millis()));
+        env.loop().execute(() -> protocol.onLinkUp(peer, env.loop().nowMillis()));
     }
 
     @Override
@@ -344,7 +344,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     public void onMessage(ReplicaId peer, SyncMessage message) {
         env.loop().execute(() -> {
             if (!closed) {
-                protocol.onMessage(peer, message, env.clock().millis());
+                protocol.onMessage(peer, message, env.loop().nowMillis());
             }
         });
     }
@@ -402,7 +402,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     CompletionStage<SyncStatus> status() {
         CompletableFuture<SyncStatus> result = new CompletableFuture<>();
         env.loop().execute(() -> {
-            long now = env.clock().millis();
+            long now = env.loop().nowMillis();
+            long wallNow = env.clock().millis();
             long lastSeq = store.lastSeq();
             Map<ReplicaId, LinkStats> links = new HashMap<>();
             for (LinkStats link : transport.linkStats()) {
@@ -411,7 +412,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             List<PeerStatus> peers = new ArrayList<>();
             protocol.forEachPeer((peer, connected, acked, contact, behindSince, catchingUp) -> {
                 LinkStats link = links.get(peer);
-                peers.add(new PeerStatus(peer, connected, acked, Math.max(0, lastSeq - acked), contact,
+                // The protocol keeps loop time; a status reports a wall-clock instant.
+                long lastContact = contact < 0 ? -1 : wallNow - (now - contact);
+                peers.add(new PeerStatus(peer, connected, acked, Math.max(0, lastSeq - acked), lastContact,
                         behindSince < 0 ? 0 : Math.max(0, now - behindSince), catchingUp,
                         link == null ? 0 : link.bytesOut(), link == null ? 0 : link.bytesIn()));
             });

@@ -17,4 +17,11 @@ public interface EventLoop {
 
     /** Runs {@code task} on the loop after {@code delayMillis} of the loop's time. */
     Cancellable schedule(long delayMillis, Runnable task);
+
+    /**
+     * The loop's time in milliseconds: monotonic, what {@link #schedule} delays are measured in,
+     * unrelated to the wall clock (its zero is arbitrary). The engine times retransmission,
+     * catch-up and forwarding with it, so a step of the wall clock cannot stall or rush them.
+     */
+    long nowMillis();
 }

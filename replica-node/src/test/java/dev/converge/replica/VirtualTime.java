@@ -48,6 +48,11 @@ final class VirtualTime implements InstantSource {
             public Cancellable schedule(long delayMillis, Runnable task) {
                 return VirtualTime.this.schedule(delayMillis, task);
             }
+
+            @Override
+            public long nowMillis() {
+                return now;
+            }
         };
     }
 

@@ -17,13 +17,7 @@ public enum KnownIssue {
      * backstop; and the restarted process reissues the lost writes' dots and counter values, so
      * its next acknowledged writes to those documents are absorbed by what peers hold (lost).
      */
-    BUFFERED_POWER_LOSS_REISSUES_DOTS(Mitigation.NEW_ID_AFTER_LOST_TAIL),
-    /**
-     * The engine times retransmission, catch-up timeouts, deferred forwarding and anti-entropy
-     * with the wall clock it also feeds the hybrid clock; a backward step of that clock suspends
-     * them for the size of the step.
-     */
-    BACKWARD_CLOCK_STEP_STALLS_TIMERS(Mitigation.MONOTONIC_ENGINE_CLOCK);
+    BUFFERED_POWER_LOSS_REISSUES_DOTS(Mitigation.NEW_ID_AFTER_LOST_TAIL);
 
     private final Mitigation mitigation;
 
@@ -40,8 +34,6 @@ public enum KnownIssue {
         return switch (this) {
             case BUFFERED_POWER_LOSS_REISSUES_DOTS -> scenario.swarm().durability() == SimStore.Durability.BUFFERED
                     && scenario.actions().stream().anyMatch(a -> a instanceof Action.Fault f && f.kind() == FaultKind.POWER_LOSS);
-            case BACKWARD_CLOCK_STEP_STALLS_TIMERS -> scenario.actions().stream()
-                    .anyMatch(a -> a instanceof Action.Fault f && f.kind() == FaultKind.CLOCK_JUMP && f.amount() < 0);
         };
     }
 

@@ -15,13 +15,7 @@ public enum Mitigation {
      * takes a new replica id (as a wiped one does), so it issues no dot or counter value twice
      * and its peers send it back, as any third replica's, the writes it lost.
      */
-    NEW_ID_AFTER_LOST_TAIL,
-    /**
-     * The engine's clock ignores backward steps (it keeps advancing at the rate of time), which
-     * is what its timers would see from a monotonic source; the hybrid clock, which copes with
-     * backward steps by design, then sees none either.
-     */
-    MONOTONIC_ENGINE_CLOCK;
+    NEW_ID_AFTER_LOST_TAIL;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -41,8 +35,7 @@ public enum Mitigation {
             try {
                 out.add(valueOf(part.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown mitigation '" + part.trim() + "'; known: new-id-after-lost-tail, "
-                        + "monotonic-engine-clock", e);
+                throw new IllegalArgumentException("unknown mitigation '" + part.trim() + "'; known: new-id-after-lost-tail", e);
             }
         }
         return out;

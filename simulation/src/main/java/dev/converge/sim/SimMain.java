@@ -48,7 +48,7 @@ public final class SimMain {
                                   %s
               --durability MODE   sync | buffered | swarm (default swarm: each seed draws one)
               --variant NAME      real | join-drops-dot | bp-drops-forwarded | store-loses-acked-write
-              --mitigations LIST  none | all | new-id-after-lost-tail,monotonic-engine-clock: emulated
+              --mitigations LIST  none | all | new-id-after-lost-tail: emulated
                                   engine fixes for the known issues (default none)
               --trace             print the readable event log of each run
               --trace-file FILE   write it to FILE instead

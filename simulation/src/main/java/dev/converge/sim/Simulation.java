@@ -89,7 +89,7 @@ public final class Simulation {
         boolean wiped;
         /** Mitigation NEW_ID_AFTER_LOST_TAIL: the next start takes a new id, keeping the data. */
         boolean reidentify;
-        /** The offset the engine sees: the clock's, except that MONOTONIC_ENGINE_CLOCK ignores backward steps. */
+        /** The offset of this node's wall clock (skews and jumps); the engine's loop time has none. */
         long engineOffset;
         EventLoop.Cancellable restart;
         Entry submitting;
@@ -127,7 +127,6 @@ public final class Simulation {
     private final SplittableRandom faultRandom;
     private final EngineConfig engineConfig;
     private final Map<FaultKind, Integer> faultCounts = new EnumMap<>(FaultKind.class);
-    private final boolean monotonicClocks;
     private final boolean newIdAfterLostTail;
     private long partitionEpoch;
     private boolean healed;
@@ -139,7 +138,6 @@ public final class Simulation {
         this.config = scenario.config();
         this.swarm = scenario.swarm();
         this.trace = new Trace(time, sink);
-        this.monotonicClocks = config.mitigations().contains(Mitigation.MONOTONIC_ENGINE_CLOCK);
         this.newIdAfterLostTail = config.mitigations().contains(Mitigation.NEW_ID_AFTER_LOST_TAIL);
         // The scenario was generated from new SplittableRandom(seed); the run draws from an independent root.
         SplittableRandom root = new SplittableRandom(scenario.seed() * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L);
@@ -337,6 +335,11 @@ public final class Simulation {
             public Cancellable schedule(long delayMillis, Runnable task) {
                 return base.schedule(delayMillis, task);
             }
+
+            @Override
+            public long nowMillis() {
+                return base.nowMillis();
+            }
         };
         Environment env = new Environment(node, engineRandom.split(), loop, time.executor(p));
         node.process = p;
@@ -438,7 +441,7 @@ public final class Simulation {
                 faultCounts.merge(f.kind(), 1, Integer::sum);
                 node.clockOffset = f.kind() == FaultKind.CLOCK_SKEW ? f.amount() : node.clockOffset + f.amount();
                 node.engineOffset = f.kind() == FaultKind.CLOCK_SKEW ? f.amount()
-                        : node.engineOffset + (monotonicClocks ? Math.max(0, f.amount()) : f.amount());
+                        : node.engineOffset + f.amount();
                 trace.event("clock", node.slot, f.amount(), node.clockOffset, () -> "n" + node.slot + " clock "
                         + (f.kind() == FaultKind.CLOCK_SKEW ? "skewed to " : "jumps by " + f.amount() + " ms to ") + node.clockOffset + " ms");
             }

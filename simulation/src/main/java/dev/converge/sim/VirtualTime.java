@@ -99,6 +99,11 @@ public final class VirtualTime {
             public Cancellable schedule(long delayMillis, Runnable task) {
                 return VirtualTime.this.schedule(delayMillis, owner, task);
             }
+
+            @Override
+            public long nowMillis() {
+                return now(); // virtual time: no clock fault reaches a monotonic source
+            }
         };
     }
 

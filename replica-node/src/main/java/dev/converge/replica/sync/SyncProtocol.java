@@ -23,7 +23,6 @@ import dev.converge.crdt.sync.RangeDigest;
 import dev.converge.crdt.sync.StateBatch;
 import dev.converge.crdt.sync.SyncMessage;
 import dev.converge.replica.EventLoop;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -39,7 +38,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The replication protocol: a single-threaded step function driven by {@link #onTick},
  * {@link #onMessage}, {@link #onLocalCommit} and link events, emitting messages through the
- * {@link Transport} port. It does no I/O of its own, reads no clock (time is an argument) and
+ * {@link Transport} port. It does no I/O of its own, reads no wall clock (time is an argument,
+ * or the loop's monotonic time for a deferred push) and
  * makes no randomness (the generator is injected), so the simulator runs it as is.
  *
  * <p>Delta-interval anti-entropy (Almeida, Shoker and Baquero 2018, Algorithm 2): each peer
@@ -98,7 +98,6 @@ public final class SyncProtocol {
     private final Transport transport;
     private final RemoteApplier applier;
     private final EventLoop loop;
-    private final InstantSource clock;
     private final RandomGenerator random;
     private final Observer observer;
     private final Map<ReplicaId, PeerState> peers = new LinkedHashMap<>();
@@ -112,14 +111,13 @@ public final class SyncProtocol {
     private long truncatedThrough;
 
     public SyncProtocol(ReplicaId self, SyncConfig config, DocumentStore store, Transport transport, RemoteApplier applier,
-                        EventLoop loop, InstantSource clock, RandomGenerator random, Observer observer) {
+                        EventLoop loop, RandomGenerator random, Observer observer) {
         this.self = self;
         this.config = config;
         this.store = store;
         this.transport = transport;
         this.applier = applier;
         this.loop = loop;
-        this.clock = clock;
         this.random = random;
         this.observer = observer;
         store.acks().forEach((peer, seq) -> peer(peer).acked = seq);
@@ -156,7 +154,7 @@ public final class SyncProtocol {
             pushScheduled = true;
             Runnable push = () -> {
                 pushScheduled = false;
-                long now = clock.millis();
+                long now = loop.nowMillis();
                 for (PeerState peer : peers.values()) {
                     if (peer.connected) {
                         service(peer, now, false);
@@ -460,7 +458,7 @@ public final class SyncProtocol {
             } else if (b.toSeq() > peer.merged) {
                 peer.merged = b.toSeq();
                 if (peer.connected) {
-                    service(peer, clock.millis(), false);
+                    service(peer, loop.nowMillis(), false);
                     // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
                     if (peer.ackSent < peer.merged && !b.deltas().isEmpty()) {
                         acknowledge(peer);
@@ -680,7 +678,7 @@ public final class SyncProtocol {
         }
         cover(peer);
         peer.sentUpTo = peer.acked;
-        service(peer, clock.millis(), false);
+        service(peer, loop.nowMillis(), false);
     }
 
     private void abandonCatchUp(PeerState peer, String why) {
