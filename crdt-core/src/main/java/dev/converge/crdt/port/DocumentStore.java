@@ -22,7 +22,11 @@ import java.util.concurrent.CompletionStage;
  */
 public interface DocumentStore extends AutoCloseable {
 
-    /** The replica this store belongs to: chosen when the store was created, then fixed. */
+    /**
+     * The replica this store belongs to: chosen when the store was created, and chosen anew only
+     * when the store reopens after a crash that may have lost acknowledged commits, so the replica
+     * never issues a dot twice.
+     */
     ReplicaId replicaId();
 
     /** The document's state, or empty when it was never written. */

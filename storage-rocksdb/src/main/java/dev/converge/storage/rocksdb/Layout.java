@@ -35,6 +35,11 @@ final class Layout {
     /** The first retained delta-log sequence number. */
     static final byte[] META_HEAD = ascii("head");
     static final byte[] META_HLC = ascii("hlc");
+    /**
+     * Present while the store is open: the run's durability mode and the machine's boot id. Still
+     * there at the next open: that run did not close cleanly.
+     */
+    static final byte[] META_RUNNING = ascii("running");
     private static final byte[] META_ACK_PREFIX = ascii("ack/");
 
     private Layout() {

@@ -4,6 +4,7 @@ import dev.converge.crdt.Bytes;
 import dev.converge.crdt.causal.HybridTimestamp;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.StorageException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,16 +14,52 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code meta} column family as read at open: format version, replica id, delta-log head,
- * sequence floor, clock high-water mark and acks. A new directory is initialised here, in one
- * synced batch, so a crash during creation leaves either no store or a complete empty one.
+ * sequence floor, clock high-water mark, acks, and the marker of a run that did not close. A new
+ * directory is initialised here, in one synced batch, so a crash during creation leaves either no
+ * store or a complete empty one.
  *
  * @param seqFloor the last sequence number recorded in meta (at truncation or close); the true
  *     last one is the greater of this and the newest delta-log key
+ * @param interrupted the previous run, when it did not close cleanly; null otherwise
  */
-record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHighWater, Map<ReplicaId, Long> acks) {
+record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHighWater, Map<ReplicaId, Long> acks,
+            Run interrupted) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Meta.class);
+
+    /** A run of the store, as its {@link Layout#META_RUNNING} marker records it. */
+    record Run(RocksStoreOptions.Durability durability, String bootId) {
+
+        byte[] encode() {
+            byte[] boot = bootId.getBytes(StandardCharsets.UTF_8);
+            byte[] out = new byte[1 + boot.length];
+            out[0] = (byte) durability.ordinal();
+            System.arraycopy(boot, 0, out, 1, boot.length);
+            return out;
+        }
+
+        static Run decode(RocksHandles h, byte[] payload) {
+            RocksStoreOptions.Durability[] modes = RocksStoreOptions.Durability.values();
+            if (payload.length < 1 || payload[0] < 0 || payload[0] >= modes.length) {
+                throw new StorageException("open of " + h.directory + ": meta value 'running' is invalid");
+            }
+            return new Run(modes[payload[0]], new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8));
+        }
+
+        /**
+         * Whether acknowledged commits of this interrupted run may be lost: it acknowledged before
+         * fsync (buffered) and the machine restarted since (another boot, or a boot we cannot
+         * tell). A process crash on the same boot loses nothing: the OS still wrote its WAL.
+         */
+        boolean mayHaveLostAcknowledged(String currentBootId) {
+            return durability == RocksStoreOptions.Durability.BUFFERED && (bootId.isEmpty() || !bootId.equals(currentBootId));
+        }
+    }
 
     static Meta readOrCreate(RocksHandles h, RocksStoreOptions options) throws RocksDBException {
         Map<String, byte[]> fixed = new HashMap<>();
@@ -85,7 +122,55 @@ record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHi
         }
         long head = fixed.containsKey("head") ? number(h, "head", fixed.get("head")) : 1;
         long seq = fixed.containsKey("seq") ? number(h, "seq", fixed.get("seq")) : 0;
-        return new Meta(ReplicaId.of(id), seq, head, clock, acks);
+        Run interrupted = fixed.containsKey("running") ? Run.decode(h, fixed.get("running")) : null;
+        return new Meta(ReplicaId.of(id), seq, head, clock, acks, interrupted);
+    }
+
+    /**
+     * Starts a run: records its marker (synced) and returns the meta to open with. When the
+     * previous run may have lost acknowledged commits, the store first takes a new replica id,
+     * keeping its documents but not its delta log or acks. Its old id may have issued dots,
+     * counter values and log positions that peers hold and it no longer does; under the old id it
+     * would issue them again for other writes, and peers, which already hold them, would drop
+     * those writes. Under a new id nothing is issued twice, and peers send the lost writes back as
+     * they would any other replica's (a fresh log and no acks make every peer catch up with it).
+     *
+     * @param lastSeq the last local sequence number recovered; numbering continues after it
+     */
+    Meta begin(RocksHandles h, RocksStoreOptions options, String bootId, long lastSeq) throws RocksDBException {
+        Run run = new Run(options.durability(), bootId);
+        boolean reidentify = interrupted != null && interrupted.mayHaveLostAcknowledged(bootId);
+        ReplicaId id = replica;
+        try (WriteBatch batch = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
+            if (reidentify) {
+                id = freshId(replica);
+                put(batch, h.meta, Layout.META_REPLICA, Layout.longValue(id.value()));
+                for (ReplicaId peer : acks.keySet()) {
+                    batch.delete(h.meta, Layout.ackKey(peer));
+                }
+                batch.deleteRange(h.deltaLog, Layout.seqKey(0), Layout.seqKey(Long.MAX_VALUE));
+                put(batch, h.meta, Layout.META_HEAD, Layout.longValue(lastSeq + 1));
+                put(batch, h.meta, Layout.META_SEQ, Layout.longValue(lastSeq));
+            }
+            put(batch, h.meta, Layout.META_RUNNING, run.encode());
+            h.db.write(sync, batch);
+        }
+        if (!reidentify) {
+            return new Meta(replica, seqFloor, head, clockHighWater, acks, null);
+        }
+        LOG.warn("open of {}: the previous run acknowledged writes before fsync (buffered) and did not close before the machine "
+                + "restarted, so its last writes may be lost; continuing as replica {} (was {}) with its recovered "
+                + "documents, so no write is ever numbered twice; peers send back what was lost", h.directory, id, replica);
+        return new Meta(id, lastSeq, lastSeq + 1, clockHighWater, Map.of(), null);
+    }
+
+    private static ReplicaId freshId(ReplicaId old) {
+        SecureRandom random = new SecureRandom();
+        ReplicaId id;
+        do {
+            id = ReplicaId.random(random);
+        } while (id.equals(old));
+        return id;
     }
 
     private static Meta create(RocksHandles h, RocksStoreOptions options) throws RocksDBException {
@@ -98,7 +183,7 @@ record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHi
             put(batch, h.meta, Layout.META_FORMAT, Layout.longValue(Layout.FORMAT_VERSION));
             h.db.write(sync, batch);
         }
-        return new Meta(replica, 0, 1, null, Map.of());
+        return new Meta(replica, 0, 1, null, Map.of(), null);
     }
 
     private static void put(WriteBatch batch, ColumnFamilyHandle cf, byte[] key, byte[] payload) throws RocksDBException {

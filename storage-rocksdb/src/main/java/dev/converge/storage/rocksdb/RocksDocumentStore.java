@@ -35,6 +35,8 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Snapshot;
 import org.rocksdb.TickerType;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,15 +113,27 @@ public final class RocksDocumentStore implements DocumentStore {
     /**
      * Opens the store at {@code directory}, creating it when the directory is missing or empty.
      *
+     * <p>After a run that acknowledged writes before fsync ({@code buffered}) ended without
+     * {@link #close()} and the machine restarted since (power loss, OS crash), the store keeps its
+     * documents but takes a new {@linkplain #replicaId() replica id}, with an empty delta log and no
+     * acks: the lost writes may be known to peers, and the old id would issue their dots again.
+     * A process crash on the same boot loses nothing and keeps the id.
+     *
      * @throws StorageException when the directory is in use by another process (or already open
      *     in this one), holds a store of a newer on-disk format, is not a store, or cannot be read
      */
     public static RocksDocumentStore open(Path directory, RocksStoreOptions options) {
+        return open(directory, options, BootId.current());
+    }
+
+    /** As {@link #open(Path, RocksStoreOptions)}, on the boot {@code bootId} names (empty: unknown). */
+    static RocksDocumentStore open(Path directory, RocksStoreOptions options, String bootId) {
         RocksHandles h = RocksHandles.open(directory);
         Folder folder = null;
         try {
-            Meta meta = Meta.readOrCreate(h, options);
-            long lastSeq = Math.max(Math.max(meta.seqFloor(), meta.head() - 1), newestLogSeq(h));
+            Meta recorded = Meta.readOrCreate(h, options);
+            long lastSeq = Math.max(Math.max(recorded.seqFloor(), recorded.head() - 1), newestLogSeq(h));
+            Meta meta = recorded.begin(h, options, bootId, lastSeq);
             DigestTree tree = new DigestTree();
             folder = new Folder(h, options, "converge-rocksdb-compaction " + directory);
             long documents = scan(h, tree, folder);
@@ -662,15 +676,38 @@ public final class RocksDocumentStore implements DocumentStore {
         writer.stop();
         folder.shutdown();
         handleGuard.writeLock().lock();
-        try {
-            byte[] seq = Values.seal(Layout.META_SEQ, Layout.longValue(writer.writtenSeq()));
-            h.db.put(h.meta, Layout.META_SEQ, seq);
+        try (WriteBatch batch = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
+            batch.put(h.meta, Layout.META_SEQ, Values.seal(Layout.META_SEQ, Layout.longValue(writer.writtenSeq())));
+            batch.delete(h.meta, Layout.META_RUNNING); // a clean close: the next open keeps the id
+            h.db.write(sync, batch);
             h.flush();
         } catch (RocksDBException e) {
             throw new StorageException("close of " + h.directory + ": " + e.getMessage(), e);
         } finally {
             handlesClosed = true;
             h.close();
+            handleGuard.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Lets go of the directory as a killed process would: what was written stays, but nothing
+     * marks the run closed. For tests of what the next open does after a crash.
+     */
+    void abandon() {
+        commitLock.lock();
+        try {
+            closed = true;
+        } finally {
+            commitLock.unlock();
+        }
+        writer.stop();
+        folder.shutdown();
+        handleGuard.writeLock().lock();
+        try {
+            handlesClosed = true;
+            h.close();
+        } finally {
             handleGuard.writeLock().unlock();
         }
     }
