@@ -80,7 +80,6 @@ final class MemoryNetwork {
     }
 
     /** Bytes sent, by message type, over the whole run. */
-    final Map<String, Long> bytesByType = new java.util.TreeMap<>();
 
     long bytesSentBy(ReplicaId id) {
         return nodes.get(id).bytesOut;
@@ -155,7 +154,6 @@ final class MemoryNetwork {
             }
             byte[] bytes = CrdtCodec.encode(message);
             bytesOut += bytes.length + 4; // plus a 4-byte length prefix, as on the wire
-            bytesByType.merge(message.getClass().getSimpleName(), (long) bytes.length + 4, Long::sum);
             messagesOut++;
             int copies = random.nextDouble() < lossRate ? 0 : random.nextDouble() < duplicateRate ? 2 : 1;
             for (int i = 0; i < copies; i++) {

@@ -100,7 +100,6 @@ class OfflineFirstTest {
             cluster.runFor(2_000);
             assertThat(cluster.stores.get(0).readDeltaLog(0, 1).truncated()).as("the log was truncated past the offline peer").isTrue();
             long sentBefore = cluster.network.bytesSentBy(cluster.id(0));
-            var typesBefore = new java.util.TreeMap<>(cluster.network.bytesByType);
             cluster.network.heal();
             cluster.runFor(10_000);
             cluster.assertConverged();
@@ -109,7 +108,6 @@ class OfflineFirstTest {
             long store = storeBytes(cluster.stores.get(0));
             System.out.printf("digest catch-up: store %,d B over %,d documents; sent to the returning peer %,d B%n",
                     store, cluster.stores.get(0).documentCount(), sent);
-            System.out.println("by type before " + typesBefore + "\n        after  " + cluster.network.bytesByType);
             assertThat(sent).as("the difference, not the store").isLessThan(store / 10);
             SyncStatus status = cluster.await(cluster.get(0).status());
             assertThat(status.peers()).allSatisfy(p -> {

@@ -163,11 +163,6 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
         return new Scenario(seed, config, newSwarm, newActions);
     }
 
-    /** The same scenario with {@code mitigations} (emulated engine fixes) on. */
-    public Scenario withMitigations(Set<Mitigation> mitigations) {
-        return new Scenario(seed, config.withMitigations(mitigations), swarm, actions);
-    }
-
     public long faultCount() {
         return actions.stream().filter(a -> a instanceof Action.Fault).count();
     }
@@ -190,8 +185,7 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
                 .append(" gossipIntervalMillis=").append(c.gossipIntervalMillis())
                 .append(" durability=").append(c.durability().map(Enum::name).orElse("SWARM"))
                 .append(" variant=").append(c.variant().name())
-                .append(" faults=").append(faultList(c.faults()))
-                .append(" mitigations=").append(mitigationList(c.mitigations())).append('\n');
+                .append(" faults=").append(faultList(c.faults())).append('\n');
         b.append("swarm");
         swarm.toMap().forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
         b.append('\n');
@@ -216,17 +210,6 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
         StringBuilder b = new StringBuilder();
         for (FaultKind k : kinds) {
             b.append(b.length() == 0 ? "" : ",").append(k.cliName());
-        }
-        return b.toString();
-    }
-
-    private static String mitigationList(Set<Mitigation> mitigations) {
-        if (mitigations.isEmpty()) {
-            return "none";
-        }
-        StringBuilder b = new StringBuilder();
-        for (Mitigation m : mitigations) {
-            b.append(b.length() == 0 ? "" : ",").append(m.cliName());
         }
         return b.toString();
     }
@@ -285,7 +268,6 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
         return new SimConfig(Integer.parseInt(m.get("nodes")), Integer.parseInt(m.get("ops")), Integer.parseInt(m.get("keys")),
                 Long.parseLong(m.get("chaosMillis")), Integer.parseInt(m.get("boundRounds")), FaultKind.parseList(m.get("faults")),
                 durability.equals("SWARM") ? Optional.empty() : Optional.of(SimStore.Durability.valueOf(durability)),
-                Long.parseLong(m.getOrDefault("gossipIntervalMillis", "200")), Variant.valueOf(m.get("variant")),
-                Mitigation.parseList(m.getOrDefault("mitigations", "none")));
+                Long.parseLong(m.getOrDefault("gossipIntervalMillis", "200")), Variant.valueOf(m.get("variant")));
     }
 }

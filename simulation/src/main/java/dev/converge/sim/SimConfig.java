@@ -17,18 +17,15 @@ import java.util.Set;
  * @param durability the store mode, or empty to let each seed draw one
  * @param gossipIntervalMillis the engine's gossip round
  * @param variant the engine as built, or a deliberately broken variant
- * @param mitigations emulated engine fixes (none by default: the engine as built)
  */
 public record SimConfig(int nodes, int ops, int keys, long chaosMillis, int boundRounds, Set<FaultKind> faults,
-                        Optional<SimStore.Durability> durability, long gossipIntervalMillis, Variant variant,
-                        Set<Mitigation> mitigations) {
+                        Optional<SimStore.Durability> durability, long gossipIntervalMillis, Variant variant) {
 
     /** Longest chaos phase accepted: a limit on a run's memory and time. */
     public static final long MAX_CHAOS_MILLIS = 3_600_000;
 
     public SimConfig {
         faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
-        mitigations = mitigations.isEmpty() ? EnumSet.noneOf(Mitigation.class) : EnumSet.copyOf(mitigations);
         if (nodes < 1 || nodes > 64) {
             throw new IllegalArgumentException("nodes must be 1..64, got " + nodes);
         }
@@ -44,47 +41,42 @@ public record SimConfig(int nodes, int ops, int keys, long chaosMillis, int boun
 
     /** 5 nodes, 500 operations on 24 keys over 30 s of chaos with every fault kind, converging within 100 rounds. */
     public static SimConfig defaults() {
-        return new SimConfig(5, 500, 24, 30_000, 100, EnumSet.allOf(FaultKind.class), Optional.empty(), 200, Variant.REAL,
-                EnumSet.noneOf(Mitigation.class));
+        return new SimConfig(5, 500, 24, 30_000, 100, EnumSet.allOf(FaultKind.class), Optional.empty(), 200, Variant.REAL);
     }
 
     public SimConfig withNodes(int n) {
-        return new SimConfig(n, ops, keys, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, variant, mitigations);
+        return new SimConfig(n, ops, keys, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, variant);
     }
 
     public SimConfig withOps(int n) {
-        return new SimConfig(nodes, n, keys, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, variant, mitigations);
+        return new SimConfig(nodes, n, keys, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, variant);
     }
 
     public SimConfig withKeys(int n) {
-        return new SimConfig(nodes, ops, n, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, variant, mitigations);
+        return new SimConfig(nodes, ops, n, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, variant);
     }
 
     public SimConfig withChaosMillis(long millis) {
-        return new SimConfig(nodes, ops, keys, millis, boundRounds, faults, durability, gossipIntervalMillis, variant, mitigations);
+        return new SimConfig(nodes, ops, keys, millis, boundRounds, faults, durability, gossipIntervalMillis, variant);
     }
 
     public SimConfig withBoundRounds(int rounds) {
-        return new SimConfig(nodes, ops, keys, chaosMillis, rounds, faults, durability, gossipIntervalMillis, variant, mitigations);
+        return new SimConfig(nodes, ops, keys, chaosMillis, rounds, faults, durability, gossipIntervalMillis, variant);
     }
 
     public SimConfig withFaults(Set<FaultKind> kinds) {
-        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, kinds, durability, gossipIntervalMillis, variant, mitigations);
+        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, kinds, durability, gossipIntervalMillis, variant);
     }
 
     public SimConfig withDurability(Optional<SimStore.Durability> mode) {
-        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, mode, gossipIntervalMillis, variant, mitigations);
+        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, mode, gossipIntervalMillis, variant);
     }
 
     public SimConfig withVariant(Variant v) {
-        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, v, mitigations);
-    }
-
-    public SimConfig withMitigations(Set<Mitigation> m) {
-        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, variant, m);
+        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, v);
     }
 
     public SimConfig withGossipIntervalMillis(long millis) {
-        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, durability, millis, variant, mitigations);
+        return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, durability, millis, variant);
     }
 }

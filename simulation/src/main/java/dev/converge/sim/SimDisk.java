@@ -60,8 +60,8 @@ public final class SimDisk {
 
     /**
      * Power fails: the fsynced bytes stay; of the rest, a prefix of random length stays, and with
-     * some chance the cut is followed by a few bytes of garbage (a torn write). Returns the number
-     * of written bytes lost.
+     * some chance the cut is followed by a few bytes of garbage (a torn write). What stays is on
+     * the platter: a later power loss cannot take it. Returns the number of written bytes lost.
      */
     public int powerLoss(RandomGenerator random) {
         int cached = length - durable;
@@ -81,7 +81,7 @@ public final class SimDisk {
             lost -= garbage;
         }
         length = newLength;
-        durable = Math.min(durable, length);
+        durable = length;
         return lost;
     }
 

@@ -48,8 +48,6 @@ public final class SimMain {
                                   %s
               --durability MODE   sync | buffered | swarm (default swarm: each seed draws one)
               --variant NAME      real | join-drops-dot | bp-drops-forwarded | store-loses-acked-write
-              --mitigations LIST  none | all | new-id-after-lost-tail: emulated
-                                  engine fixes for the known issues (default none)
               --trace             print the readable event log of each run
               --trace-file FILE   write it to FILE instead
               --out DIR           where failure traces and shrunk scenarios go (default sim-failures)
@@ -142,7 +140,6 @@ public final class SimMain {
                             case "--faults" -> o.config = o.config.withFaults(FaultKind.parseList(v));
                             case "--durability" -> o.config = o.config.withDurability(parseDurability(v));
                             case "--variant" -> o.config = o.config.withVariant(Variant.parse(v));
-                            case "--mitigations" -> o.config = o.config.withMitigations(Mitigation.parseList(v));
                             case "--trace-file" -> {
                                 o.traceFile = Path.of(v);
                                 o.trace = true;
@@ -259,11 +256,6 @@ public final class SimMain {
             out.println(r.crash().indent(2).stripTrailing());
         }
         out.println("  replay: ./converge sim --seed " + r.seed() + replayFlags(scenario.config()) + " --trace");
-        if (scenario.config().mitigations().isEmpty() && scenario.config().variant() == Variant.REAL) {
-            java.util.Set<KnownIssue> known = KnownIssue.explain(scenario);
-            out.println(known.isEmpty() ? "  not a known issue: new failure"
-                    : "  known engine issue " + known + ": passes with the mitigation emulating its fix");
-        }
         try {
             Files.createDirectories(o.out);
         } catch (IOException e) {
@@ -320,13 +312,6 @@ public final class SimMain {
         c.durability().ifPresent(m -> b.append(" --durability ").append(m.name().toLowerCase(Locale.ROOT)));
         if (c.variant() != Variant.REAL) {
             b.append(" --variant ").append(c.variant().cliName());
-        }
-        if (!c.mitigations().isEmpty()) {
-            StringBuilder m = new StringBuilder();
-            for (Mitigation x : c.mitigations()) {
-                m.append(m.length() == 0 ? "" : ",").append(x.cliName());
-            }
-            b.append(" --mitigations ").append(m);
         }
         return b.toString();
     }

@@ -50,6 +50,16 @@ import java.util.zip.CRC32C;
  * and is cut off, so later appends follow valid records and a torn record is never read as data.
  * States are rebuilt by joining the logged deltas (a state is the join of its deltas).
  *
+ * <p>Recovery keeps the store's replica id, with one exception, the rule the real store follows:
+ * a {@link Durability#BUFFERED} store reopening after an unclean shutdown on a new boot of its
+ * machine (a power loss or an OS crash, which may have taken acknowledged writes from the tail of
+ * the log) comes back under a new replica id, keeping its recovered documents, on a fresh log with
+ * no acknowledgements; so it never issues a dot or counter value twice, and peers send it back the
+ * writes it lost as they would to any other replica. A process crash on the same boot loses no
+ * written byte (the page cache keeps them) and keeps the id, as does any restart of a
+ * {@link Durability#SYNC} store. A store does not see boots: the {@link Simulation} applies the
+ * rule when it restarts a node after a power loss.
+ *
  * <p>Thread-safe through one lock, as the port requires; the simulator uses it from one thread.
  */
 public final class SimStore implements DocumentStore {

@@ -48,6 +48,19 @@ import java.util.function.Consumer;
  * crashed nodes restart, and the cluster must converge within the configured number of gossip
  * rounds. Then the {@link Oracle} judges the final states against the {@link History}.
  *
+ * <p>Crashes and recovery. A {@link FaultKind#PROCESS_CRASH} kills the process on the same boot
+ * of its machine: the kernel's page cache keeps every write to the log, fsynced or not. A
+ * {@link FaultKind#POWER_LOSS} is a new boot: the log keeps its fsynced bytes and an arbitrary
+ * prefix of the rest ({@link SimDisk#powerLoss}). A {@link FaultKind#WIPE} replaces the disk, and
+ * the node comes back in its slot under a new replica id. The restart then applies the store's
+ * recovery rule: a store in {@link SimStore.Durability#BUFFERED} durability that reopens after an
+ * unclean shutdown on a new boot (a power loss, or a power loss while the process was down after
+ * a crash) comes back under a new replica id, keeping its recovered documents, on a fresh log
+ * with no acknowledgements. Its acknowledged tail may be gone, and under its old id it would issue
+ * those writes' dots and counter values a second time; under a new one it issues none twice, and
+ * its peers send it back, as to any other replica, the writes it lost. A process crash of a
+ * buffered store, and any restart of a synced one, keep the id.
+ *
  * <p>A run is a pure function of its scenario: no wall clock, no unseeded randomness, no threads.
  * Randomness comes from the seed, split per subsystem; the {@link Trace} hash proves it.
  */
@@ -87,7 +100,10 @@ public final class Simulation {
         long clockOffset;
         Process process;
         boolean wiped;
-        /** Mitigation NEW_ID_AFTER_LOST_TAIL: the next start takes a new id, keeping the data. */
+        /**
+         * The store's recovery rule: the previous run was buffered and ended uncleanly on an
+         * earlier boot (a power loss), so the next start takes a new id, keeping the data.
+         */
         boolean reidentify;
         /** The offset of this node's wall clock (skews and jumps); the engine's loop time has none. */
         long engineOffset;
@@ -127,7 +143,6 @@ public final class Simulation {
     private final SplittableRandom faultRandom;
     private final EngineConfig engineConfig;
     private final Map<FaultKind, Integer> faultCounts = new EnumMap<>(FaultKind.class);
-    private final boolean newIdAfterLostTail;
     private long partitionEpoch;
     private boolean healed;
     /** Violations found while the run went on, judged with the rest. */
@@ -138,7 +153,6 @@ public final class Simulation {
         this.config = scenario.config();
         this.swarm = scenario.swarm();
         this.trace = new Trace(time, sink);
-        this.newIdAfterLostTail = config.mitigations().contains(Mitigation.NEW_ID_AFTER_LOST_TAIL);
         // The scenario was generated from new SplittableRandom(seed); the run draws from an independent root.
         SplittableRandom root = new SplittableRandom(scenario.seed() * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L);
         SplittableRandom networkRandom = root.split();
@@ -288,7 +302,8 @@ public final class Simulation {
             forgetLost(node, recovery);
         }
         if (node.reidentify) {
-            // Keep the recovered data, but under a new id on a fresh log, seeded with every state.
+            // The store's recovery rule: keep the recovered data, but under a new id on a fresh
+            // log (no acknowledgements), which holds every recovered state as its first entry.
             node.reidentify = false;
             Map<Bytes, Crdt<?>> data = p.store.snapshot();
             ReplicaId old = node.id;
@@ -296,7 +311,7 @@ public final class Simulation {
             node.disk = new SimDisk();
             SimStore.format(node.disk, node.id);
             if (!data.isEmpty()) {
-                // Written and synced before the replica serves, as the fix would do it.
+                // Written and synced before the replica serves.
                 SimStore seed = SimStore.open(node.disk, p.epoch, SimStore.Options.immediate(SimStore.Durability.SYNC),
                         SimStore.IMMEDIATE, null, null);
                 List<Change> changes = new ArrayList<>();
@@ -306,8 +321,9 @@ public final class Simulation {
             }
             p.store = SimStore.open(node.disk, p.epoch, options, (delay, task) -> time.schedule(delay, p, task), storeRandom.split(),
                     (epoch, seq, commit) -> onCommit(node, epoch, seq, commit));
-            trace.event("reidentify", node.slot, old.value(), node.id.value(), () -> "n" + node.slot + " lost the tail of a buffered log: "
-                    + "comes back as " + node.id + " (was " + old + ") with its " + data.size() + " recovered documents");
+            trace.event("reidentify", node.slot, old.value(), node.id.value(), () -> "n" + node.slot + " reopens a buffered log after a "
+                    + "power loss; by the store's recovery rule it comes back as " + node.id + " (was " + old + ") with its "
+                    + data.size() + " recovered documents");
         }
         Transport transport = network.attach(node.slot, node.id);
         EventLoop base = time.loop(p);
@@ -351,15 +367,16 @@ public final class Simulation {
 
     /**
      * After a power loss, acknowledged writes of a buffered log that did not survive may be gone:
-     * the durability model allows it. (Writes made in this slot under an earlier id, before a
-     * re-identification, are not in this log's epochs: counted as possibly lost too.)
+     * the durability model allows it. Writes made in this slot under an earlier id are not in
+     * this log's epochs, and need no mark: a wipe marked them all, and a re-identification marked
+     * those that did not survive and carried the others into the new log, synced.
      */
     private void forgetLost(Node node, SimStore.Recovery recovery) {
         if (swarm.durability() != SimStore.Durability.BUFFERED) {
             return; // in sync mode an acknowledged write is fsynced: a loss is a store bug the oracle must see
         }
         for (Entry e : history.entries()) {
-            if (e.slot() == node.slot && e.mustSurvive() && !(e.replica().equals(node.id) && recovery.survived(e.epoch(), e.seq()))) {
+            if (e.slot() == node.slot && e.mustSurvive() && e.replica().equals(node.id) && !recovery.survived(e.epoch(), e.seq())) {
                 e.mayBeLost("power loss of a buffered log");
             }
         }
@@ -382,6 +399,9 @@ public final class Simulation {
     private void crash(Node node, FaultKind kind, long downMillis) {
         Process p = node.process;
         if (p == null) {
+            if (kind == FaultKind.POWER_LOSS && node.epochs > 0 && !node.wiped) {
+                powerLossWhileDown(node);
+            }
             return;
         }
         faultCounts.merge(kind, 1, Integer::sum);
@@ -395,7 +415,7 @@ public final class Simulation {
         int lost = 0;
         if (kind == FaultKind.POWER_LOSS) {
             lost = node.disk.powerLoss(faultRandom);
-            node.reidentify = newIdAfterLostTail && swarm.durability() == SimStore.Durability.BUFFERED;
+            node.reidentify = swarm.durability() == SimStore.Durability.BUFFERED;
         } else if (kind == FaultKind.WIPE) {
             node.wiped = true;
             for (Entry e : history.entries()) {
@@ -412,6 +432,18 @@ public final class Simulation {
             node.restart = null;
             start(node);
         });
+    }
+
+    /**
+     * The power fails while the node's process is down after a crash: the page cache goes with
+     * it, and the process restarts (when it was due to) on a new boot after an unclean shutdown.
+     */
+    private void powerLossWhileDown(Node node) {
+        faultCounts.merge(FaultKind.POWER_LOSS, 1, Integer::sum);
+        int lost = node.disk.powerLoss(faultRandom);
+        node.reidentify = swarm.durability() == SimStore.Durability.BUFFERED;
+        trace.event("crash", node.slot, FaultKind.POWER_LOSS.ordinal(), lost, () -> "n" + node.slot + " power-loss while down: "
+                + lost + " unsynced log bytes lost");
     }
 
     private void scheduleKernelFlush() {

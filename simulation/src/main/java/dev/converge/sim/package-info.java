@@ -12,7 +12,7 @@
  * JVM-salted order ({@code Map.of}): the same seed gives the same {@link dev.converge.sim.Trace}
  * hash in any JVM. A run is a {@link dev.converge.sim.Scenario} — an explicit list of operations
  * and faults plus the seed's swarm parameters — so a failure shrinks by removing actions, and its
- * minimal scenario is a file that replays exactly. The engine is never edited: broken variants and
- * mitigations act at the ports (store, wire, clock).
+ * minimal scenario is a file that replays exactly. The engine is never edited: broken variants
+ * act at the ports (store, wire, clock).
  */
 package dev.converge.sim;

@@ -4,67 +4,100 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.util.EnumSet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The regression scenarios (minimal traces the shrinker produced) in src/test/resources/regressions:
- * a fixed bug must stay fixed; a known engine issue must still reproduce without its mitigation
- * and pass with it. When the engine fixes a known issue, its test here fails with that news: move
- * the scenario to "fixed-" and delete the issue from {@link KnownIssue}.
+ * The regression scenarios in src/test/resources/regressions: minimal scenarios the shrinker
+ * produced for engine and store defects the simulator found, each named "fixed-" and described in
+ * its header comment. Every one must pass: a fixed defect stays fixed.
  */
-class KnownIssuesTest {
+class RegressionScenariosTest {
 
     static Scenario load(String name) {
-        try (InputStream in = KnownIssuesTest.class.getResourceAsStream("/regressions/" + name)) {
+        try (InputStream in = RegressionScenariosTest.class.getResourceAsStream("/regressions/" + name)) {
             if (in == null) {
                 throw new IllegalArgumentException("no regression scenario " + name);
             }
             return Scenario.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every scenario file in the directory, by name. */
+    static List<String> scenarios() {
+        URL dir = RegressionScenariosTest.class.getResource("/regressions");
+        if (dir == null) {
+            throw new IllegalStateException("no regressions directory on the test classpath");
+        }
+        try (Stream<Path> files = Files.list(Path.of(dir.toURI()))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".scenario")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("scenarios")
+    void passes(String file) {
+        SimResult r = Simulation.run(load(file));
+        assertThat(r.passed()).as("%s: %s %s", file, r.status(), r.summary()).isTrue();
+    }
+
     @Test
-    void theLostFirstBatchGapStaysFixed() {
-        SimResult r = Simulation.run(load("fixed-lost-first-batch-left-a-gap.scenario"));
+    void everyRegressionScenarioIsAFixedDefectWithItsStory() {
+        List<String> names = scenarios();
+        assertThat(names).hasSizeGreaterThanOrEqualTo(5).allMatch(n -> n.startsWith("fixed-"));
+        for (String name : names) {
+            try (InputStream in = RegressionScenariosTest.class.getResourceAsStream("/regressions/" + name)) {
+                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(text).as(name).contains("# Found by the simulator").contains("Must pass.");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** The store's recovery rule: only a power loss of a buffered log changes the id; each variant still passes. */
+    @Test
+    void aBufferedPowerLossComesBackUnderANewIdAndAProcessCrashOrASyncedLogDoesNot() {
+        Scenario lostDot = load("fixed-power-loss-reissued-dot-lost-an-acknowledged-write.scenario");
+        assertThat(lostDot.swarm().durability()).isEqualTo(SimStore.Durability.BUFFERED);
+        assertThat(reidentifications(lostDot)).isEqualTo(1);
+        assertThat(reidentifications(withFault(lostDot, FaultKind.POWER_LOSS, FaultKind.PROCESS_CRASH))).isZero();
+        Map<String, String> swarm = new LinkedHashMap<>(lostDot.swarm().toMap());
+        swarm.put("durability", SimStore.Durability.SYNC.name());
+        Scenario synced = new Scenario(lostDot.seed(), lostDot.config(), Swarm.fromMap(swarm), lostDot.actions());
+        assertThat(reidentifications(synced)).isZero();
+    }
+
+    private static long reidentifications(Scenario s) {
+        List<String> lines = new ArrayList<>();
+        SimResult r = Simulation.run(s, lines::add);
         assertThat(r.passed()).as(r.summary()).isTrue();
+        return lines.stream().filter(l -> l.contains("by the store's recovery rule")).count();
     }
 
-    @Test
-    void aPowerLossOfABufferedLogReissuesADotAndLosesAnAcknowledgedWrite() {
-        assertKnown("known-power-loss-reissued-dot-loses-acknowledged-write.scenario", KnownIssue.BUFFERED_POWER_LOSS_REISSUES_DOTS,
-                SimResult.Status.SAFETY, "was issued for 2 writes");
-    }
-
-    @Test
-    void aPowerLossOfABufferedLogLeavesTheWriterWithoutItsOwnWrite() {
-        assertKnown("known-power-loss-writer-never-gets-its-write-back.scenario", KnownIssue.BUFFERED_POWER_LOSS_REISSUES_DOTS,
-                SimResult.Status.LIVENESS, "no convergence");
-    }
-
-    @Test
-    void aBackwardClockStepNoLongerStallsCatchUp() {
-        SimResult r = Simulation.run(load("fixed-backward-clock-step-stalled-catch-up.scenario"));
-        assertThat(r.passed()).as(r.summary()).isTrue();
-    }
-
-    @Test
-    void aBackwardClockStepNoLongerStallsRetransmission() {
-        SimResult r = Simulation.run(load("fixed-backward-clock-step-stalled-retransmission.scenario"));
-        assertThat(r.passed()).as(r.summary()).isTrue();
-    }
-
-    private static void assertKnown(String file, KnownIssue issue, SimResult.Status status, String signature) {
-        Scenario s = load(file);
-        SimResult r = Simulation.run(s);
-        assertThat(r.status()).as("%s still reproduces %s (if not, the engine fixed it: see the class comment)", file, issue)
-                .isEqualTo(status);
-        assertThat(r.violations()).anySatisfy(v -> assertThat(v.message()).contains(signature));
-        SimResult mitigated = Simulation.run(s.withMitigations(EnumSet.of(issue.mitigation())));
-        assertThat(mitigated.passed()).as("with %s: %s", issue.mitigation(), mitigated.summary()).isTrue();
-        assertThat(KnownIssue.explain(s)).containsExactly(issue);
+    private static Scenario withFault(Scenario s, FaultKind from, FaultKind to) {
+        List<Action> actions = s.actions().stream()
+                .map(a -> a instanceof Action.Fault f && f.kind() == from
+                        ? new Action.Fault(f.at(), to, f.a(), f.b(), f.mask(), f.millis(), f.amount()) : a)
+                .toList();
+        return new Scenario(s.seed(), s.config(), s.swarm(), actions);
     }
 }

@@ -2,7 +2,6 @@ package dev.converge.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
 /** A failing scenario shrinks to a small one that fails the same way and replays from its file. */
@@ -10,8 +9,7 @@ class ShrinkerTest {
 
     @Test
     void aFailureShrinksToAFewActionsThatStillFailTheSameWay() {
-        SimConfig config = SimConfig.defaults().withOps(200).withChaosMillis(10_000).withVariant(Variant.BP_DROPS_FORWARDED)
-                .withMitigations(EnumSet.allOf(Mitigation.class));
+        SimConfig config = SimConfig.defaults().withOps(200).withChaosMillis(10_000).withVariant(Variant.BP_DROPS_FORWARDED);
         Scenario failing = null;
         SimResult result = null;
         for (long seed = 1; failing == null; seed++) {

@@ -40,7 +40,7 @@ class SimMainTest {
 
     @Test
     void aPassingRangePrintsTheSummary() {
-        assertThat(run("--seeds", "1..3", "--ops", "100", "--chaos-ms", "5000", "--mitigations", "all")).isEqualTo(SimMain.OK);
+        assertThat(run("--seeds", "1..3", "--ops", "100", "--chaos-ms", "5000")).isEqualTo(SimMain.OK);
         assertThat(out()).contains("seeds run: 3").contains("faults injected").contains("operations: 300")
                 .contains("convergence after heal (gossip rounds): p50");
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("3/3 seeds");
@@ -48,8 +48,8 @@ class SimMainTest {
 
     @Test
     void aFailureGetsItsReplayCommandTraceAndShrunkScenario() throws IOException {
-        int code = run("--seeds", "1..50", "--ops", "200", "--chaos-ms", "10000", "--variant", "store-loses-acked-write",
-                "--mitigations", "all", "--out", dir.toString());
+        int code = run("--seeds", "1..50", "--ops", "200", "--chaos-ms", "10000", "--variant", "store-loses-acked-write", "--out",
+                dir.toString());
         assertThat(code).isIn(SimMain.SAFETY, SimMain.LIVENESS);
         assertThat(out()).contains("FAILED").contains("replay: ./converge sim --seed ").contains("--variant store-loses-acked-write")
                 .contains("shrunk in").contains("minimal: ./converge sim --replay ");
@@ -68,7 +68,7 @@ class SimMainTest {
 
     @Test
     void oneSeedReplaysWithAReadableTrace() {
-        assertThat(run("--seed", "4", "--ops", "50", "--chaos-ms", "5000", "--mitigations", "all", "--trace")).isEqualTo(SimMain.OK);
+        assertThat(run("--seed", "4", "--ops", "50", "--chaos-ms", "5000", "--trace")).isEqualTo(SimMain.OK);
         assertThat(out()).contains("n0 starts as").contains("submits op#").contains("heal:").contains("verdict OK");
     }
 }
