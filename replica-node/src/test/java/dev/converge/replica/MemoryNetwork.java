@@ -79,8 +79,6 @@ final class MemoryNetwork {
         }
     }
 
-    /** Bytes sent, by message type, over the whole run. */
-
     long bytesSentBy(ReplicaId id) {
         return nodes.get(id).bytesOut;
     }
