@@ -27,7 +27,8 @@ final class NodeInfo {
     /**
      * One word for the node's replication state: {@code isolated} (CONVERGE.PARTITION),
      * {@code alone} (no peers known), {@code catching-up} (a digest catch-up runs),
-     * {@code disconnected} (some peer has no link), {@code replicating} (some peer has not
+     * {@code disconnected} (some peer has no link), {@code suspected} (a linked peer's heartbeats
+     * stopped), {@code replicating} (some peer has not
      * acknowledged the whole log) or {@code in-sync}.
      */
     static String syncState(boolean isolated, SyncStatus status) {
@@ -42,6 +43,9 @@ final class NodeInfo {
         }
         if (status.peers().stream().anyMatch(p -> !p.connected())) {
             return "disconnected";
+        }
+        if (status.peers().stream().anyMatch(PeerStatus::suspected)) {
+            return "suspected";
         }
         if (status.peers().stream().anyMatch(p -> p.unackedEntries() > 0)) {
             return "replicating";
@@ -95,7 +99,8 @@ final class NodeInfo {
                     .field("unackedEntries", p.unackedEntries())
                     .field("lagMillis", p.lagMillis())
                     .field("lastContactMillisAgo", p.lastContactMillis() < 0 ? -1 : Math.max(0, now - p.lastContactMillis()))
-                    .field("catchingUp", p.catchingUp());
+                    .field("catchingUp", p.catchingUp())
+                    .field("suspected", p.suspected());
             if (l != null) {
                 w.field("bytesSent", l.bytesOut()).field("bytesReceived", l.bytesIn()).field("messagesSent", l.messagesOut())
                         .field("messagesReceived", l.messagesIn()).field("reconnects", l.reconnects());

@@ -151,6 +151,8 @@ final class NodeMetrics implements AutoCloseable {
         Tags tags = Tags.of("peer", id.toString());
         Gauge.builder("converge.peer.connected", this, m -> peer(m, id).map(s -> s.connected() ? 1.0 : 0.0).orElse(0.0)).tags(tags)
                 .description("1 when the link to the peer is up").register(registry);
+        Gauge.builder("converge.peer.suspected", this, m -> peer(m, id).map(s -> s.suspected() ? 1.0 : 0.0).orElse(0.0)).tags(tags)
+                .description("1 when the link is up but the peer's heartbeats stopped (phi-accrual)").register(registry);
         Gauge.builder("converge.replication.lag", this, m -> peer(m, id).map(s -> (double) s.lagMillis()).orElse(Double.NaN))
                 .baseUnit("milliseconds").tags(tags).description("How long the peer has been behind the local delta log")
                 .register(registry);

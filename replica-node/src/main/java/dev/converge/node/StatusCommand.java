@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
             "Shows a node's members, per-peer replication lag, document count and sync state.",
             "",
             "Reads the node's HTTP port (GET /status). Sync state: in-sync, replicating (a peer has not acknowledged the "
-                + "whole log), disconnected (a peer has no link), catching-up (a digest catch-up runs), isolated "
-                + "(CONVERGE.PARTITION) or alone (no peers).",
+                + "whole log), disconnected (a peer has no link), suspected (a linked peer's heartbeats stopped), "
+                + "catching-up (a digest catch-up runs), isolated (CONVERGE.PARTITION) or alone (no peers).",
             ""
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -110,7 +110,8 @@ final class StatusCommand implements Callable<Integer> {
                 Map<?, ?> p = (Map<?, ?>) o;
                 long ago = ((Number) p.get("lastContactMillisAgo")).longValue();
                 out.printf("  %-16s  %-9s  %9s  %9s  %9s  %12s  %s%n", p.get("replica"),
-                        Boolean.TRUE.equals(p.get("connected")) ? "up" : "down", p.get("ackedSeq"), p.get("unackedEntries"),
+                        !Boolean.TRUE.equals(p.get("connected")) ? "down" : Boolean.TRUE.equals(p.get("suspected")) ? "suspected" : "up",
+                        p.get("ackedSeq"), p.get("unackedEntries"),
                         p.get("lagMillis"), ago < 0 ? "never" : ago + " ms ago", Boolean.TRUE.equals(p.get("catchingUp")) ? "yes" : "no");
             }
         }

@@ -370,7 +370,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     private int ackedBy(long seq) {
         int[] count = {0};
-        protocol.forEachPeer((peer, connected, acked, contact, behind, catchingUp) -> {
+        protocol.forEachPeer((peer, connected, acked, contact, behind, catchingUp, suspected) -> {
             if (acked >= seq) {
                 count[0]++;
             }
@@ -410,12 +410,12 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 links.put(link.peer(), link);
             }
             List<PeerStatus> peers = new ArrayList<>();
-            protocol.forEachPeer((peer, connected, acked, contact, behindSince, catchingUp) -> {
+            protocol.forEachPeer((peer, connected, acked, contact, behindSince, catchingUp, suspected) -> {
                 LinkStats link = links.get(peer);
                 // The protocol keeps loop time; a status reports a wall-clock instant.
                 long lastContact = contact < 0 ? -1 : wallNow - (now - contact);
                 peers.add(new PeerStatus(peer, connected, acked, Math.max(0, lastSeq - acked), lastContact,
-                        behindSince < 0 ? 0 : Math.max(0, now - behindSince), catchingUp,
+                        behindSince < 0 ? 0 : Math.max(0, now - behindSince), catchingUp, connected && suspected,
                         link == null ? 0 : link.bytesOut(), link == null ? 0 : link.bytesIn()));
             });
             complete(result, new SyncStatus(self, lastSeq, store.documentCount(), peers, rejected.get(), typeConflicts.get()), null);

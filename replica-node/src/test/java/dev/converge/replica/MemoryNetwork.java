@@ -27,6 +27,8 @@ final class MemoryNetwork {
     private final SplittableRandom random;
     private final Map<ReplicaId, Node> nodes = new LinkedHashMap<>();
     private final Set<Set<ReplicaId>> cut = new HashSet<>();
+    /** Directed links whose messages vanish while the link stays up, as from a stalled process. */
+    private final Set<List<ReplicaId>> muted = new HashSet<>();
     double lossRate;
     double duplicateRate;
     long minDelayMillis = 1;
@@ -77,6 +79,17 @@ final class MemoryNetwork {
                 disconnect(a, b);
             }
         }
+    }
+
+    /** Drops every message {@code from} sends to anyone, links staying up (a stalled process); undone by {@link #unmute}. */
+    void mute(ReplicaId from) {
+        for (ReplicaId to : nodes.keySet()) {
+            muted.add(List.of(from, to));
+        }
+    }
+
+    void unmute(ReplicaId from) {
+        muted.removeIf(link -> link.get(0).equals(from));
     }
 
     long bytesSentBy(ReplicaId id) {
@@ -154,6 +167,9 @@ final class MemoryNetwork {
             bytesOut += bytes.length + 4; // plus a 4-byte length prefix, as on the wire
             messagesOut++;
             int copies = random.nextDouble() < lossRate ? 0 : random.nextDouble() < duplicateRate ? 2 : 1;
+            if (muted.contains(List.of(id, peer))) {
+                copies = 0;
+            }
             for (int i = 0; i < copies; i++) {
                 long delay = minDelayMillis + (maxDelayMillis > minDelayMillis ? random.nextLong(maxDelayMillis - minDelayMillis + 1) : 0);
                 time.schedule(delay, () -> {

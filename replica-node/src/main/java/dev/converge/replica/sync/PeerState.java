@@ -10,6 +10,10 @@ final class PeerState {
 
     final ReplicaId id;
     boolean connected;
+    /** Over the peer's heartbeats on the current link. */
+    final PhiAccrual detector;
+    /** The detector's verdict at the last round or heartbeat: rounds skip a suspected peer. */
+    boolean suspected;
     /** The highest local sequence number the peer acknowledged (A[j] of the delta-interval algorithm). */
     long acked;
     /** The highest local sequence number sent to it since the last acknowledgement. */
@@ -54,7 +58,8 @@ final class PeerState {
         return resendFrom < 0 ? safe : Math.min(safe, resendFrom);
     }
 
-    PeerState(ReplicaId id) {
+    PeerState(ReplicaId id, PhiAccrual detector) {
         this.id = id;
+        this.detector = detector;
     }
 }

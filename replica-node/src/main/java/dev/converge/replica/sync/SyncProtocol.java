@@ -28,6 +28,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -129,6 +130,8 @@ public final class SyncProtocol {
         PeerState peer = peer(peerId);
         peer.connected = true;
         peer.lastContactMillis = nowMillis;
+        peer.detector.reset();
+        peer.suspected = false;
         if (peer.lastAntiEntropyMillis == 0) {
             peer.lastAntiEntropyMillis = nowMillis;
         }
@@ -173,6 +176,11 @@ public final class SyncProtocol {
     /** A gossip round: repair, acknowledge, catch up, persist acknowledgements, truncate the log. */
     public void onTick(long nowMillis) {
         long lastSeq = store.lastSeq();
+        for (PeerState peer : peers.values()) {
+            if (peer.connected) {
+                updateSuspicion(peer, nowMillis);
+            }
+        }
         for (PeerState peer : fanout()) {
             service(peer, nowMillis, true);
         }
@@ -201,11 +209,29 @@ public final class SyncProtocol {
         truncateLog(lastSeq);
     }
 
-    /** The peers a round reaches: all of them in small clusters, ceil(log2 N) + 1 at random above. */
+    /**
+     * A connected peer whose heartbeats stopped (a stalled process, a one-way or silent partition)
+     * is suspected: rounds skip it, so retransmissions and catch-ups go to peers that answer. It
+     * still gets heartbeats and pushes of new writes, and its next heartbeat clears it.
+     */
+    private void updateSuspicion(PeerState peer, long nowMillis) {
+        boolean suspected = peer.detector.suspects(nowMillis);
+        if (suspected != peer.suspected) {
+            peer.suspected = suspected;
+            if (suspected) {
+                LOG.info("suspecting {}: no heartbeat for {} ms (phi {})", peer.id, nowMillis - peer.lastContactMillis,
+                        String.format(Locale.ROOT, "%.1f", peer.detector.phi(nowMillis)));
+            } else {
+                LOG.info("{} is heard from again", peer.id);
+            }
+        }
+    }
+
+    /** The peers a round reaches: the unsuspected ones; all of them in small clusters, ceil(log2 N) + 1 at random above. */
     private List<PeerState> fanout() {
         List<PeerState> live = new ArrayList<>();
         for (PeerState p : peers.values()) {
-            if (p.connected) {
+            if (p.connected && !p.suspected) {
                 live.add(p);
             }
         }
@@ -413,6 +439,10 @@ public final class SyncProtocol {
         } else if (message instanceof Ack a) {
             onAck(peer, a.seq());
         } else if (message instanceof Heartbeat h) {
+            peer.detector.heartbeat(nowMillis);
+            if (peer.suspected) {
+                updateSuspicion(peer, nowMillis);
+            }
             onAck(peer, h.ackSeq());
             Map<ReplicaId, Long> progress = new HashMap<>();
             for (Progress p : h.progress()) {
@@ -783,13 +813,13 @@ public final class SyncProtocol {
         if (id.equals(self)) {
             throw new IllegalArgumentException("a replica is not its own peer: " + id);
         }
-        return peers.computeIfAbsent(id, PeerState::new);
+        return peers.computeIfAbsent(id, p -> new PeerState(p, new PhiAccrual(config.gossipIntervalMillis())));
     }
 
     /** Visits each known peer: connected, acknowledged sequence number, last contact, lag since (or -1). */
     public void forEachPeer(PeerVisitor visitor) {
         for (PeerState p : peers.values()) {
-            visitor.visit(p.id, p.connected, p.acked, p.lastContactMillis, p.behindSinceMillis, p.catchUp != null);
+            visitor.visit(p.id, p.connected, p.acked, p.lastContactMillis, p.behindSinceMillis, p.catchUp != null, p.suspected);
         }
     }
 
@@ -797,7 +827,7 @@ public final class SyncProtocol {
     @FunctionalInterface
     public interface PeerVisitor {
         void visit(ReplicaId peer, boolean connected, long ackedSeq, long lastContactMillis, long behindSinceMillis,
-                   boolean catchingUp);
+                   boolean catchingUp, boolean suspected);
     }
 
     /** The sequence number {@code peer} has acknowledged, 0 when unknown. */
