@@ -45,7 +45,8 @@ import java.util.zip.CRC32C;
  *
  * <p>The log is a sequence of records {@code [length u32][crc32c u32][payload]}: a header naming
  * the replica, then one record per commit (its changes' deltas, acks, clock high-water mark,
- * with the writing process's epoch) and per truncation. Opening a store replays the log; the
+ * with the writing process's epoch) and per truncation (and, after a change of replica id, a base
+ * record first: the documents, numbering and clock carried over). Opening a store replays the log; the
  * first record whose length or checksum does not hold ends it (a torn write after a power loss)
  * and is cut off, so later appends follow valid records and a torn record is never read as data.
  * States are rebuilt by joining the logged deltas (a state is the join of its deltas).
@@ -53,12 +54,13 @@ import java.util.zip.CRC32C;
  * <p>Recovery keeps the store's replica id, with one exception, the rule the real store follows:
  * a {@link Durability#BUFFERED} store reopening after an unclean shutdown on a new boot of its
  * machine (a power loss or an OS crash, which may have taken acknowledged writes from the tail of
- * the log) comes back under a new replica id, keeping its recovered documents, on a fresh log with
- * no acknowledgements; so it never issues a dot or counter value twice, and peers send it back the
- * writes it lost as they would to any other replica. A process crash on the same boot loses no
- * written byte (the page cache keeps them) and keeps the id, as does any restart of a
- * {@link Durability#SYNC} store. A store does not see boots: the {@link Simulation} applies the
- * rule when it restarts a node after a power loss.
+ * the log) comes back under a new replica id ({@link #formatRecovered}): it keeps its recovered
+ * documents, its sequence numbering and its clock high-water mark, on an empty delta log with no
+ * acknowledgements. So it never issues a dot, counter value or sequence number twice, and its
+ * peers catch it up, sending back the writes it lost as they would to any other replica. A
+ * process crash on the same boot loses no written byte (the page cache keeps them) and keeps the
+ * id, as does any restart of a {@link Durability#SYNC} store. A store does not see boots: the
+ * {@link Simulation} applies the rule when it restarts a node after a power loss.
  *
  * <p>Thread-safe through one lock, as the port requires; the simulator uses it from one thread.
  */
@@ -141,6 +143,7 @@ public final class SimStore implements DocumentStore {
     private static final int HEADER = 0;
     private static final int COMMIT = 1;
     private static final int TRUNCATE = 2;
+    private static final int BASE = 3;
     private static final int MAGIC = 0x43534C47; // "CSLG"
     private static final int MAX_RECORD_BYTES = 64 << 20;
 
@@ -194,6 +197,37 @@ public final class SimStore implements DocumentStore {
             out.writeByte(HEADER);
             out.writeInt(MAGIC);
             out.writeLong(id.value());
+        })));
+        disk.fsync();
+    }
+
+    /**
+     * The store's recovery rule, for a buffered store reopening after an unclean shutdown on a new
+     * boot: formats {@code disk} (which must be empty) for the new replica {@code id} with what
+     * {@code recovered} holds — its documents, its sequence numbering (the next commit follows its
+     * last sequence number, so none is issued twice) and its clock high-water mark — but an empty
+     * delta log whose head follows that number (a peer reading it from the start is told it was
+     * truncated, and catches up by digest) and no acks. Written and fsynced before the store
+     * serves, as the real store writes its new identity in one synced batch.
+     */
+    public static void formatRecovered(SimDisk disk, ReplicaId id, SimStore recovered) {
+        format(disk, id);
+        Map<Bytes, Crdt<?>> documents = recovered.snapshot();
+        long last = recovered.lastSeq();
+        Optional<HybridTimestamp> clock = recovered.clockHighWater();
+        disk.append(frame(payload(out -> {
+            out.writeByte(BASE);
+            out.writeLong(last);
+            writeClock(out, clock);
+            out.writeInt(documents.size());
+            for (Map.Entry<Bytes, Crdt<?>> e : documents.entrySet()) {
+                byte[] key = e.getKey().toByteArray();
+                out.writeInt(key.length);
+                out.write(key);
+                byte[] state = CrdtCodec.encode(e.getValue());
+                out.writeInt(state.length);
+                out.write(state);
+            }
         })));
         disk.fsync();
     }
@@ -280,6 +314,10 @@ public final class SimStore implements DocumentStore {
             truncateInMemory(in.getLong());
             return;
         }
+        if (kind == BASE) {
+            replayBase(in);
+            return;
+        }
         if (kind != COMMIT) {
             throw new StorageException("open: unknown record kind " + kind);
         }
@@ -321,6 +359,25 @@ public final class SimStore implements DocumentStore {
             put(d.key(), Crdt.joinAny(current == null ? d.value().type().bottom() : current, d.value()));
         }
         log.put(seq, new DeltaLogEntry(seq, origin, deltas));
+    }
+
+    /** The record {@link #formatRecovered} writes: documents without log entries, the numbering and the clock. */
+    private void replayBase(ByteBuffer in) {
+        long last = in.getLong();
+        if (in.get() == 1) {
+            clockHighWater = new HybridTimestamp(in.getLong(), in.getInt(), ReplicaId.of(in.getLong()));
+        }
+        int count = in.getInt();
+        for (int i = 0; i < count; i++) {
+            Bytes key = Bytes.wrap(bytesOf(in));
+            try {
+                put(key, CrdtCodec.decode(bytesOf(in)));
+            } catch (CodecException e) {
+                throw new StorageException("open: a checksummed record holds an undecodable state for key '" + key + "'", e);
+            }
+        }
+        lastSeq = last;
+        firstRetained = last + 1;
     }
 
     private static byte[] bytesOf(ByteBuffer in) {
@@ -666,13 +723,16 @@ public final class SimStore implements DocumentStore {
                 out.writeLong(e.getKey().value());
                 out.writeLong(e.getValue());
             }
-            Optional<HybridTimestamp> clock = commit.clockHighWater();
-            out.writeByte(clock.isPresent() ? 1 : 0);
-            if (clock.isPresent()) {
-                out.writeLong(clock.get().physicalMillis());
-                out.writeInt(clock.get().logical());
-                out.writeLong(clock.get().replica().value());
-            }
+            writeClock(out, commit.clockHighWater());
         }));
+    }
+
+    private static void writeClock(DataOutputStream out, Optional<HybridTimestamp> clock) throws IOException {
+        out.writeByte(clock.isPresent() ? 1 : 0);
+        if (clock.isPresent()) {
+            out.writeLong(clock.get().physicalMillis());
+            out.writeInt(clock.get().logical());
+            out.writeLong(clock.get().replica().value());
+        }
     }
 }

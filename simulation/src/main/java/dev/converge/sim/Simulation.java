@@ -55,10 +55,11 @@ import java.util.function.Consumer;
  * the node comes back in its slot under a new replica id. The restart then applies the store's
  * recovery rule: a store in {@link SimStore.Durability#BUFFERED} durability that reopens after an
  * unclean shutdown on a new boot (a power loss, or a power loss while the process was down after
- * a crash) comes back under a new replica id, keeping its recovered documents, on a fresh log
- * with no acknowledgements. Its acknowledged tail may be gone, and under its old id it would issue
- * those writes' dots and counter values a second time; under a new one it issues none twice, and
- * its peers send it back, as to any other replica, the writes it lost. A process crash of a
+ * a crash) comes back under a new replica id, keeping its recovered documents, numbering and
+ * clock, on an empty delta log with no acknowledgements ({@link SimStore#formatRecovered}). Its
+ * acknowledged tail may be gone, and under its old id it would issue those writes' dots and
+ * counter values a second time; under a new one it issues none twice, and its peers catch it up
+ * by digest, sending back, as to any other replica, the writes it lost. A process crash of a
  * buffered store, and any restart of a synced one, keep the id.
  *
  * <p>A run is a pure function of its scenario: no wall clock, no unseeded randomness, no threads.
@@ -302,28 +303,22 @@ public final class Simulation {
             forgetLost(node, recovery);
         }
         if (node.reidentify) {
-            // The store's recovery rule: keep the recovered data, but under a new id on a fresh
-            // log (no acknowledgements), which holds every recovered state as its first entry.
+            // The store's recovery rule: the recovered documents, numbering and clock, under a new
+            // id, on an empty delta log with no acknowledgements (written and synced before serving).
             node.reidentify = false;
-            Map<Bytes, Crdt<?>> data = p.store.snapshot();
+            SimStore recovered = p.store;
             ReplicaId old = node.id;
-            node.id = ReplicaId.random(idRandom);
+            do {
+                node.id = ReplicaId.random(idRandom);
+            } while (node.id.equals(old));
             node.disk = new SimDisk();
-            SimStore.format(node.disk, node.id);
-            if (!data.isEmpty()) {
-                // Written and synced before the replica serves.
-                SimStore seed = SimStore.open(node.disk, p.epoch, SimStore.Options.immediate(SimStore.Durability.SYNC),
-                        SimStore.IMMEDIATE, null, null);
-                List<Change> changes = new ArrayList<>();
-                data.forEach((key, state) -> changes.add(new Change(key, state, state)));
-                seed.commit(Commit.of(node.id, changes));
-                seed.close();
-            }
+            SimStore.formatRecovered(node.disk, node.id, recovered);
             p.store = SimStore.open(node.disk, p.epoch, options, (delay, task) -> time.schedule(delay, p, task), storeRandom.split(),
                     (epoch, seq, commit) -> onCommit(node, epoch, seq, commit));
+            int documents = (int) p.store.documentCount();
             trace.event("reidentify", node.slot, old.value(), node.id.value(), () -> "n" + node.slot + " reopens a buffered log after a "
                     + "power loss; by the store's recovery rule it comes back as " + node.id + " (was " + old + ") with its "
-                    + data.size() + " recovered documents");
+                    + documents + " recovered documents, an empty delta log from seq " + (p.store.lastSeq() + 1) + " and no acks");
         }
         Transport transport = network.attach(node.slot, node.id);
         EventLoop base = time.loop(p);
@@ -369,7 +364,7 @@ public final class Simulation {
      * After a power loss, acknowledged writes of a buffered log that did not survive may be gone:
      * the durability model allows it. Writes made in this slot under an earlier id are not in
      * this log's epochs, and need no mark: a wipe marked them all, and a re-identification marked
-     * those that did not survive and carried the others into the new log, synced.
+     * those that did not survive and carried the others over to the new id, synced.
      */
     private void forgetLost(Node node, SimStore.Recovery recovery) {
         if (swarm.durability() != SimStore.Durability.BUFFERED) {

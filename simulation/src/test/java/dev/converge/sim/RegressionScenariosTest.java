@@ -37,14 +37,24 @@ class RegressionScenariosTest {
         }
     }
 
-    /** Every scenario file in the directory, by name. */
+    /**
+     * Every scenario file in the directory, by name: listed from the sources (the test runs in the
+     * module's directory), so a file renamed or deleted there is not still found among stale
+     * copies in the build output; from the classpath if the sources are not at hand.
+     */
     static List<String> scenarios() {
-        URL dir = RegressionScenariosTest.class.getResource("/regressions");
-        if (dir == null) {
-            throw new IllegalStateException("no regressions directory on the test classpath");
-        }
-        try (Stream<Path> files = Files.list(Path.of(dir.toURI()))) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".scenario")).sorted().toList();
+        Path dir = Path.of("src", "test", "resources", "regressions");
+        try {
+            if (!Files.isDirectory(dir)) {
+                URL url = RegressionScenariosTest.class.getResource("/regressions");
+                if (url == null) {
+                    throw new IllegalStateException("no regressions directory on the test classpath");
+                }
+                dir = Path.of(url.toURI());
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".scenario")).sorted().toList();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (URISyntaxException e) {

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.GCounter;
+import dev.converge.crdt.causal.HybridTimestamp;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.Change;
 import dev.converge.crdt.port.Commit;
 import dev.converge.crdt.port.DeltaLogEntry;
+import dev.converge.crdt.port.DeltaLogSlice;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -20,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * The store's crash model: a process crash loses exactly the commits not yet written (never an
  * acknowledged one), a power loss keeps what was fsynced and a prefix of the rest (in sync mode
  * that includes every acknowledged commit, in buffered mode it may not), and a torn last record
- * is detected and cut off, never read as data.
+ * is detected and cut off, never read as data. A store recovered under a new id keeps its
+ * documents, numbering and clock, but no log and no acks.
  */
 class SimStoreDurabilityTest {
 
@@ -203,6 +208,45 @@ class SimStoreDurabilityTest {
         Crdt<?> state = broken.read(KEY).orElseThrow();
         assertThat(((GCounter) state).value()).isEqualTo(2);
         assertThat(broken.recovery().survived(1, 3)).as("the broken store claims the write survived").isTrue();
+    }
+
+    /** The store's recovery rule after a buffered power loss, as the real store applies it. */
+    @Test
+    void aStoreFormattedFromARecoveredOneKeepsItsDocumentsNumberingAndClockButNoLogOrAcks() {
+        SimStore old = SimStore.inMemory(ME, SimStore.Durability.BUFFERED);
+        ReplicaId peer = ReplicaId.of(0x77);
+        GCounter c = GCounter.empty();
+        for (int i = 0; i < 3; i++) {
+            var m = c.increment(ME, 1);
+            c = m.state();
+            old.commit(Commit.of(ME, List.of(new Change(KEY, m.delta(), m.state()))));
+        }
+        HybridTimestamp clock = new HybridTimestamp(1_000, 2, ME);
+        old.commit(new Commit(ME, List.of(), Map.of(peer, 2L), Optional.of(clock)));
+        ReplicaId fresh = ReplicaId.of(0x52);
+        SimDisk disk = new SimDisk();
+        SimStore.formatRecovered(disk, fresh, old);
+        assertThat(disk.durableLength()).as("written and synced before the store serves").isEqualTo(disk.length());
+        SimStore store = SimStore.open(disk, 2, SimStore.Options.immediate(SimStore.Durability.BUFFERED), SimStore.IMMEDIATE, null,
+                null);
+        assertThat(store.replicaId()).isEqualTo(fresh);
+        assertThat(store.read(KEY)).contains(c);
+        assertThat(store.lastSeq()).as("numbering continues: no sequence number is issued twice").isEqualTo(3);
+        assertThat(store.clockHighWater()).contains(clock);
+        assertThat(store.acks()).as("peers catch up with the new id from scratch").isEmpty();
+        DeltaLogSlice log = store.readDeltaLog(0, Integer.MAX_VALUE);
+        assertThat(log.truncated()).isTrue();
+        assertThat(log.entries()).isEmpty();
+        var m = c.increment(fresh, 1);
+        long seq = store.commit(Commit.of(fresh, List.of(new Change(KEY, m.delta(), m.state())))).toCompletableFuture().join();
+        assertThat(seq).isEqualTo(4);
+        store.close();
+        SimStore again = SimStore.open(disk, 3, SimStore.Options.immediate(SimStore.Durability.BUFFERED), SimStore.IMMEDIATE, null,
+                null);
+        assertThat(again.read(KEY)).contains(m.state());
+        assertThat(again.readDeltaLog(3, Integer.MAX_VALUE).entries()).singleElement()
+                .satisfies(e -> assertThat(e.origin()).isEqualTo(fresh));
+        assertThat(again.recovery().survived(2, 4)).isTrue();
     }
 
     private static List<Long> range(long n) {
