@@ -44,6 +44,13 @@ public final class SimNetwork {
         void onSend(int from, int to, SyncMessage message, int bytes);
     }
 
+    /** Sees each message as it is delivered to a live process. */
+    @FunctionalInterface
+    public interface Delivery {
+        /** @param generation the generation the sending process was attached with */
+        void onDeliver(int from, long generation, int to, SyncMessage message);
+    }
+
     /** May replace a message before it is encoded (the broken-protocol variants use it); returns it unchanged otherwise. */
     @FunctionalInterface
     public interface Rewriter {
@@ -98,6 +105,7 @@ public final class SimNetwork {
     private long maxDetectMillis = 1_000;
     private long maxReconnectMillis = 500;
     private Tap tap;
+    private Delivery delivery;
     private Rewriter rewriter;
     private long lost;
     private long duplicated;
@@ -169,6 +177,11 @@ public final class SimNetwork {
         this.tap = tap;
     }
 
+    /** Lets {@code observer} see every message delivered. */
+    public void onDeliver(Delivery observer) {
+        this.delivery = observer;
+    }
+
     public void rewriter(Rewriter rewriter) {
         this.rewriter = rewriter;
     }
@@ -177,6 +190,11 @@ public final class SimNetwork {
 
     /** A transport for the process now running in {@code slot} as {@code id}; links come up once it starts. */
     public Transport attach(int slot, ReplicaId id) {
+        return attach(slot, id, 0);
+    }
+
+    /** As {@link #attach(int, ReplicaId)}, for the process of {@code generation} (deliveries name it as the sender). */
+    public Transport attach(int slot, ReplicaId id, long generation) {
         if (attached[slot] != null) {
             throw new IllegalStateException("slot " + slot + " already has a running process");
         }
@@ -185,7 +203,7 @@ public final class SimNetwork {
         }
         ids[slot] = id;
         slotOf.put(id, slot);
-        SimTransport t = new SimTransport(slot, id);
+        SimTransport t = new SimTransport(slot, id, generation);
         attached[slot] = t;
         return t;
     }
@@ -378,7 +396,7 @@ public final class SimNetwork {
             at = Math.max(at, l.clogUntil[dir]);
             long connection = l.connection;
             l.inFlight[dir]++;
-            time.scheduleAt(at, VirtualTime.ALWAYS, () -> deliver(l, dir, connection, from.slot, dest, bytes, hash));
+            time.scheduleAt(at, VirtualTime.ALWAYS, () -> deliver(l, dir, connection, from.slot, from.generation, dest, bytes, hash));
         }
         trace.event("send", from.slot, dest, hash, () -> "n" + from.slot + " -> n" + dest + " " + describe(kind, bytes.length));
         return Transport.SendResult.QUEUED;
@@ -388,7 +406,7 @@ public final class SimNetwork {
         return kind + " (" + length + " B)";
     }
 
-    private void deliver(Link l, int dir, long connection, int from, int to, byte[] bytes, long hash) {
+    private void deliver(Link l, int dir, long connection, int from, long generation, int to, byte[] bytes, long hash) {
         if (l.connection != connection) {
             return; // the connection it travelled on is gone; so is the message
         }
@@ -404,6 +422,9 @@ public final class SimNetwork {
             throw new IllegalStateException("the codec refused its own bytes", e);
         }
         trace.event("deliver", from, to, hash);
+        if (delivery != null) {
+            delivery.onDeliver(from, generation, to, message);
+        }
         t.listener.onMessage(ids[from], message);
     }
 
@@ -463,13 +484,15 @@ public final class SimNetwork {
     private final class SimTransport implements Transport {
         final int slot;
         final ReplicaId id;
+        final long generation;
         Listener listener;
         boolean started;
         boolean dead;
 
-        SimTransport(int slot, ReplicaId id) {
+        SimTransport(int slot, ReplicaId id, long generation) {
             this.slot = slot;
             this.id = id;
+            this.generation = generation;
         }
 
         @Override

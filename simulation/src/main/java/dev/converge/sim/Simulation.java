@@ -3,6 +3,7 @@ package dev.converge.sim;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.causal.DotContext;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.Change;
 import dev.converge.crdt.port.Commit;
@@ -11,6 +12,7 @@ import dev.converge.crdt.port.DeltaLogSlice;
 import dev.converge.crdt.port.Transport;
 import dev.converge.crdt.sync.DeltaBatch;
 import dev.converge.crdt.sync.Document;
+import dev.converge.crdt.sync.StateBatch;
 import dev.converge.crdt.sync.SyncMessage;
 import dev.converge.replica.EngineConfig;
 import dev.converge.replica.Environment;
@@ -29,6 +31,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,6 +76,10 @@ public final class Simulation {
     private static final long TASK_LIMIT = 200_000_000L;
     /** After the states agree, the run goes on this many rounds for late answers and messages. */
     private static final int SETTLE_ROUNDS = 3;
+
+    /** A document as sent by the process of {@code epoch} in {@code slot}. */
+    private record Sent(int slot, long epoch, Bytes key) {
+    }
 
     /** One process running in a slot; dies with a crash, and every task it owns dies with it. */
     private static final class Process implements BooleanSupplier {
@@ -148,6 +155,10 @@ public final class Simulation {
     private boolean healed;
     /** Violations found while the run went on, judged with the rest. */
     private final List<Violation> observed = new ArrayList<>();
+    /** Per sending process and document, the join of the causal contexts of every copy of it another replica received. */
+    private final Map<Sent, DotContext> received = new HashMap<>();
+    /** Operations whose dot-making commit a crash took before it was acknowledged or survived. */
+    private final Set<Entry> lostInCrash = new LinkedHashSet<>();
 
     private Simulation(Scenario scenario, Consumer<String> sink) {
         this.scenario = scenario;
@@ -186,6 +197,7 @@ public final class Simulation {
         if (config.variant() == Variant.BP_DROPS_FORWARDED) {
             network.rewriter(this::dropForwarded);
         }
+        network.onDeliver(this::received);
 
         time.taskLimit(TASK_LIMIT);
     }
@@ -240,6 +252,7 @@ public final class Simulation {
                 }
             }
         }
+        settleLostWrites();
         List<Violation> violations;
         try {
             violations = Oracle.check(history, states, liveness);
@@ -301,6 +314,7 @@ public final class Simulation {
         SimStore.Recovery recovery = p.store.recovery();
         if (p.epoch > 1) {
             forgetLost(node, recovery);
+            noteLostInCrash(node, recovery);
         }
         if (node.reidentify) {
             // The store's recovery rule: the recovered documents, numbering and clock, under a new
@@ -320,7 +334,7 @@ public final class Simulation {
                     + "power loss; by the store's recovery rule it comes back as " + node.id + " (was " + old + ") with its "
                     + documents + " recovered documents, an empty delta log from seq " + (p.store.lastSeq() + 1) + " and no acks");
         }
-        Transport transport = network.attach(node.slot, node.id);
+        Transport transport = network.attach(node.slot, node.id, p.epoch);
         EventLoop base = time.loop(p);
         EventLoop loop = new EventLoop() {
             @Override
@@ -373,6 +387,50 @@ public final class Simulation {
         for (Entry e : history.entries()) {
             if (e.slot() == node.slot && e.mustSurvive() && e.replica().equals(node.id) && !recovery.survived(e.epoch(), e.seq())) {
                 e.mayBeLost("power loss of a buffered log");
+            }
+        }
+    }
+
+    /**
+     * Operations of this node whose commit the crash took before it was acknowledged (or, in a
+     * buffered log, after): if no other replica ever received their dot, they are gone from
+     * everywhere, and the restarted replica (which keeps its id after a process crash, or after a
+     * power loss of a synced log) may issue the same dot again. Judged at the end of the run,
+     * when every delivery is known ({@link #settleLostWrites}).
+     */
+    private void noteLostInCrash(Node node, SimStore.Recovery recovery) {
+        for (Entry e : history.entries()) {
+            if (e.slot() == node.slot && e.replica().equals(node.id) && e.effect().makesDot() && e.mayHaveEffect() && !e.mustSurvive()
+                    && !recovery.survived(e.epoch(), e.seq())) {
+                lostInCrash.add(e);
+            }
+        }
+    }
+
+    /**
+     * Every copy of a document a replica receives, by the process that sent it. A lost write's
+     * dot can only have spread from the process that committed it (no other held the write), and
+     * only that process's sends tell it from a later write the restarted replica gave the same dot.
+     */
+    private void received(int from, long epoch, int to, SyncMessage message) {
+        List<Document> documents = message instanceof DeltaBatch b ? b.deltas()
+                : message instanceof StateBatch s ? s.documents() : List.of();
+        for (Document d : documents) {
+            DotContext context = Oracle.contextOf(d.value());
+            if (!context.isEmpty()) {
+                received.merge(new Sent(from, epoch, d.key()), context, DotContext::union);
+            }
+        }
+    }
+
+    /** The operations lost in a crash whose dot no other replica ever received had no effect anywhere. */
+    private void settleLostWrites() {
+        for (Entry e : lostInCrash) {
+            DotContext seen = received.get(new Sent(e.slot(), e.epoch(), e.key()));
+            if (e.mayHaveEffect() && !e.mustSurvive() && (seen == null || !seen.contains(Oracle.ownDot(e)))) {
+                e.vanished("lost in a crash before any other replica received it");
+                trace.event("vanished", e.id(), e.slot(), 0, () -> "op#" + e.id() + " at n" + e.slot()
+                        + " was lost in a crash before any other replica received it: it had no effect");
             }
         }
     }

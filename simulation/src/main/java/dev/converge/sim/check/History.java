@@ -29,7 +29,12 @@ public final class History {
         MAP_UPDATE,
         MAP_REMOVE_FIELD,
         /** Replica.delete of the whole document, whatever its type. */
-        DELETE
+        DELETE;
+
+        /** Whether the operation makes a dot of its own (an add, a write, an enable, a field update). */
+        public boolean makesDot() {
+            return this == SET_ADD || this == MV_WRITE || this == FLAG_ENABLE || this == MAP_UPDATE;
+        }
     }
 
     /** What the client learned. */
@@ -192,6 +197,20 @@ public final class History {
         }
 
         public void mayBeLost(String why) {
+            mayBeLost = true;
+            lostBecause = why;
+        }
+
+        /**
+         * What its replica committed for it is gone from everywhere: lost in a crash before it was
+         * acknowledged or survived, and no other replica ever received it. It had no effect, and
+         * the dot it made is free: the restarted replica may issue it again.
+         */
+        public void vanished(String why) {
+            if (mustSurvive()) {
+                throw new IllegalStateException(this + " must survive, it cannot have vanished");
+            }
+            delta = null;
             mayBeLost = true;
             lostBecause = why;
         }

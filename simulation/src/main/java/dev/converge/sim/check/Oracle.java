@@ -446,11 +446,12 @@ public final class Oracle {
     }
 
     /** The dot an update made: the highest of its replica in its delta's context. */
-    private static Dot ownDot(Entry u) {
+    public static Dot ownDot(Entry u) {
         return new Dot(u.replica(), contextOf(u.delta()).maxCounter(u.replica()));
     }
 
-    private static DotContext contextOf(Crdt<?> delta) {
+    /** The causal context of a state or delta (empty for the types without one: counters, LWW registers). */
+    public static DotContext contextOf(Crdt<?> delta) {
         if (delta instanceof ORSet s) {
             return s.context();
         }
