@@ -3,6 +3,7 @@ package dev.converge.node;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.Endpoint;
 import dev.converge.crdt.port.LinkStats;
+import dev.converge.replica.Member;
 import dev.converge.replica.PeerStatus;
 import dev.converge.replica.SyncStatus;
 import dev.converge.storage.rocksdb.RocksStoreMetrics;
@@ -82,6 +83,11 @@ final class NodeInfo {
                 .name("seeds").beginArray();
         for (Endpoint s : node.settings().seeds()) {
             w.value(s.toString());
+        }
+        w.endArray().name("members").beginArray();
+        for (Member m : node.replica().members()) {
+            w.beginObject().field("replica", m.id().toString()).field("endpoint", m.endpoint().map(Endpoint::toString).orElse(null))
+                    .field("removed", m.removed()).endObject();
         }
         w.endArray()
                 .field("documents", status.documents())

@@ -21,9 +21,11 @@ import dev.converge.crdt.MVRegister;
 import dev.converge.crdt.ORMap;
 import dev.converge.crdt.ORSet;
 import dev.converge.crdt.PNCounter;
+import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.sync.Hashing;
 import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.replica.Member;
 import dev.converge.replica.Replica;
 import dev.converge.replica.Written;
 import io.micrometer.core.instrument.Counter;
@@ -197,6 +199,27 @@ final class RedisCommands {
         // Node administration (see admin()) and diagnostics
         add("converge.partition", 1, Kind.OTHER, false, (s, a) -> admin(s, "CONVERGE.PARTITION", node::isolate));
         add("converge.heal", 1, Kind.OTHER, false, (s, a) -> admin(s, "CONVERGE.HEAL", node::heal));
+        add("converge.members", 1, Kind.READ, false, (s, a) -> {
+            List<RedisMessage> rows = new ArrayList<>();
+            for (Member m : replica.members()) {
+                rows.add(array(List.of(bulk(Bytes.of(m.id().toString())),
+                        bulk(Bytes.of(m.endpoint().map(Object::toString).orElse(""))),
+                        bulk(Bytes.of(m.removed() ? "removed" : m.id().equals(replica.id()) ? "self" : "member")))));
+            }
+            return array(rows);
+        });
+        add("converge.remove", 2, Kind.OTHER, false, (s, a) -> {
+            if (!s.admin()) {
+                return noPermission("CONVERGE.REMOVE");
+            }
+            ReplicaId member;
+            try {
+                member = ReplicaId.parse(text(a[1]));
+            } catch (IllegalArgumentException e) {
+                return error("ERR not a replica id (16 hex digits, as CONVERGE.MEMBERS shows)");
+            }
+            return written(s, replica.removeMember(member), removedNow -> removedNow ? OK : RedisReplies.simple("ALREADY REMOVED"));
+        });
         add("converge.digest", 1, Kind.READ, false,
                 (s, a) -> CompletableFuture.supplyAsync(() -> bulk(Long.toHexString(node.stateDigest())), slow));
     }
@@ -396,11 +419,15 @@ final class RedisCommands {
 
     private Object admin(ClientSession s, String command, Runnable action) {
         if (!s.admin()) {
-            return error("NOPERM " + command + " needs a connection authenticated with the node's password (or, on a node without "
-                    + "a password, a client on the node's own host)");
+            return noPermission(command);
         }
         action.run();
         return OK;
+    }
+
+    private static RedisMessage noPermission(String command) {
+        return error("NOPERM " + command + " needs a connection authenticated with the node's password (or, on a node without "
+                + "a password, a client on the node's own host)");
     }
 
     // ------------------------------------------------------------------ keys
@@ -542,7 +569,7 @@ final class RedisCommands {
         }
         List<RedisMessage> keys = new ArrayList<>();
         for (Bytes k : visit) {
-            if (match != null && !Glob.matches(match, k.toByteArray())) {
+            if (Replica.reservedKey(k) || match != null && !Glob.matches(match, k.toByteArray())) {
                 continue;
             }
             Optional<Crdt<?>> state = replica.read(k);

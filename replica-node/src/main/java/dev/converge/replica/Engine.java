@@ -23,6 +23,7 @@ import dev.converge.crdt.port.Commit;
 import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.port.LinkStats;
 import dev.converge.crdt.port.Transport;
+import dev.converge.crdt.sync.DeltaBatch;
 import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.SyncMessage;
 import dev.converge.replica.sync.RemoteApplier;
@@ -30,11 +31,13 @@ import dev.converge.replica.sync.SyncProtocol;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -89,6 +92,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     private CompletionStage<Long> lastCommit;
     private EventLoop.Cancellable tick;
     private volatile boolean closed;
+    /** Loop-confined: see {@link #exclude}. */
+    private Set<ReplicaId> removed = Set.of();
+    private boolean selfRemoved;
 
     Engine(EngineConfig config, DocumentStore store, Transport transport, Environment env) {
         this.self = store.replicaId();
@@ -143,11 +149,20 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     // ------------------------------------------------------------------ local writes and reads
 
     <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome) {
+        return write(key, type, op, outcome, false);
+    }
+
+    /** As {@link #write(Bytes, CrdtType, WriteOp, Outcome)}; only {@code system} writes may touch reserved keys. */
+    <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome,
+                                                          boolean system) {
         CompletableFuture<Written<V>> result = new CompletableFuture<>();
         env.loop().execute(() -> {
             try {
                 if (closed) {
                     throw new IllegalStateException("replica " + self + " is closed");
+                }
+                if (!system) {
+                    refuseReserved(key);
                 }
                 S before = current(key, type);
                 Mutation<S> m = op.apply(before, writeContext);
@@ -188,6 +203,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         CompletableFuture<Written<Boolean>> result = new CompletableFuture<>();
         env.loop().execute(() -> {
             try {
+                refuseReserved(key);
                 Crdt<?> current = store.read(key).orElse(null);
                 if (current == null || !exists(current)) {
                     long seq = store.lastSeq();
@@ -210,6 +226,13 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             }
         });
         return result;
+    }
+
+    private static void refuseReserved(Bytes key) {
+        if (Membership.reserved(key)) {
+            throw new IllegalArgumentException("key " + key + " is reserved for the cluster's own documents (they start with "
+                    + Membership.SYSTEM_PREFIX + ")");
+        }
     }
 
     private Mutation<?> deletion(Crdt<?> current) {
@@ -332,18 +355,76 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     @Override
     public void onLinkUp(ReplicaId peer) {
-        env.loop().execute(() -> protocol.onLinkUp(peer, env.loop().nowMillis()));
+        env.loop().execute(() -> {
+            if (!excluded(peer)) {
+                protocol.onLinkUp(peer, env.loop().nowMillis());
+            } else if (!selfRemoved) {
+                farewell(peer);
+            }
+        });
+    }
+
+    /**
+     * Tells a removed replica so, once per link: the one message it still gets is the removal
+     * document, which it merges on arrival (the batch covers no interval of the log, so it moves
+     * no position) and so learns to stop. Over a link that is down, nothing is sent.
+     */
+    private void farewell(ReplicaId peer) {
+        if (!transport.connectedPeers().contains(peer)) {
+            return;
+        }
+        store.read(Membership.REMOVED).ifPresent(state -> {
+            long last = store.lastSeq();
+            transport.send(peer, new DeltaBatch(last, last, List.of(new Document(Membership.REMOVED, state)), 0));
+        });
+    }
+
+    /** Whether nothing is exchanged with {@code peer}: it was removed from the cluster, or this replica was. */
+    private boolean excluded(ReplicaId peer) {
+        return selfRemoved || removed.contains(peer);
+    }
+
+    /**
+     * The replicas removed from the cluster, as membership last read them: links to them are
+     * ignored, their messages dropped, and the protocol forgets them (they no longer hold back log
+     * truncation). When this replica is among them, it stops replicating altogether.
+     */
+    void exclude(Set<ReplicaId> removedNow) {
+        env.loop().execute(() -> {
+            Set<ReplicaId> fresh = new HashSet<>(removedNow);
+            fresh.removeAll(removed);
+            if (fresh.isEmpty()) {
+                return;
+            }
+            removed = Set.copyOf(removedNow);
+            for (ReplicaId peer : fresh) {
+                if (peer.equals(self)) {
+                    selfRemoved = true;
+                    LOG.error("this replica ({}) was removed from the cluster: it no longer replicates. Its data stays here; to "
+                            + "take part again, start it on an empty data directory (it joins under a new id)", self);
+                    protocol.forgetAll();
+                } else {
+                    LOG.info("replica {} was removed from the cluster: no longer replicating with it", peer);
+                    farewell(peer);
+                    protocol.forget(peer);
+                }
+            }
+        });
     }
 
     @Override
     public void onLinkDown(ReplicaId peer) {
-        env.loop().execute(() -> protocol.onLinkDown(peer));
+        env.loop().execute(() -> {
+            if (!excluded(peer)) {
+                protocol.onLinkDown(peer);
+            }
+        });
     }
 
     @Override
     public void onMessage(ReplicaId peer, SyncMessage message) {
         env.loop().execute(() -> {
-            if (!closed) {
+            if (!closed && !excluded(peer)) {
                 protocol.onMessage(peer, message, env.loop().nowMillis());
             }
         });
@@ -418,7 +499,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                         behindSince < 0 ? 0 : Math.max(0, now - behindSince), catchingUp, connected && suspected,
                         link == null ? 0 : link.bytesOut(), link == null ? 0 : link.bytesIn()));
             });
-            complete(result, new SyncStatus(self, lastSeq, store.documentCount(), peers, rejected.get(), typeConflicts.get()), null);
+            complete(result, new SyncStatus(self, lastSeq, Membership.userDocuments(store), peers, rejected.get(), typeConflicts.get()), null);
         });
         return result;
     }

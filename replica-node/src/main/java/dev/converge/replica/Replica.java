@@ -23,10 +23,12 @@ import java.util.concurrent.CompletionStage;
 public final class Replica implements AutoCloseable {
 
     private final Engine engine;
+    private final Membership membership;
     private final Runnable release;
 
-    private Replica(Engine engine, Runnable release) {
+    private Replica(Engine engine, Membership membership, Runnable release) {
         this.engine = engine;
+        this.membership = membership;
         this.release = release;
     }
 
@@ -52,7 +54,9 @@ public final class Replica implements AutoCloseable {
                                  Runnable release) {
         Engine engine = new Engine(config, store, transport, environment);
         engine.start();
-        return new Replica(engine, release);
+        Membership membership = new Membership(engine);
+        membership.start();
+        return new Replica(engine, membership, release);
     }
 
     public ReplicaId id() {
@@ -136,14 +140,39 @@ public final class Replica implements AutoCloseable {
         return engine.store.read(key).map(Engine::exists).orElse(false);
     }
 
-    /** Up to {@code limit} document keys in ascending order, from {@code fromInclusive} (null: the first). */
+    /**
+     * Up to {@code limit} document keys in ascending order, from {@code fromInclusive} (null: the
+     * first); the cluster's own documents (keys starting with a zero byte and "converge/") are left out.
+     */
     public List<Bytes> keys(Bytes fromInclusive, int limit) {
-        return engine.store.keys(fromInclusive, null, limit);
+        // At most two reserved documents exist: two more keys than asked for leave enough after filtering.
+        List<Bytes> keys = engine.store.keys(fromInclusive, null, limit > Integer.MAX_VALUE - 2 ? limit : limit + 2);
+        return keys.stream().filter(k -> !Membership.reserved(k)).limit(limit).toList();
     }
 
-    /** Number of documents. */
+    /** Whether {@code key} is one of the cluster's own documents, which users cannot write. */
+    public static boolean reservedKey(Bytes key) {
+        return Membership.reserved(key);
+    }
+
+    /** Number of documents, the cluster's own left out. */
     public long documentCount() {
-        return engine.store.documentCount();
+        return Membership.userDocuments(engine.store);
+    }
+
+    /** The cluster's members as this replica knows them, itself included. */
+    public List<Member> members() {
+        return membership.members();
+    }
+
+    /**
+     * Removes {@code member} from the cluster, for good: once the removal has replicated, no
+     * replica exchanges anything with it, and it stops replicating itself when it learns of it.
+     * An administrative act, never a timer's (a suspected or unreachable member stays a member).
+     * Completes with whether it was not removed before.
+     */
+    public CompletionStage<Written<Boolean>> removeMember(ReplicaId member) {
+        return membership.remove(member);
     }
 
     /** Change events for {@code key}, local and remote. */
@@ -172,12 +201,14 @@ public final class Replica implements AutoCloseable {
     /** Stops replication, waits for pending commits, then releases what {@link #create} was given to release. */
     @Override
     public void close() {
+        membership.stop();
         engine.stop().toCompletableFuture().join();
         release.run();
     }
 
     /** As {@link #close()}, without blocking: for callers on the engine's own loop, such as the simulator. */
     public CompletionStage<Void> closeAsync() {
+        membership.stop();
         return engine.stop().thenRun(release);
     }
 }

@@ -279,4 +279,24 @@ class RedisCommandsTest {
         error(() -> raw("WAIT", "x", "1"), "ERR value is not an integer or out of range");
         assertThat(Protocol.Command.WAIT).isNotNull();
     }
+
+    @Test
+    void membersListTheClusterAndRemovalIsFinalAndChecked() {
+        Object members = raw("CONVERGE.MEMBERS");
+        assertThat((java.util.List<?>) members).as("the three nodes of the shared cluster").hasSize(3).allSatisfy(row -> {
+            java.util.List<?> fields = (java.util.List<?>) row;
+            assertThat(text(fields.get(0))).matches("[0-9a-f]{16}");
+            assertThat(text(fields.get(1))).startsWith("127.0.0.1:");
+        });
+        assertThat(((java.util.List<?>) members).stream().map(row -> text(((java.util.List<?>) row).get(2))))
+                .containsExactlyInAnyOrder("self", "member", "member");
+        // A replica id no node has: removing it harms nothing, and it stays removed.
+        assertThat(raw("CONVERGE.REMOVE", "00000000000000aa")).isEqualTo("OK".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(raw("CONVERGE.REMOVE", "00000000000000aa"))
+                .isEqualTo("ALREADY REMOVED".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        error(() -> raw("CONVERGE.REMOVE", "node-2"), "ERR not a replica id (16 hex digits, as CONVERGE.MEMBERS shows)");
+        error(() -> raw("SADD", "\u0000converge/removed", "x"),
+                "ERR key 0x00636f6e76657267652f72656d6f766564 is reserved for the cluster's own documents (they start with "
+                        + "0x00636f6e76657267652f)");
+    }
 }

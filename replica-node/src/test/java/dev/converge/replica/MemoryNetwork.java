@@ -106,7 +106,7 @@ final class MemoryNetwork {
     }
 
     private boolean linked(ReplicaId a, ReplicaId b) {
-        return !cut.contains(Set.of(a, b)) && nodes.get(a).started && nodes.get(b).started;
+        return !cut.contains(Set.of(a, b)) && nodes.containsKey(a) && nodes.containsKey(b) && nodes.get(a).started && nodes.get(b).started;
     }
 
     private final class Node implements Transport {

@@ -141,6 +141,21 @@ public final class SyncProtocol {
         service(peer, nowMillis, false);
     }
 
+    /**
+     * Forgets {@code peerId} for good (it was removed from the cluster): no more sends to it, and
+     * what it has not acknowledged no longer holds back log truncation.
+     */
+    public void forget(ReplicaId peerId) {
+        peers.remove(peerId);
+        incoming.remove(peerId);
+    }
+
+    /** Forgets every peer: this replica was removed from the cluster. */
+    public void forgetAll() {
+        peers.clear();
+        incoming.clear();
+    }
+
     public void onLinkDown(ReplicaId peerId) {
         PeerState peer = peer(peerId);
         peer.connected = false;

@@ -1,0 +1,187 @@
+package dev.converge.replica;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
+import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.ORMap;
+import dev.converge.crdt.ORSet;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.port.DocumentStore;
+import dev.converge.crdt.port.Endpoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cluster membership as replicated state, carried by the same protocol as user documents: the
+ * document {@link #MEMBERS} maps each replica id to the endpoint it listens on (an LWW register
+ * its owner writes at start), and {@link #REMOVED} is the set of replica ids an administrator
+ * removed (only ever added to, so a removal is final). A node that starts with one seed learns
+ * every member from the seed's copy and dials them all; a removed replica is dropped by every
+ * node that learns of its removal, and a replica that learns of its own stops replicating.
+ *
+ * <p>Keys under {@link #SYSTEM_PREFIX} are reserved: users cannot write them, and key listings
+ * and counts leave them out.
+ */
+final class Membership {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
+
+    static final Bytes SYSTEM_PREFIX = Bytes.of("\0converge/");
+    static final Bytes MEMBERS = Bytes.of("\0converge/members");
+    static final Bytes REMOVED = Bytes.of("\0converge/removed");
+
+    private final Engine engine;
+    /** Endpoints dialled for members, by member; touched on the callback executor only. */
+    private final Map<ReplicaId, Endpoint> dialled = new HashMap<>();
+    private Subscription subscription;
+
+    Membership(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** The store's documents, the cluster's own left out. */
+    static long userDocuments(DocumentStore store) {
+        return store.documentCount() - (store.read(MEMBERS).isPresent() ? 1 : 0) - (store.read(REMOVED).isPresent() ? 1 : 0);
+    }
+
+    static boolean reserved(Bytes key) {
+        if (key.length() < SYSTEM_PREFIX.length()) {
+            return false;
+        }
+        for (int i = 0; i < SYSTEM_PREFIX.length(); i++) {
+            if (key.byteAt(i) != SYSTEM_PREFIX.byteAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Advertises this replica's endpoint (when it listens on a dialable address) and follows changes. */
+    void start() {
+        subscription = engine.subscribe(SYSTEM_PREFIX, true, event -> refresh());
+        engine.transport.boundEndpoint().filter(Membership::dialable).ifPresent(self -> {
+            Bytes value = Bytes.of(self.toString());
+            Bytes field = Bytes.of(engine.self.toString());
+            Optional<Bytes> recorded = endpointsOf(engine.store.read(MEMBERS).orElse(null)).entrySet().stream()
+                    .filter(e -> e.getKey().equals(engine.self)).map(e -> Bytes.of(e.getValue().toString())).findFirst();
+            if (recorded.isEmpty() || !recorded.get().equals(value)) {
+                engine.<ORMap, Boolean>write(MEMBERS, CrdtType.OR_MAP,
+                        (map, ctx) -> map.setRegister(ctx.replica(), ctx.timestampAfter(map.registerTimestamp(field)), field, value),
+                        (before, after) -> true, true);
+            }
+        });
+        refresh();
+    }
+
+    void stop() {
+        if (subscription != null) {
+            subscription.close();
+        }
+    }
+
+    /** Marks {@code member} removed, everywhere the removal replicates; final. */
+    CompletionStage<Written<Boolean>> remove(ReplicaId member) {
+        Bytes element = Bytes.of(member.toString());
+        return engine.<ORSet, Boolean>write(REMOVED, CrdtType.OR_SET, (set, ctx) -> set.add(ctx.replica(), element),
+                (before, after) -> !before.contains(element), true);
+    }
+
+    /** Every member this replica knows of, itself included, in id order. */
+    List<Member> members() {
+        Map<ReplicaId, Endpoint> endpoints = endpointsOf(engine.store.read(MEMBERS).orElse(null));
+        Set<ReplicaId> removed = removedOf(engine.store.read(REMOVED).orElse(null));
+        TreeMap<String, Member> out = new TreeMap<>();
+        Set<ReplicaId> ids = new HashSet<>(endpoints.keySet());
+        ids.addAll(removed);
+        ids.add(engine.self);
+        for (ReplicaId id : ids) {
+            out.put(id.toString(), new Member(id, Optional.ofNullable(endpoints.get(id)), removed.contains(id)));
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** Dials members it has not dialled, forgets removed ones; runs on the callback executor. */
+    private synchronized void refresh() {
+        Map<ReplicaId, Endpoint> endpoints = endpointsOf(engine.store.read(MEMBERS).orElse(null));
+        Set<ReplicaId> removed = removedOf(engine.store.read(REMOVED).orElse(null));
+        engine.exclude(removed);
+        if (removed.contains(engine.self)) {
+            for (Endpoint e : dialled.values()) {
+                engine.transport.disconnect(e);
+            }
+            dialled.clear();
+            return;
+        }
+        for (Map.Entry<ReplicaId, Endpoint> e : endpoints.entrySet()) {
+            ReplicaId id = e.getKey();
+            Endpoint endpoint = e.getValue();
+            Endpoint before = dialled.get(id);
+            if (id.equals(engine.self) || removed.contains(id) || endpoint.equals(before)) {
+                continue;
+            }
+            if (before != null) {
+                engine.transport.disconnect(before);
+            }
+            try {
+                engine.transport.connect(endpoint);
+            } catch (IllegalStateException offline) {
+                LOG.debug("not dialling member {} at {}: {}", id, endpoint, offline.getMessage());
+                return; // a replica opened without networking knows its members but dials none
+            }
+            LOG.info("member {} at {}: dialling", id, endpoint);
+            dialled.put(id, endpoint);
+        }
+        for (ReplicaId id : removed) {
+            Endpoint e = dialled.remove(id);
+            if (e != null) {
+                LOG.info("member {} was removed: no longer dialling {}", id, e);
+                engine.transport.disconnect(e);
+            }
+        }
+    }
+
+    private static boolean dialable(Endpoint e) {
+        return e.port() > 0 && !e.host().equals("0.0.0.0") && !e.host().equals("::") && !e.host().isEmpty();
+    }
+
+    private static Map<ReplicaId, Endpoint> endpointsOf(Crdt<?> state) {
+        Map<ReplicaId, Endpoint> out = new HashMap<>();
+        if (!(state instanceof ORMap map)) {
+            return out;
+        }
+        for (Bytes field : map.fieldNames()) {
+            Optional<Bytes> value = map.register(field);
+            if (value.isPresent()) {
+                try {
+                    out.put(ReplicaId.parse(field.asString()), Endpoint.parse(value.get().asString()));
+                } catch (IllegalArgumentException malformed) {
+                    LOG.warn("ignoring a malformed member entry {} = {}", field, value.get());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Set<ReplicaId> removedOf(Crdt<?> state) {
+        Set<ReplicaId> out = new HashSet<>();
+        if (state instanceof ORSet set) {
+            for (Bytes element : set.elements()) {
+                try {
+                    out.add(ReplicaId.parse(element.asString()));
+                } catch (IllegalArgumentException malformed) {
+                    LOG.warn("ignoring a malformed removed-member entry {}", element);
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.converge.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.port.Endpoint;
+import dev.converge.replica.Member;
+import dev.converge.replica.PeerStatus;
+import dev.converge.replica.Replica;
+import dev.converge.replica.ReplicaConfig;
+import dev.converge.replica.SyncStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Over Netty: nodes that know only one seed find every member and link to it; a removed member is cut off. */
+class JoinTest {
+
+    private static final byte[] SECRET = HexFormat.of().parseHex("00112233445566778899aabbccddeeff0011223344556677");
+
+    private static ReplicaConfig.Builder config(Path dir) {
+        return ReplicaConfig.builder().dataDirectory(dir).listen(new Endpoint("127.0.0.1", 0)).clusterSecret(SECRET);
+    }
+
+    private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 20 s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static Set<ReplicaId> linked(Replica r) {
+        try {
+            SyncStatus s = r.status().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            return s.peers().stream().filter(PeerStatus::connected).map(PeerStatus::peer).collect(Collectors.toSet());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void nodesSeededWithOneAddressLinkToEveryMemberAndDropARemovedOne(@TempDir Path a, @TempDir Path b, @TempDir Path c)
+            throws Exception {
+        try (Replica seed = Replica.open(config(a).build())) {
+            Endpoint only = seed.listenEndpoint().orElseThrow();
+            try (Replica second = Replica.open(config(b).peer(only).build());
+                 Replica third = Replica.open(config(c).peer(only).build())) {
+                eventually("second and third link to each other, knowing only the seed",
+                        () -> linked(second).contains(third.id()) && linked(third).contains(second.id()));
+                eventually("every node knows three members with their endpoints", () -> {
+                    for (Replica r : new Replica[] {seed, second, third}) {
+                        if (r.members().size() != 3 || r.members().stream().anyMatch(m -> m.endpoint().isEmpty())) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+                assertThat(second.members()).extracting(Member::id).containsExactlyInAnyOrder(seed.id(), second.id(), third.id());
+
+                second.counter("joined").add(1).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                eventually("a write reaches every node", () -> third.counter("joined").value() == 1 && seed.counter("joined").value() == 1);
+
+                seed.removeMember(third.id()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                eventually("the others stop linking to the removed node", () -> !linked(seed).contains(third.id())
+                        && !linked(second).contains(third.id()));
+                third.counter("joined").add(5).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                second.counter("joined").add(10).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                eventually("the remaining two still replicate", () -> seed.counter("joined").value() == 11);
+                Thread.sleep(1_000);
+                assertThat(second.counter("joined").value()).as("nothing from the removed node").isEqualTo(11);
+                assertThat(third.counter("joined").value()).as("nothing to the removed node").isEqualTo(6);
+            }
+        }
+    }
+}

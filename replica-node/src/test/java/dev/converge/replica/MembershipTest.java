@@ -1,0 +1,80 @@
+package dev.converge.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.causal.ReplicaId;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/** Removing a member: final, replicated, and the removed replica exchanges nothing more with anyone. */
+class MembershipTest {
+
+    @Test
+    void aRemovedMemberIsDroppedEverywhereAndStopsReplicatingItself() {
+        try (Cluster cluster = new Cluster(3, 91, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            Replica b = cluster.get(1);
+            Replica c = cluster.get(2);
+            cluster.await(c.counter("n").add(1));
+            cluster.runFor(1_000);
+            assertThat(a.counter("n").value()).isEqualTo(1);
+
+            assertThat(cluster.await(a.removeMember(c.id())).value()).isTrue();
+            assertThat(cluster.await(b.removeMember(c.id())).value()).as("removed once, whoever asks again").isTrue();
+            cluster.runFor(1_000);
+            for (Replica r : new Replica[] {a, b, c}) {
+                assertThat(r.members()).as("as %s sees it", r.id()).anySatisfy(m -> {
+                    assertThat(m.id()).isEqualTo(c.id());
+                    assertThat(m.removed()).isTrue();
+                });
+            }
+            assertThat(cluster.await(a.status()).peers()).extracting(PeerStatus::peer).containsExactly(b.id());
+
+            cluster.await(c.counter("n").add(10)); // still written locally: offline-first
+            cluster.await(a.counter("n").add(100));
+            cluster.runFor(2_000);
+            assertThat(a.counter("n").value()).isEqualTo(101);
+            assertThat(b.counter("n").value()).isEqualTo(101);
+            assertThat(c.counter("n").value()).as("nothing reaches the removed replica").isEqualTo(11);
+        }
+    }
+
+    @Test
+    void aRemovedMemberNoLongerHoldsBackLogTruncation() {
+        try (Cluster cluster = new Cluster(3, 92, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            ReplicaId gone = cluster.id(2);
+            cluster.runFor(500);
+            cluster.network.isolate(gone);
+            for (int i = 0; i < 20; i++) {
+                cluster.await(a.counter("k" + i).add(1));
+            }
+            cluster.runFor(2_000);
+            assertThat(cluster.stores.get(0).readDeltaLog(0, Integer.MAX_VALUE).truncated())
+                    .as("an unreachable member's position holds the log").isFalse();
+            cluster.await(a.removeMember(gone));
+            cluster.runFor(2_000);
+            assertThat(cluster.stores.get(0).readDeltaLog(0, Integer.MAX_VALUE).truncated())
+                    .as("once removed, only the remaining member's acknowledgements count").isTrue();
+        }
+    }
+
+    @Test
+    void theClustersOwnDocumentsAreReadOnlyAndHidden() {
+        try (Cluster cluster = new Cluster(2, 93, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            cluster.await(a.removeMember(ReplicaId.of(0x77)));
+            cluster.await(a.counter("visible").add(1));
+            Bytes reserved = Bytes.of("\0converge/removed");
+            assertThat(Replica.reservedKey(reserved)).isTrue();
+            assertThatThrownBy(() -> cluster.await(a.set(reserved).add(Bytes.of("0000000000000001"))))
+                    .isInstanceOf(CompletionException.class).hasCauseInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("reserved");
+            assertThatThrownBy(() -> cluster.await(a.delete(reserved))).hasCauseInstanceOf(IllegalArgumentException.class);
+            assertThat(a.keys(null, 10)).containsExactly(Bytes.of("visible"));
+            assertThat(a.documentCount()).isEqualTo(1);
+        }
+    }
+}
