@@ -92,8 +92,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     private CompletionStage<Long> lastCommit;
     private EventLoop.Cancellable tick;
     private volatile boolean closed;
-    /** Loop-confined: see {@link #exclude}. */
-    private Set<ReplicaId> removed = Set.of();
+    /** Written on the loop only (see {@link #exclude}); read elsewhere for a fast path. */
+    private volatile Set<ReplicaId> removed = Set.of();
     private boolean selfRemoved;
 
     Engine(EngineConfig config, DocumentStore store, Transport transport, Environment env) {
@@ -390,6 +390,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * truncation). When this replica is among them, it stops replicating altogether.
      */
     void exclude(Set<ReplicaId> removedNow) {
+        if (removed.containsAll(removedNow)) {
+            return; // nothing new (removals only accumulate): no task on the loop
+        }
         env.loop().execute(() -> {
             Set<ReplicaId> fresh = new HashSet<>(removedNow);
             fresh.removeAll(removed);
