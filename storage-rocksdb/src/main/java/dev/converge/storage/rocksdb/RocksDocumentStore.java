@@ -664,6 +664,19 @@ public final class RocksDocumentStore implements DocumentStore {
         if (writer.writing()) {
             throw new IllegalStateException("close from a commit's completion callback would wait for itself; close from another thread");
         }
+        release(true);
+    }
+
+    /**
+     * Lets go of the directory as a killed process would: what was written stays, but nothing
+     * marks the run closed. For tests of what the next open does after a crash.
+     */
+    void abandon() {
+        release(false);
+    }
+
+    /** Stops the threads and frees the handles; a clean close first records the last seq and clears the run's marker. */
+    private void release(boolean clean) {
         commitLock.lock();
         try {
             if (closed) {
@@ -676,38 +689,20 @@ public final class RocksDocumentStore implements DocumentStore {
         writer.stop();
         folder.shutdown();
         handleGuard.writeLock().lock();
-        try (WriteBatch batch = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
-            batch.put(h.meta, Layout.META_SEQ, Values.seal(Layout.META_SEQ, Layout.longValue(writer.writtenSeq())));
-            batch.delete(h.meta, Layout.META_RUNNING); // a clean close: the next open keeps the id
-            h.db.write(sync, batch);
-            h.flush();
+        try {
+            if (clean) {
+                try (WriteBatch batch = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
+                    batch.put(h.meta, Layout.META_SEQ, Values.seal(Layout.META_SEQ, Layout.longValue(writer.writtenSeq())));
+                    batch.delete(h.meta, Layout.META_RUNNING); // a clean close: the next open keeps the id
+                    h.db.write(sync, batch);
+                    h.flush();
+                }
+            }
         } catch (RocksDBException e) {
             throw new StorageException("close of " + h.directory + ": " + e.getMessage(), e);
         } finally {
             handlesClosed = true;
             h.close();
-            handleGuard.writeLock().unlock();
-        }
-    }
-
-    /**
-     * Lets go of the directory as a killed process would: what was written stays, but nothing
-     * marks the run closed. For tests of what the next open does after a crash.
-     */
-    void abandon() {
-        commitLock.lock();
-        try {
-            closed = true;
-        } finally {
-            commitLock.unlock();
-        }
-        writer.stop();
-        folder.shutdown();
-        handleGuard.writeLock().lock();
-        try {
-            handlesClosed = true;
-            h.close();
-        } finally {
             handleGuard.writeLock().unlock();
         }
     }
