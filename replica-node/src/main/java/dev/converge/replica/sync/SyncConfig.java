@@ -42,7 +42,7 @@ public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long r
     }
 
     public static SyncConfig defaults() {
-        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 8, 10_000, 60_000, 1_000_000, 400);
+        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 8, 3_000, 60_000, 1_000_000, 400);
     }
 
     public SyncConfig withForwardDelayMillis(long millis) {
