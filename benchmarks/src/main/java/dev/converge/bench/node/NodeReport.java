@@ -18,6 +18,7 @@ final class NodeReport {
     static final String REDIS = "redis-server";
     static final String SINGLE = "1 node";
     static final String CLUSTER = "3 nodes";
+    private static final List<String> THREAD_GROUPS = List.of("redis I/O", "engine", "RocksDB", "callbacks", "transport", "JIT", "GC/VM", "other");
 
     private NodeReport() {
     }
@@ -74,6 +75,32 @@ final class NodeReport {
                         median(rs.stream().map(r -> r.clientCpu() * perRequest).toList()),
                         median(rs.stream().map(r -> serverCpu(r) * perRequest).toList()), byProcess,
                         median(rs.stream().map(r -> (r.clientCpu() + serverCpu(r)) / r.wallSeconds()).toList()));
+            }
+        }
+        out.println();
+        out.println("## where the driven node's CPU goes (µs per request, median of the rounds)");
+        out.println();
+        out.println("The node redis-benchmark drives (the single node; node 1 of the cluster), by thread: redis I/O (Netty event loops "
+                + "parsing commands and writing replies), engine (the replica's one engine thread), RocksDB (the group-commit writer, "
+                + "the folder and RocksDB's own threads), callbacks (completes writes), transport (peer links), JIT, GC/VM.");
+        out.println();
+        out.println("| target | -P | " + String.join(" | ", THREAD_GROUPS) + " | all |");
+        out.println("|---|---:|" + "---:|".repeat(THREAD_GROUPS.size() + 1));
+        for (int p : NodeThroughput.PIPELINES) {
+            for (String target : List.of(SINGLE, CLUSTER)) {
+                List<NodeThroughput.Run> rs = runs.stream().filter(r -> r.target().equals(target) && r.pipeline() == p).toList();
+                if (rs.isEmpty() || rs.get(0).drivenThreadCpu().isEmpty()) {
+                    continue;
+                }
+                double perRequest = 1e6 / (NodeThroughput.TESTS.size() * (double) requests);
+                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %d |", target, p));
+                for (String g : THREAD_GROUPS) {
+                    row.append(String.format(Locale.ROOT, " %.1f |",
+                            median(rs.stream().map(r -> r.drivenThreadCpu().getOrDefault(g, 0.0) * perRequest).toList())));
+                }
+                row.append(String.format(Locale.ROOT, " %.1f |", median(rs.stream()
+                        .map(r -> r.drivenThreadCpu().values().stream().mapToDouble(Double::doubleValue).sum() * perRequest).toList())));
+                out.println(row);
             }
         }
         out.println();

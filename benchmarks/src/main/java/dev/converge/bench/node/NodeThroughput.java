@@ -39,7 +39,7 @@ public final class NodeThroughput {
     /** The cluster's target share of one redis-server's requests per second, by pipeline depth. */
     static final Map<Integer, Double> TARGETS = Map.of(1, 0.7, 16, 0.5);
 
-    private static final int WARMUP_REQUESTS = 20_000;
+    private static final int WARMUP_REQUESTS = 50_000;
     private static final Duration CONVERGE_TIMEOUT = Duration.ofSeconds(120);
     private static final long BENCH_TIMEOUT_MINUTES = 30;
     private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
@@ -47,7 +47,7 @@ public final class NodeThroughput {
 
     /** One redis-benchmark run: its rows, wall time, and CPU seconds of the client and of each server process. */
     record Run(String target, int pipeline, int round, Map<String, RedisBenchmarkCsv.Row> rows, double wallSeconds, double clientCpu,
-               Map<String, Double> serverCpu, String load) {
+               Map<String, Double> serverCpu, Map<String, Double> drivenThreadCpu, String load) {
     }
 
     /** The check after a cluster run: whether the three nodes reached the same state, and how long after the run it took. */
@@ -188,6 +188,7 @@ public final class NodeThroughput {
     private Run bench(Targets.Target target, int n, int pipeline, int round) throws IOException, InterruptedException {
         List<String> command = benchCommand(Integer.toString(target.port()), n, pipeline);
         Map<String, Double> server0 = cpu(target);
+        Map<String, Double> threads0 = target.driven().map(h -> ProcCpu.byThread(h.pid())).orElse(Map.of());
         double client0 = ProcCpu.reapedChildrenSeconds();
         long t0 = System.nanoTime();
         ProcessGroup.Started s = group.start("redis-benchmark-" + ++benchRuns, command, true);
@@ -198,6 +199,7 @@ public final class NodeThroughput {
         long t1 = System.nanoTime();
         double client1 = ProcCpu.reapedChildrenSeconds();
         Map<String, Double> server1 = cpu(target);
+        Map<String, Double> threads1 = target.driven().map(h -> ProcCpu.byThread(h.pid())).orElse(Map.of());
         group.forget(s);
         String csv = Files.readString(s.log(), StandardCharsets.UTF_8);
         String errors = Files.readString(s.errors(), StandardCharsets.UTF_8).strip();
@@ -222,7 +224,9 @@ public final class NodeThroughput {
         }
         Map<String, Double> serverCpu = new LinkedHashMap<>();
         server1.forEach((name, after) -> serverCpu.put(name, after - server0.getOrDefault(name, Double.NaN)));
-        return new Run(target.label(), pipeline, round, rows, (t1 - t0) / 1e9, client1 - client0, serverCpu, loadAverage());
+        Map<String, Double> threadCpu = new LinkedHashMap<>();
+        threads1.forEach((name, after) -> threadCpu.put(name, after - threads0.getOrDefault(name, 0.0)));
+        return new Run(target.label(), pipeline, round, rows, (t1 - t0) / 1e9, client1 - client0, serverCpu, threadCpu, loadAverage());
     }
 
     private static Map<String, Double> cpu(Targets.Target target) {

@@ -2,8 +2,11 @@ package dev.converge.bench.node;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * CPU time from Linux's {@code /proc}: a live process's user + system time, and the time of this
@@ -22,6 +25,53 @@ final class ProcCpu {
     static double seconds(long pid) {
         long[] f = stat(Path.of("/proc", Long.toString(pid), "stat"));
         return f == null ? Double.NaN : (f[0] + f[1]) / TICKS_PER_SECOND;
+    }
+
+    /**
+     * Seconds of CPU a process's live threads have used, summed by thread group: the kernel's
+     * thread name (Java's, cut to 15 characters) with digits dropped, mapped to a short label
+     * ({@code redis I/O}, {@code engine}, {@code RocksDB}, ...). Empty when {@code /proc} cannot be read.
+     */
+    static Map<String, Double> byThread(long pid) {
+        Map<String, Double> groups = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                try {
+                    String s = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+                    String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'));
+                    long[] f = stat(task.resolve("stat"));
+                    if (f != null) {
+                        groups.merge(threadGroup(name), (f[0] + f[1]) / TICKS_PER_SECOND, Double::sum);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return groups;
+    }
+
+    /** A label for a node's thread, from its kernel name (at most 15 characters of the Java name). */
+    static String threadGroup(String kernelName) {
+        String n = kernelName.replaceAll("\\d+", "");
+        if (n.startsWith("converge-redis")) {
+            return "redis I/O";
+        } else if (n.startsWith("converge-engine")) {
+            return "engine";
+        } else if (n.startsWith("converge-rocksd") || n.startsWith("rocksdb:")) {
+            return "RocksDB";
+        } else if (n.startsWith("converge-callba")) {
+            return "callbacks";
+        } else if (n.startsWith("converge-transp")) {
+            return "transport";
+        } else if (n.contains("CompilerThre")) {
+            return "JIT";
+        } else if (n.startsWith("GC Thread") || n.startsWith("G ") || n.startsWith("VM Thread")) {
+            return "GC/VM";
+        }
+        return "other";
     }
 
     /** Seconds of CPU used by this process's exited and waited-for children (and theirs). */

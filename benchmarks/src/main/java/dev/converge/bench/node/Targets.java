@@ -27,9 +27,10 @@ final class Targets {
 
     /**
      * A server under test: the Redis port redis-benchmark drives, every node's Redis port (one
-     * unless a cluster), and the processes whose CPU time counts as the server's, by name.
+     * unless a cluster), the processes whose CPU time counts as the server's, by name, and the
+     * process redis-benchmark drives when it is a Converge node (its threads' CPU is reported).
      */
-    record Target(String label, int port, List<Integer> nodePorts, Map<String, ProcessHandle> processes) {
+    record Target(String label, int port, List<Integer> nodePorts, Map<String, ProcessHandle> processes, Optional<ProcessHandle> driven) {
     }
 
     /** A server did not start or did not become ready; the message says which and shows its output. */
@@ -68,7 +69,7 @@ final class Targets {
         ProcessGroup.Started s = group.start("redis-server", List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port),
                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir.toString()));
         awaitPing(s, port, REDIS_READY);
-        return new Target(NodeReport.REDIS, port, List.of(port), Map.of("redis-server", s.process().toHandle()));
+        return new Target(NodeReport.REDIS, port, List.of(port), Map.of("redis-server", s.process().toHandle()), Optional.empty());
     }
 
     /** One node, alone: {@code converge node} through the launcher. */
@@ -89,7 +90,7 @@ final class Targets {
         awaitPing(s, redis, NODE_READY);
         Map<String, ProcessHandle> processes = new LinkedHashMap<>();
         processes.put("node", s.process().toHandle());
-        return new Target(NodeReport.SINGLE, redis, List.of(redis), processes);
+        return new Target(NodeReport.SINGLE, redis, List.of(redis), processes, Optional.of(s.process().toHandle()));
     }
 
     /**
@@ -133,8 +134,11 @@ final class Targets {
         for (ProcessHandle d : s.process().descendants().toList()) {
             nodeId(d).ifPresent(id -> processes.put(id, d));
         }
+        if (!processes.containsKey("node-1")) {
+            throw new StartFailure("cannot find node-1's process among the cluster's (" + processes.keySet() + ")");
+        }
         processes.put("cluster", s.process().toHandle());
-        return new Target(NodeReport.CLUSTER, redis, nodePorts, processes);
+        return new Target(NodeReport.CLUSTER, redis, nodePorts, processes, Optional.of(processes.get("node-1")));
     }
 
     /** The cluster secret the single node uses (the cluster generates its own), made on first use. */
