@@ -1,6 +1,7 @@
 package dev.converge.bench;
 
 import dev.converge.bench.crdt.CrdtSizes;
+import dev.converge.bench.node.NodeThroughput;
 import dev.converge.bench.replica.ReplicationLatency;
 import dev.converge.bench.replica.WireBytes;
 import dev.converge.bench.transport.TransportThroughput;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -25,7 +27,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code ./converge bench <suite> [--quick]}: runs one layer's JMH suite with the GC profiler,
  * writes the raw JMH JSON to {@code benchmarks/results/<suite>-<date>.json} and prints a summary.
  * The replica suite then runs its loopback harnesses (latency, bytes on the wire); the transport
- * suite is a harness of its own (streams for a fixed time, raw Netty baseline in the same run).
+ * suite is a harness of its own (streams for a fixed time, raw Netty baseline in the same run), and
+ * so is the node suite (redis-benchmark against redis-server, one node and a three-node cluster).
  */
 public final class BenchMain {
 
@@ -34,6 +37,7 @@ public final class BenchMain {
             "pekko", "dev\\.converge\\.bench\\.pekko\\..*",
             "storage", "dev\\.converge\\.bench\\.storage\\..*",
             "transport", "",
+            "node", "",
             "replica", "dev\\.converge\\.bench\\.replica\\..*|dev\\.converge\\.bench\\.storage\\.RawRocksDbBaseline\\..*");
 
     private BenchMain() {
@@ -65,6 +69,9 @@ public final class BenchMain {
         if (suite == null || !SUITES.containsKey(suite)) {
             usage();
             System.exit(2);
+        }
+        if (suite.equals("node")) {
+            System.exit(NodeThroughput.run(root, quick, rest, System.out));
         }
         if (suite.equals("transport")) {
             List<String> harness = new ArrayList<>(quick ? List.of("--warmup", "1", "--measure", "2", "--rounds", "1") : List.of());
@@ -117,6 +124,7 @@ public final class BenchMain {
     }
 
     private static void usage() {
-        System.out.println("usage: converge bench <" + String.join("|", SUITES.keySet()) + "> [--quick] [benchmark regex...]");
+        System.out.println("usage: converge bench <" + String.join("|", new TreeSet<>(SUITES.keySet())) + "> [--quick] [benchmark regex...]");
+        System.out.println("       converge bench node [--quick] [--rounds N] [--requests N]   (needs redis-benchmark and redis-server)");
     }
 }
