@@ -106,6 +106,14 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info (default), warn, error.")
     String logLevel;
 
+    /** Refused with a hint, never echoed: a value on the command line is in every local user's {@code ps} and in shell history. */
+    @Option(names = {"--secret", "--cluster-secret"}, hidden = true, paramLabel = "SECRET")
+    String secretOnCommandLine;
+
+    /** Refused like {@link #secretOnCommandLine}. */
+    @Option(names = {"--redis-password", "--password"}, hidden = true, paramLabel = "PASSWORD")
+    String passwordOnCommandLine;
+
     /** Used by converge cluster and demo: stop when the parent's end of stdin closes (the parent died). */
     @Option(names = "--exit-on-stdin-eof", hidden = true)
     boolean exitOnStdinEof;
@@ -113,6 +121,16 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        if (secretOnCommandLine != null || passwordOnCommandLine != null) {
+            err.println("converge node: " + (secretOnCommandLine != null
+                    ? "the cluster secret is never taken on the command line (every user of the machine sees it in ps, and "
+                        + "it stays in shell history); use --secret-file FILE or the " + NodeSettings.SECRET_ENV + " environment variable"
+                    : "the Redis password is never taken on the command line (every user of the machine sees it in ps, and "
+                        + "it stays in shell history); use --redis-password-file FILE or the " + NodeSettings.REDIS_PASSWORD_ENV
+                        + " environment variable"));
+            err.flush();
+            return 2;
+        }
         NodeSettings settings;
         try {
             settings = NodeSettings.resolve(cliValues(), config == null ? Map.of() : ConfigFile.read(config), config, System.getenv());

@@ -108,7 +108,7 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
             boolean quit = spec.name().equals("quit");
             enqueue(new Pending(r.args(), r.bytes(), spec, quit));
         } else if (msg instanceof RequestAssembler.ProtocolError e) {
-            protocolError(e.message());
+            protocolError(e.message(), e.message());
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -133,11 +133,15 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
         backpressure();
     }
 
-    private void protocolError(String message) {
+    /**
+     * Answers {@code -ERR Protocol error: reply} and closes. {@code logged} is what the log says:
+     * never the client's own bytes, which may hold its password.
+     */
+    private void protocolError(String reply, String logged) {
         server.protocolError();
-        LOG.debug("client {} broke the protocol: {}", ctx.channel().remoteAddress(), message);
+        LOG.debug("client {} broke the protocol: {}", ctx.channel().remoteAddress(), logged);
         Pending p = new Pending(null, 0, null, true);
-        p.reply = RedisReplies.error("ERR Protocol error: " + message);
+        p.reply = RedisReplies.error("ERR Protocol error: " + reply);
         enqueue(p);
         drain();
     }
@@ -288,8 +292,10 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
         if (cause instanceof DecoderException) {
             // Netty's RedisDecoder refused the bytes (a bad type byte, a length that is not a number, ...).
             if (!closing) {
+                // Netty's messages quote the offending line, which may be a mistyped AUTH: the client gets it, the log does not.
                 Throwable root = cause.getCause() != null ? cause.getCause() : cause;
-                protocolError(root.getMessage() == null ? "malformed request" : root.getMessage());
+                protocolError(root.getMessage() == null ? "malformed request" : root.getMessage(),
+                        "malformed RESP (" + root.getClass().getSimpleName() + ")");
             }
             return;
         }

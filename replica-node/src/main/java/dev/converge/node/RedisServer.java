@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,8 +109,7 @@ final class RedisServer implements AutoCloseable {
                         InetSocketAddress remote = ch.remoteAddress();
                         boolean loopback = remote != null && remote.getAddress() != null && remote.getAddress().isLoopbackAddress();
                         ClientSession session = new ClientSession(s.sessionIds.incrementAndGet(), loopback, passwordRequired);
-                        ch.pipeline().addLast("decoder", new RedisDecoder(limits.maxInlineBytes(), FixedRedisMessagePool.INSTANCE, true));
-                        ch.pipeline().addLast("assembler", new RequestAssembler(limits, s.budget, session::authenticated));
+                        addDecoders(ch.pipeline(), limits, s.budget, session::authenticated);
                         ch.pipeline().addLast("encoder", new RedisEncoder());
                         ch.pipeline().addLast("connection", new RedisConnection(s, commands, limits, session));
                     }
@@ -124,6 +125,16 @@ final class RedisServer implements AutoCloseable {
         s.bound = new Endpoint(addr.getAddress().getHostAddress(), addr.getPort());
         LOG.info("Redis protocol on {} ({}, password {})", s.bound, epoll ? "epoll" : "nio", passwordRequired ? "required" : "not set");
         return s;
+    }
+
+    /**
+     * The protocol half of a client's pipeline, everything a client's bytes reach before a
+     * command runs: Netty's RESP decoder (inline commands on, lines up to {@code maxInlineBytes})
+     * and the {@link RequestAssembler} that enforces the limits.
+     */
+    static void addDecoders(ChannelPipeline pipeline, RedisLimits limits, AtomicLong budget, BooleanSupplier authenticated) {
+        pipeline.addLast("decoder", new RedisDecoder(limits.maxInlineBytes(), FixedRedisMessagePool.INSTANCE, true));
+        pipeline.addLast("assembler", new RequestAssembler(limits, budget, authenticated));
     }
 
     Endpoint boundEndpoint() {

@@ -183,8 +183,14 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
         if (parts.isEmpty()) {
             return;
         }
+        int max = maxBulkBytes();
         long bytes = 0;
         for (byte[] p : parts) {
+            // The line is at most maxInlineBytes, but that is more than an argument may be before AUTH.
+            if (p.length > max) {
+                throw new ProtocolException("inline argument of " + p.length + " bytes (limit " + max + " bytes"
+                        + (max < limits.maxBulkBytes() ? " before AUTH" : "") + ")");
+            }
             bytes += p.length;
         }
         reserve(bytes);

@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -178,6 +180,66 @@ class RedisRobustnessTest {
         assertThat(o.reply()).startsWith("-ERR Protocol error: invalid multibulk length 11 (limit 10 arguments before AUTH)");
         o = send(false, ascii("*2\r\n$4\r\nAUTH\r\n$20000\r\n"));
         assertThat(o.reply()).startsWith("-ERR Protocol error: invalid bulk length 20000 (limit 16384 bytes before AUTH)");
+    }
+
+    @Test
+    void beforeAuthNoCommandReadsOrWritesAnything() throws IOException {
+        try (Jedis owner = SharedCluster.get().client(1)) {
+            owner.set("auth:register", "classified");
+            owner.sadd("auth:set", "member");
+            owner.hset("auth:hash", "field", "value");
+            owner.incrBy("auth:counter", 41);
+        }
+        List<List<String>> commands = List.of(
+                // reads
+                List.of("GET", "auth:register"), List.of("MGET", "auth:register", "auth:counter"), List.of("EXISTS", "auth:register"),
+                List.of("TYPE", "auth:register"), List.of("SCAN", "0"), List.of("DBSIZE"), List.of("INFO"), List.of("INFO", "keyspace"),
+                List.of("SMEMBERS", "auth:set"), List.of("SISMEMBER", "auth:set", "member"), List.of("SCARD", "auth:set"),
+                List.of("HGET", "auth:hash", "field"), List.of("HMGET", "auth:hash", "field"), List.of("HGETALL", "auth:hash"),
+                List.of("HKEYS", "auth:hash"), List.of("HVALS", "auth:hash"), List.of("HLEN", "auth:hash"),
+                List.of("HEXISTS", "auth:hash", "field"), List.of("CONVERGE.DIGEST"), List.of("WAIT", "0", "0"),
+                List.of("CONFIG", "GET", "*"), List.of("CLIENT", "LIST"), List.of("CLIENT", "ID"), List.of("COMMAND"),
+                List.of("ECHO", "x"), List.of("SELECT", "0"),
+                // writes
+                List.of("SET", "auth:register", "overwritten"), List.of("SET", "auth:new", "x"), List.of("INCR", "auth:counter"),
+                List.of("INCRBY", "auth:counter", "100"), List.of("DECR", "auth:counter"), List.of("DECRBY", "auth:counter", "5"),
+                List.of("SADD", "auth:set", "intruder"), List.of("SREM", "auth:set", "member"), List.of("HSET", "auth:hash", "field", "x"),
+                List.of("HMSET", "auth:hash", "other", "y"), List.of("HDEL", "auth:hash", "field"), List.of("HINCRBY", "auth:hash", "n", "1"),
+                List.of("DEL", "auth:register"), List.of("UNLINK", "auth:set"),
+                // administration, unknown commands, wrong arities: nothing tells them apart before AUTH
+                List.of("CONVERGE.PARTITION"), List.of("CONVERGE.HEAL"), List.of("FLUSHALL"), List.of("KEYS", "*"), List.of("GET"));
+        StringBuilder resp = new StringBuilder();
+        StringBuilder inline = new StringBuilder();
+        for (List<String> c : commands) {
+            resp.append('*').append(c.size()).append("\r\n");
+            for (String a : c) {
+                resp.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+            }
+            inline.append(String.join(" ", c)).append("\r\n");
+        }
+        String refusals = "-NOAUTH Authentication required.\r\n".repeat(commands.size());
+        for (StringBuilder pipeline : List.of(resp, inline)) {
+            try (Socket s = new Socket(redis().host(), redis().port())) {
+                s.setSoTimeout(5_000);
+                s.getOutputStream().write(ascii(pipeline.toString()));
+                s.getOutputStream().flush();
+                byte[] reply = s.getInputStream().readNBytes(refusals.length());
+                assertThat(new String(reply, StandardCharsets.ISO_8859_1)).isEqualTo(refusals);
+                // The connection stays usable for AUTH, and nothing else was queued behind the refusals.
+                s.getOutputStream().write(ascii("PING\r\n"));
+                assertThat(readLine(s.getInputStream())).isEqualTo("-NOAUTH Authentication required.");
+            }
+        }
+        try (Jedis owner = SharedCluster.get().client(1); Jedis peer = SharedCluster.get().client(2)) {
+            assertThat(owner.get("auth:register")).isEqualTo("classified");
+            assertThat(owner.smembers("auth:set")).containsExactly("member");
+            assertThat(owner.hgetAll("auth:hash")).isEqualTo(Map.of("field", "value"));
+            assertThat(owner.get("auth:counter")).isEqualTo("41");
+            assertThat(owner.exists("auth:new")).isFalse();
+            // CONVERGE.PARTITION did not run: node 1 still replicates.
+            owner.incr("auth:replicated");
+            Eventually.equal("a write on node 1 seen on node 2", () -> peer.get("auth:replicated"), "1");
+        }
     }
 
     @Test

@@ -103,6 +103,15 @@ class RequestAssemblerTest {
                 .isEqualTo(new RequestAssembler.ProtocolError("invalid bulk length 16385 (limit 16384 bytes before AUTH)"));
         assertThat(feed(channel(), "a b c d e f g h i j k\r\n")).singleElement()
                 .isEqualTo(new RequestAssembler.ProtocolError("too many arguments in an inline command (limit 10)"));
+        // An inline line may be 64 KiB, but an argument before AUTH still may not pass 16 KiB (found by RedisFuzzTest).
+        assertThat(feed(channel(), "AUTH " + "x".repeat(16_385) + "\r\n")).singleElement()
+                .isEqualTo(new RequestAssembler.ProtocolError("inline argument of 16385 bytes (limit 16384 bytes before AUTH)"));
+        assertThat(feed(channel(), "AUTH " + "x".repeat(16_384) + "\r\n")).singleElement()
+                .satisfies(r -> assertThat(args(r)).containsExactly("AUTH", "x".repeat(16_384)));
+        assertThat(budget.get()).isEqualTo(16_388);
+        authenticated.set(true);
+        assertThat(feed(channel(), "ECHO " + "x".repeat(60_000) + "\r\n")).singleElement()
+                .satisfies(r -> assertThat(args(r)).containsExactly("ECHO", "x".repeat(60_000)));
     }
 
     @Test

@@ -3,16 +3,21 @@ package dev.converge.transport.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.port.LinkStats;
 import dev.converge.crdt.port.Transport.SendResult;
+import dev.converge.crdt.sync.Ack;
 import dev.converge.crdt.sync.DeltaBatch;
 import dev.converge.transport.netty.Handshake.Hello;
 import dev.converge.transport.netty.Handshake.Reject;
 import dev.converge.transport.netty.Handshake.Role;
 import dev.converge.transport.netty.TestNodes.Node;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -156,6 +161,45 @@ class BadPeerTest {
     }
 
     @Test
+    void syncMessagesWithoutAHandshakeAreNeverDelivered() {
+        long before = failures();
+        Set<ReplicaId> senders = victim.recorder().senders();
+        try (RawPeer bad = RawPeer.connect(victim.endpoint())) {
+            // Well-formed frames of valid sync messages in one write, as an authenticated peer would send them, but no HELLO.
+            bad.sendRaw(frames(CrdtCodec.encode(TestMessages.withKeyOf(10)), CrdtCodec.encode(new Ack(1)), CrdtCodec.encode(new Ack(2))));
+            assertThat(bad.awaitClosed(CLOSE_WITHIN)).isTrue();
+        }
+        LogCapture.get().await(CLOSE_WITHIN, "[" + victim.id() + "] connection from /127.0.0.1:",
+                "handshake failed: not a Converge handshake (bad magic");
+        assertThat(failures()).isGreaterThan(before);
+        assertThat(victim.recorder().senders()).as("no message delivered from the connection").isEqualTo(senders);
+    }
+
+    @Test
+    void aPeerWithTheWrongSecretCanNeitherWriteNorRead() {
+        ReplicaId badId = ReplicaId.of(0xBAD9);
+        try (RawPeer bad = RawPeer.connect(victim.endpoint())) {
+            Hello hello = Hello.of(Role.DIALER, badId, new byte[32], TestNodes.CLUSTER);
+            bad.sendFrame(hello.encoded());
+            Hello theirs = (Hello) bad.readHandshake();
+            assertThat(bad.readHandshake()).isInstanceOf(Handshake.Proof.class);
+            // The node now knows who the peer claims to be, but the claim is not proved: nothing goes to it.
+            assertThat(victim.transport().send(badId, new Ack(1))).isEqualTo(SendResult.NO_LINK);
+            // A forged proof with sync messages right behind it, in one write.
+            byte[] forged = Handshake.proof(Handshake.key("an attacker's guess at the secret".getBytes(StandardCharsets.UTF_8)),
+                    Role.DIALER, hello.encoded(), theirs.encoded());
+            bad.sendRaw(frames(new Handshake.Proof(forged).encode(), CrdtCodec.encode(new Ack(1)), CrdtCodec.encode(TestMessages.withKeyOf(10))));
+            Reject reject = (Reject) bad.readHandshake();
+            assertThat(reject.reason()).isEqualTo(Handshake.Reason.PROOF);
+            assertThat(bad.bytesUntilClosed(CLOSE_WITHIN)).as("bytes after the REJECT").isZero();
+        }
+        LogCapture.get().await(CLOSE_WITHIN, "(claims peer 000000000000bad9): closing connection: handshake failed: proof of the cluster secret");
+        assertThat(victim.recorder().senders()).doesNotContain(badId);
+        assertThat(victim.recorder().events()).doesNotContain("up " + badId);
+        assertThat(victim.transport().connectedPeers()).doesNotContain(badId);
+    }
+
+    @Test
     void aWrongSecretOnARealNodeIsLoggedByBothSides() {
         Node bad = nodes.start(NettyTransportConfig.builder(ReplicaId.of(0xBAD5), TestNodes.CLUSTER,
                 "a different secret of 32 bytes!!".getBytes(StandardCharsets.UTF_8)).eventLoopThreads(1).reconnectBaseMillis(200).build());
@@ -247,6 +291,16 @@ class BadPeerTest {
         // Every accepted message was either handed to Netty (out) or dropped with the link.
         assertThat(after.messagesOut() + after.dropped()).isEqualTo(queuedTotal + backPressuredTotal);
         LogCapture.get().await(CLOSE_WITHIN, "link to 000000000000bad8 down");
+    }
+
+    /** The frames of {@code payloads}, concatenated: one write. */
+    private static byte[] frames(byte[]... payloads) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : payloads) {
+            out.writeBytes(ByteBuffer.allocate(4).putInt(p.length).array());
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
     }
 
     private LinkStats stats(ReplicaId peer) {

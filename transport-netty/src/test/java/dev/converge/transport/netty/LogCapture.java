@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,8 @@ final class LogCapture extends AppenderBase<ILoggingEvent> {
     private static final LogCapture INSTANCE = install();
 
     private final ConcurrentLinkedDeque<ILoggingEvent> events = new ConcurrentLinkedDeque<>();
+    /** The deque's size, kept here: {@code ConcurrentLinkedDeque.size()} walks the whole deque. */
+    private final AtomicInteger size = new AtomicInteger();
 
     private static LogCapture install() {
         LogCapture capture = new LogCapture();
@@ -39,8 +42,8 @@ final class LogCapture extends AppenderBase<ILoggingEvent> {
     protected void append(ILoggingEvent event) {
         event.prepareForDeferredProcessing();
         events.add(event);
-        if (events.size() > MAX_EVENTS) {
-            events.pollFirst();
+        if (size.incrementAndGet() > MAX_EVENTS && events.pollFirst() != null) {
+            size.decrementAndGet();
         }
     }
 
@@ -92,6 +95,8 @@ final class LogCapture extends AppenderBase<ILoggingEvent> {
     }
 
     void clear() {
-        events.clear();
+        while (events.pollFirst() != null) {
+            size.decrementAndGet();
+        }
     }
 }

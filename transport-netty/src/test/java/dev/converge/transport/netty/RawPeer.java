@@ -143,6 +143,33 @@ final class RawPeer implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads until the peer closes; returns how many bytes came before the end, or -1 when the
+     * connection is still open after {@code timeout}.
+     */
+    long bytesUntilClosed(Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        byte[] sink = new byte[64 << 10];
+        long total = 0;
+        try {
+            socket.setSoTimeout(50);
+            while (System.nanoTime() < end) {
+                try {
+                    int n = in.read(sink);
+                    if (n < 0) {
+                        return total;
+                    }
+                    total += n;
+                } catch (SocketTimeoutException e) {
+                    // keep waiting
+                }
+            }
+            return -1;
+        } catch (IOException e) {
+            return total; // reset by the peer counts as closed
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -6,7 +6,9 @@ import dev.converge.crdt.sync.Ack;
 import dev.converge.crdt.sync.SyncMessage;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -75,6 +77,17 @@ final class Recorder implements Transport.Listener {
 
     Inbox inbox(ReplicaId peer) {
         return inboxes.computeIfAbsent(peer, p -> new Inbox());
+    }
+
+    /** The peers that delivered at least one message. */
+    Set<ReplicaId> senders() {
+        Set<ReplicaId> out = new HashSet<>();
+        inboxes.forEach((peer, inbox) -> {
+            if (inbox.count() > 0) {
+                out.add(peer);
+            }
+        });
+        return out;
     }
 
     boolean isUp(ReplicaId peer) {
