@@ -27,7 +27,10 @@ class MessageExchangeTest {
     @Test
     void threeTransportsExchangeEveryMessageInOrderOverOneLinkPerPair() throws Exception {
         try (TestNodes nodes = new TestNodes()) {
-            List<Node> all = List.of(nodes.start(0xA1), nodes.start(0xB2), nodes.start(0xC3));
+            // A generous handshake timeout: the test counts handshake failures and reconnects, and on a
+            // loaded shared machine the simultaneous dials may take longer than the 5 s default.
+            List<Node> all = List.of(0xA1L, 0xB2L, 0xC3L).stream()
+                    .map(id -> nodes.start(TestNodes.config(id).handshakeTimeoutMillis(30_000).build())).toList();
             // Everyone dials everyone: three pairs of simultaneous dials to resolve.
             for (Node x : all) {
                 for (Node y : all) {
