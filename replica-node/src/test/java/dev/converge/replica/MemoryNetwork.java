@@ -27,6 +27,8 @@ final class MemoryNetwork {
     private final SplittableRandom random;
     private final Map<ReplicaId, Node> nodes = new LinkedHashMap<>();
     private final Set<Set<ReplicaId>> cut = new HashSet<>();
+    /** Messages the sending transport refuses with NO_LINK, as a link going down mid-send would. */
+    java.util.function.Predicate<SyncMessage> refused = m -> false;
     /** Directed links whose messages vanish while the link stays up, as from a stalled process. */
     private final Set<List<ReplicaId>> muted = new HashSet<>();
     double lossRate;
@@ -160,7 +162,7 @@ final class MemoryNetwork {
 
         @Override
         public SendResult send(ReplicaId peer, SyncMessage message) {
-            if (!linked(id, peer)) {
+            if (!linked(id, peer) || refused.test(message)) {
                 return SendResult.NO_LINK;
             }
             byte[] bytes = CrdtCodec.encode(message);

@@ -549,7 +549,7 @@ public final class SyncProtocol {
     }
 
     private void requestDigests(PeerState peer, List<KeyHashRange> ranges) {
-        for (int i = 0; i < ranges.size(); i += config.maxRangesPerMessage()) {
+        for (int i = 0; i < ranges.size() && peer.catchUp != null; i += config.maxRangesPerMessage()) {
             List<KeyHashRange> chunk = List.copyOf(ranges.subList(i, Math.min(ranges.size(), i + config.maxRangesPerMessage())));
             long id = nextRequestId++;
             if (send(peer.id, new DigestRequest(id, chunk)) != Transport.SendResult.QUEUED) {
@@ -599,6 +599,9 @@ public final class SyncProtocol {
             long many = Math.max(m.documents(), t.documents());
             if (m.documents() + t.documents() <= config.leafDocuments() || few * 4 <= many || m.range().bits() >= FINEST_BITS) {
                 offerStates(peer, m.range());
+                if (peer.catchUp != c) {
+                    return; // abandoned: the states could not be sent (the link went down under us)
+                }
             } else {
                 deeper.addAll(children(m.range()));
             }
