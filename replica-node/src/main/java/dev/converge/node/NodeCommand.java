@@ -103,6 +103,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-clients", paramLabel = "N", description = "Redis client connections at once (default: 1024).")
     String maxClients;
 
+    @Option(names = "--discover", paramLabel = "on|off", description = "Dial every member learnt from the cluster's membership "
+            + "document (on, default), or only the seeds (off: e.g. when every peer link must pass through a proxy).")
+    String discover;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info (default), warn, error.")
     String logLevel;
 
@@ -204,6 +208,7 @@ final class NodeCommand implements Callable<Integer> {
         put(v, "cache-size", cacheSize);
         put(v, "max-clients", maxClients);
         put(v, "log-level", logLevel);
+        put(v, "discover", discover);
         return v;
     }
 

@@ -1,6 +1,7 @@
 package dev.converge.node;
 
 import dev.converge.crdt.port.Endpoint;
+import dev.converge.replica.EngineConfig;
 import dev.converge.replica.ReplicaConfig;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -34,7 +35,7 @@ import java.util.regex.Pattern;
 record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpoint> redis, Optional<Endpoint> http,
                     List<Endpoint> seeds, String clusterName, byte[] secret, Optional<byte[]> redisPassword,
                     Optional<ReplicaConfig.TlsFiles> tls, ReplicaConfig.Durability durability, long cacheBytes, int maxClients,
-                    String logLevel) {
+                    String logLevel, boolean discover) {
 
     static final String SECRET_ENV = "CONVERGE_SECRET";
     static final String REDIS_PASSWORD_ENV = "CONVERGE_REDIS_PASSWORD";
@@ -49,7 +50,7 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
     /** Every key a configuration file may hold (the long option names, without dashes). */
     static final Set<String> KEYS = Set.of("data-dir", "node-id", "listen", "redis", "http", "seeds", "seed", "cluster-name",
             "secret-file", "redis-password-file", "tls-cert", "tls-key", "tls-trust", "durability", "cache-size", "max-clients",
-            "log-level");
+            "log-level", "discover");
 
     /** One configured value and where it came from, for error messages. */
     record Value(List<String> items, String origin, Path baseDir) {
@@ -162,8 +163,14 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
             throw new ConfigException("log-level", "invalid value for " + origin(values, "log-level")
                     + ": expected trace, debug, info, warn, error or off");
         }
+        boolean discover = switch (text(values, "discover", "on").toLowerCase(Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new ConfigException("discover", "invalid value for " + origin(values, "discover")
+                    + ": expected 'on' (dial every member learnt from the membership document) or 'off' (only the seeds)");
+        };
         return new NodeSettings(dataDir, nodeId, listen, redis, http, seeds, clusterName, secret, password, tls, durability,
-                cacheBytes, maxClients, logLevel);
+                cacheBytes, maxClients, logLevel, discover);
     }
 
     /** The replica's configuration. */
@@ -174,7 +181,8 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
                 .cacheBytes(cacheBytes)
                 .listen(listen)
                 .clusterName(clusterName)
-                .clusterSecret(secret);
+                .clusterSecret(secret)
+                .engine(EngineConfig.defaults().withDiscoverMembers(discover));
         seeds.forEach(b::peer);
         tls.ifPresent(b::tls);
         return b.build();

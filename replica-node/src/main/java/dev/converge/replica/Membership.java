@@ -40,12 +40,14 @@ final class Membership {
     static final Bytes REMOVED = Bytes.of("\0converge/removed");
 
     private final Engine engine;
+    private final boolean discover;
     /** Endpoints dialled for members, by member; touched on the callback executor only. */
     private final Map<ReplicaId, Endpoint> dialled = new HashMap<>();
     private Subscription subscription;
 
-    Membership(Engine engine) {
+    Membership(Engine engine, boolean discover) {
         this.engine = engine;
+        this.discover = discover;
     }
 
     /** The store's documents, the cluster's own left out. */
@@ -121,7 +123,7 @@ final class Membership {
             dialled.clear();
             return;
         }
-        for (Map.Entry<ReplicaId, Endpoint> e : endpoints.entrySet()) {
+        for (Map.Entry<ReplicaId, Endpoint> e : discover ? endpoints.entrySet() : Set.<Map.Entry<ReplicaId, Endpoint>>of()) {
             ReplicaId id = e.getKey();
             Endpoint endpoint = e.getValue();
             Endpoint before = dialled.get(id);

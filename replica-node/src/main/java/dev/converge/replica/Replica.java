@@ -54,7 +54,7 @@ public final class Replica implements AutoCloseable {
                                  Runnable release) {
         Engine engine = new Engine(config, store, transport, environment);
         engine.start();
-        Membership membership = new Membership(engine);
+        Membership membership = new Membership(engine, config.discoverMembers());
         membership.start();
         return new Replica(engine, membership, release);
     }

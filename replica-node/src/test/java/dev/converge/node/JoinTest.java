@@ -81,4 +81,21 @@ class JoinTest {
             }
         }
     }
+
+    @Test
+    void withDiscoveryOffNodesLinkOnlyToTheirSeedsYetKnowEveryMember(@TempDir Path a, @TempDir Path b, @TempDir Path c)
+            throws Exception {
+        dev.converge.replica.EngineConfig noDiscovery = dev.converge.replica.EngineConfig.defaults().withDiscoverMembers(false);
+        try (Replica seed = Replica.open(config(a).engine(noDiscovery).build())) {
+            Endpoint only = seed.listenEndpoint().orElseThrow();
+            try (Replica second = Replica.open(config(b).engine(noDiscovery).peer(only).build());
+                 Replica third = Replica.open(config(c).engine(noDiscovery).peer(only).build())) {
+                eventually("every node knows three members", () -> second.members().size() == 3 && third.members().size() == 3);
+                third.counter("via-seed").add(1).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                eventually("writes still travel through the seed", () -> second.counter("via-seed").value() == 1);
+                assertThat(linked(second)).containsExactly(seed.id());
+                assertThat(linked(third)).containsExactly(seed.id());
+            }
+        }
+    }
 }
