@@ -93,9 +93,10 @@ final class ChaosRun {
                 workload.pause();
                 nemesis.heal();
                 long healedAt = clock.micros();
-                RunCheckers.Convergence c = converge(round.number(), healedAt, reader, keys, history);
+                RoundEnd end = converge(round.number(), healedAt, reader, keys, history);
+                RunCheckers.Convergence c = end.convergence();
                 convergence.add(c);
-                List<NodeReader.Snapshot> reads = c.convergedAt() < 0 ? readAll(reader, keys) : lastReads;
+                List<NodeReader.Snapshot> reads = end.reads();
                 List<Op> ops = history.ops();
                 sets.round(round.number(), ops, reads, keys);
                 counters.round(round.number(), ops, reads, keys);
@@ -173,11 +174,12 @@ final class ChaosRun {
         return new Result(exit, verdicts);
     }
 
-    private List<NodeReader.Snapshot> lastReads;
+    /** How a round's heal ended: convergence, and every node's final read of every key. */
+    private record RoundEnd(RunCheckers.Convergence convergence, List<NodeReader.Snapshot> reads) {
+    }
 
     /** Polls every node's digest until they agree, stays quiet, checks they still agree, reads every key everywhere. */
-    private RunCheckers.Convergence converge(int round, long healedAt, NodeReader reader, Keys keys, History history)
-            throws InterruptedException {
+    private RoundEnd converge(int round, long healedAt, NodeReader reader, Keys keys, History history) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.convergeTimeoutMillis());
         List<String> digests = List.of();
         long convergedAt = -1;
@@ -190,13 +192,13 @@ final class ChaosRun {
             TimeUnit.MILLISECONDS.sleep(100);
         }
         if (convergedAt < 0) {
-            return new RunCheckers.Convergence(round, healedAt, -1, false, false, "digests " + digests);
+            // Still read and check: the data checkers say what the divergence cost.
+            return new RoundEnd(new RunCheckers.Convergence(round, healedAt, -1, false, false, "digests " + digests), readAll(reader, keys));
         }
         TimeUnit.MILLISECONDS.sleep(config.quietMillis());
         List<String> after = digests(reader);
         boolean stable = after.equals(digests);
         List<NodeReader.Snapshot> reads = readAll(reader, keys);
-        lastReads = reads;
         boolean equal = reads.stream().distinct().count() == 1;
         StringBuilder detail = new StringBuilder("digests ").append(after);
         if (!equal) {
@@ -209,7 +211,7 @@ final class ChaosRun {
         for (int i = 0; i < reads.size(); i++) {
             history.read(readJson(round, i, reads.get(i)));
         }
-        return new RunCheckers.Convergence(round, healedAt, convergedAt, stable, equal, detail.toString());
+        return new RoundEnd(new RunCheckers.Convergence(round, healedAt, convergedAt, stable, equal, detail.toString()), reads);
     }
 
     private List<String> digests(NodeReader reader) {
@@ -233,7 +235,6 @@ final class ChaosRun {
                 throw new ChaosFailure("cannot read n" + (i + 1) + " after the heal: " + e.getMessage(), e);
             }
         }
-        lastReads = reads;
         return reads;
     }
 

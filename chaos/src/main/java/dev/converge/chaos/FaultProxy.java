@@ -276,9 +276,9 @@ final class FaultProxy implements AutoCloseable {
                 });
         ChannelFuture connect = b.connect("127.0.0.1", targets[to]);
         c.out = connect.channel();
-        c.out.closeFuture().addListener(f -> c.close());
         connect.addListener(f -> {
             if (f.isSuccess() && in.isActive()) {
+                c.out.closeFuture().addListener(x -> c.close());
                 in.config().setAutoRead(true);
                 c.out.config().setAutoRead(true);
             } else {

@@ -65,7 +65,6 @@ final class NodeCluster implements AutoCloseable {
         private final List<long[]> down = new ArrayList<>();
         /** When each start became ready, in order: start number i (1-based) at index i - 1. */
         private final List<Long> readyAt = new ArrayList<>();
-        private final List<String> replicas = new ArrayList<>();
 
         Node(int index, Ports ports, Path dir, boolean sync) {
             this.index = index;
@@ -86,10 +85,6 @@ final class NodeCluster implements AutoCloseable {
 
         String replica() {
             return replica;
-        }
-
-        synchronized List<String> replicas() {
-            return List.copyOf(replicas);
         }
 
         long pid() {
@@ -127,14 +122,6 @@ final class NodeCluster implements AutoCloseable {
                 g++;
             }
             return g;
-        }
-
-        synchronized List<long[]> downIntervals() {
-            List<long[]> copy = new ArrayList<>();
-            for (long[] d : down) {
-                copy.add(d.clone());
-            }
-            return copy;
         }
     }
 
@@ -267,9 +254,6 @@ final class NodeCluster implements AutoCloseable {
             n.generation++;
             n.readyAt.add(now);
             n.replica = replica;
-            if (n.replicas.isEmpty() || !n.replicas.get(n.replicas.size() - 1).equals(replica)) {
-                n.replicas.add(replica);
-            }
         }
         n.markUp(now);
     }

@@ -35,10 +35,6 @@ final class Verdict {
         return List.copyOf(problems);
     }
 
-    Map<String, Object> counts() {
-        return Map.copyOf(counts);
-    }
-
     /** The counts as one line: {@code what value, what value}. */
     String summary() {
         return counts.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
