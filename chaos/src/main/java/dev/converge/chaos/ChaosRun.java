@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * One chaos run: start the proxy and the nodes, then per round let the clients run under the
@@ -183,11 +184,32 @@ final class ChaosRun {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.convergeTimeoutMillis());
         List<String> digests = List.of();
         long convergedAt = -1;
+        long nextStatus = healedAt + 1_000_000;
         while (System.nanoTime() < deadline) {
-            digests = digests(reader);
+            List<String> now = digests(reader);
+            if (!now.equals(digests)) {
+                // For a slow convergence, the history shows who lagged and when each caught up.
+                history.read("{\"type\":\"digests\",\"round\":" + round + ",\"at\":" + RunClock.seconds(clock.micros()) + ",\"digests\":"
+                        + now.stream().map(Json::str).collect(Collectors.joining(",", "[", "]")) + "}");
+                digests = now;
+            }
             if (digests.stream().distinct().count() == 1 && digests.get(0) != null) {
                 convergedAt = clock.micros();
                 break;
+            }
+            if (clock.micros() >= nextStatus) {
+                // Still apart a second after the heal: keep each node's own view of its peers (INFO replication).
+                nextStatus = clock.micros() + 1_000_000;
+                for (int i = 0; i < config.nodes(); i++) {
+                    String info;
+                    try {
+                        info = reader.info(i, "replication");
+                    } catch (RuntimeException e) {
+                        info = "unavailable: " + e.getMessage();
+                    }
+                    history.read("{\"type\":\"replication\",\"round\":" + round + ",\"at\":" + RunClock.seconds(clock.micros())
+                            + ",\"node\":\"n" + (i + 1) + "\",\"info\":" + Json.str(info) + "}");
+                }
             }
             TimeUnit.MILLISECONDS.sleep(100);
         }

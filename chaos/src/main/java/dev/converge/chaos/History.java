@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything that happened in a run: every client operation, every fault, every round's final
- * reads, written as JSON lines ({@code history.jsonl}) when a run fails.
+ * reads and convergence wait, written as JSON lines ({@code history.jsonl}) when a run fails.
  *
  * <p>Besides the plain record it keeps the indexes the online checks need while clients run:
  * every value a client ever tried to write (with its invocation time), and per node the writes
@@ -112,7 +112,7 @@ final class History {
         return List.copyOf(violations);
     }
 
-    /** A final read, already as a JSON object. */
+    /** A final read, or what the convergence wait saw (digests, replication status), already as a JSON object. */
     synchronized void read(String json) {
         reads.add(json);
     }

@@ -44,6 +44,11 @@ final class NodeReader implements AutoCloseable {
         return call(node, j -> new String((byte[]) j.sendCommand(DIGEST), StandardCharsets.US_ASCII));
     }
 
+    /** The node's {@code INFO} section, as text. */
+    String info(int node, String section) {
+        return call(node, j -> j.info(section));
+    }
+
     /** Reads every key of the workload. */
     Snapshot read(int node, Keys keys) {
         return call(node, j -> {
