@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         usageHelpWidth = 110,
         description = "Offline-first CRDT replication for the JVM: run nodes, talk to them with any Redis client.",
         subcommands = {NodeCommand.class, ClusterCommand.class, DemoCommand.class, StatusCommand.class, CrdtDemoCommand.class,
-            ModuleCommands.Sim.class, ModuleCommands.Bench.class, CommandLine.HelpCommand.class},
+            ModuleCommands.Sim.class, ModuleCommands.Bench.class, ModuleCommands.Chaos.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

@@ -6,9 +6,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code converge sim} and {@code converge bench} live in modules that depend on this one (the
- * simulator and the benchmarks); the launcher script runs them directly. These entries list them
- * in {@code converge --help} and explain when reached some other way.
+ * {@code converge sim}, {@code converge bench} and {@code converge chaos} live in modules that
+ * depend on this one (the simulator, the benchmarks, the chaos suite); the launcher script runs
+ * them directly. These entries list them in {@code converge --help} and explain when reached
+ * some other way.
  */
 final class ModuleCommands {
 
@@ -24,6 +25,19 @@ final class ModuleCommands {
         @Override
         public Integer call() {
             System.err.println("converge sim runs from the simulation module: use the launcher, ./converge sim --help");
+            return 2;
+        }
+    }
+
+    @Command(name = "chaos",
+            description = "The chaos suite: real nodes under network and process faults, Jepsen-style checkers (./converge chaos --help).")
+    static final class Chaos implements Callable<Integer> {
+        @Unmatched
+        List<String> args;
+
+        @Override
+        public Integer call() {
+            System.err.println("converge chaos runs from the chaos module: use the launcher, ./converge chaos --help");
             return 2;
         }
     }

@@ -164,6 +164,6 @@ class NodeConfigurationTest {
         }
         StringWriter out = new StringWriter();
         assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), "--help")).isZero();
-        assertThat(out.toString()).contains("node", "cluster", "demo", "status", "sim", "bench", "Exit codes:");
+        assertThat(out.toString()).contains("node", "cluster", "demo", "status", "sim", "bench", "chaos", "Exit codes:");
     }
 }

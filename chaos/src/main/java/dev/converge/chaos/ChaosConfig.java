@@ -1,0 +1,49 @@
+package dev.converge.chaos;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A run's shape, validated.
+ *
+ * @param nodes cluster size
+ * @param durationMillis total time under faults, split into rounds
+ * @param roundMillis the longest round wanted; the duration is split into rounds of at most this (and at least 45 s)
+ * @param seed drives the fault schedule, the clients' choices and the proxy's draws
+ * @param runDir data, logs, the summary and (on failure) the history
+ * @param clients concurrent client threads
+ * @param opsPerSecond the clients' total rate
+ * @param syncNodes the first this many nodes run {@code --durability sync}, the rest {@code buffered}
+ * @param netns whether to run in a private network namespace: auto, on, off
+ * @param nodeHeap each node's maximum heap
+ * @param clientTimeoutMillis a client's socket timeout; no answer by then is a timeout
+ * @param livenessMillis the liveness bound
+ * @param quietMillis the quiet period after convergence, before the final reads
+ * @param convergeTimeoutMillis how long after a heal the digests may take to agree
+ * @param wipes whether rounds after the first may start with a wipe-and-rejoin
+ * @param keepHistory write the history also when the run passes
+ */
+record ChaosConfig(int nodes, long durationMillis, long roundMillis, long seed, Path runDir, int clients, double opsPerSecond,
+                   int syncNodes, String netns, String nodeHeap, int clientTimeoutMillis, long livenessMillis, long quietMillis,
+                   long convergeTimeoutMillis, boolean wipes, boolean keepHistory) {
+
+    /** Rounds of equal length, each at most {@code roundMillis} if the duration allows. */
+    int rounds() {
+        return (int) Math.max(1, durationMillis / roundMillis);
+    }
+
+    long actualRoundMillis() {
+        return durationMillis / rounds();
+    }
+
+    boolean wipesHappen() {
+        return wipes && rounds() >= 2;
+    }
+
+    String describe() {
+        return String.format(Locale.ROOT, "%d nodes (%s), %d round%s of %.0f s, %d clients at %.0f ops/s, client timeout %d ms, liveness bound %d ms%s",
+                nodes, syncNodes >= nodes ? "all --durability sync" : "n1-n" + syncNodes + " sync, n" + (syncNodes + 1) + "-n" + nodes + " buffered",
+                rounds(), rounds() == 1 ? "" : "s", actualRoundMillis() / 1e3, clients, opsPerSecond, clientTimeoutMillis, livenessMillis,
+                wipesHappen() ? ", wipe-and-rejoin between rounds" : "");
+    }
+}
