@@ -67,11 +67,13 @@ public final class BenchMain {
         Path root = Path.of(".");
         String suite = null;
         boolean quick = false;
+        Path outFile = null;
         List<String> rest = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--root" -> root = Path.of(args[++i]);
                 case "--quick" -> quick = true;
+                case "--out" -> outFile = Path.of(args[++i]);
                 case "-h", "--help" -> {
                     usage();
                     return;
@@ -122,7 +124,7 @@ public final class BenchMain {
         PrintStream console = System.out;
         console.printf(Locale.ROOT, "converge bench %s%s: %s; %d CPUs, load average %s%n", suite == null ? "(all)" : suite,
                 quick ? " --quick" : "", String.join(", ", suites), Runtime.getRuntime().availableProcessors(), ResultsFile.loadAverage());
-        Path file = ResultsFile.path(root, LocalDate.now());
+        Path file = outFile != null ? outFile : ResultsFile.path(root, LocalDate.now());
         ResultsFile results = ResultsFile.openOrCreate(file, quick);
         int failures = 0;
         for (String s : suites) {
@@ -142,7 +144,7 @@ public final class BenchMain {
             results.write(file);
         }
         console.printf(Locale.ROOT, "converge bench: %d suite(s) in %.0f s, results in %s%n", suites.size(),
-                (System.nanoTime() - start) / 1e9, root.relativize(file));
+                (System.nanoTime() - start) / 1e9, outFile != null ? file : root.relativize(file));
         console.println("render benchmarks/RESULTS.md and the charts with: ./converge bench report");
         if (failures > 0) {
             System.exit(1);
@@ -324,7 +326,7 @@ public final class BenchMain {
     }
 
     private static void usage() {
-        System.out.println("usage: converge bench [" + String.join("|", ORDER) + "] [--quick] [benchmark regex...]");
+        System.out.println("usage: converge bench [" + String.join("|", ORDER) + "] [--quick] [--out results.json] [benchmark regex...]");
         System.out.println("       converge bench            every suite in sequence, one benchmarks/results/<date>.json");
         System.out.println("       converge bench report [json]   renders benchmarks/RESULTS.md and benchmarks/results/charts/*.png");
         System.out.println("       converge bench node [--rounds N] [--requests N]   (needs redis-benchmark and redis-server)");

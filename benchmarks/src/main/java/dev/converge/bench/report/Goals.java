@@ -48,6 +48,7 @@ public final class Goals {
             at("crdt", "LWWRegister set with delta (ns)", 50, "crdt.ScalarBench.lwwRegisterSet", Map.of()),
             // Pekko side by side (suite pekko): time ratios are Pekko / Converge ("n× faster")
             faster("ORSet one-add delta apply, 10,000 elements (RR merge vs mergeDelta)", 50, "applyOneAddDelta", "applyOneAddDelta", Map.of("size", "10000")),
+            faster("ORSet one-add delta apply, 1,000 elements", 0, "applyOneAddDelta", "applyOneAddDelta", Map.of("size", "1000")),
             faster("ORSet one-add delta plain join, 10,000 elements (join vs mergeDelta)", 0, "joinOneAddDelta", "applyOneAddDelta", Map.of("size", "10000")),
             faster("ORSet one-add delta apply, 100,000 elements", 0, "applyOneAddDelta", "applyOneAddDelta", Map.of("size", "100000")),
             faster("ORSet add with delta, 10,000 elements", 0, "addWithDelta", "addWithDelta", Map.of("size", "10000")),
@@ -85,8 +86,9 @@ public final class Goals {
     }
 
     private static Spec faster(String label, double target, String converge, String pekko, Map<String, String> params) {
+        String pekkoName = pekko.endsWith("Uncompressed") ? pekko.replace("Uncompressed", "PekkoUncompressed") : pekko + "Pekko";
         return new Spec("pekko", label, target > 0 ? Kind.FASTER_BY : Kind.INFO, target,
-                "pekko.ORSetSideBySide." + converge + "Converge", params, "pekko.ORSetSideBySide." + pekko + "Pekko", params);
+                "pekko.ORSetSideBySide." + converge + "Converge", params, "pekko.ORSetSideBySide." + pekkoName, params);
     }
 
     private static Spec scalar(String label, String method) {
@@ -104,7 +106,7 @@ public final class Goals {
     public static List<Map<String, Object>> evaluate(List<Measure> measures) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Spec spec : SPECS) {
-            Optional<Measure> converge = find(measures, spec.converge(), spec.convergeParams());
+            Optional<Measure> converge = find(measures, spec.layer(), spec.converge(), spec.convergeParams());
             if (converge.isEmpty()) {
                 continue;
             }
@@ -123,7 +125,7 @@ public final class Goals {
                 out.add(row);
                 continue;
             }
-            Optional<Measure> baseline = find(measures, spec.baseline(), spec.baselineParams());
+            Optional<Measure> baseline = find(measures, spec.layer(), spec.baseline(), spec.baselineParams());
             if (baseline.isEmpty()) {
                 continue;
             }
@@ -189,8 +191,10 @@ public final class Goals {
         };
     }
 
-    private static Optional<Measure> find(List<Measure> measures, String name, Map<String, String> params) {
-        return measures.stream().filter(m -> m.is(name, params)).findFirst();
+    /** The figure from the layer's own suite (its same-run baseline) if it has one, else from any suite. */
+    private static Optional<Measure> find(List<Measure> measures, String layer, String name, Map<String, String> params) {
+        Optional<Measure> own = measures.stream().filter(m -> layer.equals(m.suite()) && m.is(name, params)).findFirst();
+        return own.isPresent() ? own : measures.stream().filter(m -> m.is(name, params)).findFirst();
     }
 
     static String fmt(double v) {

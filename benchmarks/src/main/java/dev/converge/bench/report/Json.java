@@ -1,5 +1,7 @@
 package dev.converge.bench.report;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +53,7 @@ public final class Json {
             } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
                 out.append((long) d);
             } else {
-                out.append(String.format(Locale.ROOT, "%.6g", d).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2").replace(".e", "e"));
+                out.append(new BigDecimal(d).round(new MathContext(7)).stripTrailingZeros().toPlainString());
             }
         } else if (value instanceof Map<?, ?> map) {
             if (map.isEmpty()) {

@@ -87,8 +87,11 @@ public final class Report {
                         : "Not measured in this run; the figures below are from the write-up.\n\n");
             } else if (!rows.isEmpty()) {
                 s.append("Targets and ratios, this run (`./converge bench ").append(layer.key()).append("`");
-                s.append(Boolean.TRUE.equals(suite.get("quick")) ? ", `--quick`" : "").append("):\n\n");
-                comparisonTable(s, rows);
+                boolean quick = Boolean.TRUE.equals(suite.get("quick"));
+                s.append(quick ? ", `--quick`: a smoke run of one 0.3 s in-process iteration per benchmark, not a measurement; "
+                        + "verdicts in italics" + (layer.writeUp() != null ? ", the write-up's measured figures follow" : "") : "")
+                        .append("):\n\n");
+                comparisonTable(s, rows, quick);
             }
             if (suite != null) {
                 List<Measure> ofSuite = measures.stream().filter(m -> layer.key().equals(m.suite())).toList();
@@ -101,10 +104,11 @@ public final class Report {
                                 .append(m.unit()).append(" | ").append(m.allocBytesPerOp() == null ? "" : fig(m.allocBytesPerOp())).append(" |\n");
                     }
                     s.append("\n</details>\n\n");
-                } else if (suite.get("lines") instanceof List<?> lines && !lines.isEmpty()) {
-                    s.append("What the harness printed:\n\n```\n");
+                }
+                if (suite.get("lines") instanceof List<?> lines && !lines.isEmpty()) {
+                    s.append("<details><summary>What the suite printed</summary>\n\n```\n");
                     lines.forEach(l -> s.append(l).append('\n'));
-                    s.append("```\n\n");
+                    s.append("```\n\n</details>\n\n");
                 }
             }
             if (layer.writeUp() != null) {
@@ -120,7 +124,7 @@ public final class Report {
         return s.toString();
     }
 
-    private static void comparisonTable(StringBuilder s, List<Map<String, Object>> rows) {
+    private static void comparisonTable(StringBuilder s, List<Map<String, Object>> rows, boolean quick) {
         s.append("| figure | Converge | baseline | ratio | target | verdict |\n|---|---:|---:|---:|---|---|\n");
         for (Map<String, Object> r : rows) {
             String unit = String.valueOf(r.get("unit"));
@@ -136,7 +140,8 @@ public final class Report {
             }
             s.append(" | ").append(r.get("target")).append(" | ");
             Object met = r.get("met");
-            s.append(met == null ? "" : Boolean.TRUE.equals(met) ? "**met**" : "**missed**").append(" |\n");
+            String verdict = met == null ? "" : Boolean.TRUE.equals(met) ? "met" : "missed";
+            s.append(verdict.isEmpty() ? "" : quick ? "*" + verdict + " (quick)*" : "**" + verdict + "**").append(" |\n");
         }
         s.append('\n');
     }

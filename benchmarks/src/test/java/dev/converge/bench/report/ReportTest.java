@@ -17,6 +17,8 @@ class ReportTest {
         Map<String, Object> parsed = (Map<String, Object>) Json.parse("{\"n\": null, \"e\": 1.25e3}");
         assertThat(parsed).containsEntry("e", 1250.0).containsKey("n");
         assertThat(parsed.get("n")).isNull();
+        assertThat(Json.write(List.of(35306.022, 1e-5, 3.0))).doesNotContain(".,").doesNotContain(".\n");
+        assertThat(Json.parse(Json.write(List.of(35306.022)))).isEqualTo(List.of(35306.02));
     }
 
     @Test
