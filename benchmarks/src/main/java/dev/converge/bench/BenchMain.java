@@ -208,6 +208,10 @@ public final class BenchMain {
                 options.exclude("LargeSetUpdateBench");
             }
         }
+        if (!quick && suite.equals("pekko")) {
+            // 39 trials, several building 100,000-element sets on both sides: 1 s iterations keep the suite near 10 minutes.
+            options.warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(3).measurementTime(TimeValue.seconds(1));
+        }
         List<Measure> measures = new ArrayList<>();
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream both = tee(console, captured);

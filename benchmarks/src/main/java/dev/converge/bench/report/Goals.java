@@ -160,6 +160,25 @@ public final class Goals {
             out.add(row);
         }
         for (Measure m : measures) {
+            if (m.name().equals("transport.converge") || m.name().equals("transport.converge-tls")) {
+                String where = m.params().get("bytes") + " B, " + m.params().get("links") + " link(s), round " + m.params().get("round");
+                boolean tls = m.name().endsWith("tls");
+                String base = tls ? "transport.converge" : "transport.raw";
+                measures.stream().filter(b -> b.name().equals(base) && b.params().equals(m.params())).findFirst().ifPresent(b -> {
+                    Map<String, Object> row = dynamic("transport", (tls ? "TLS vs plaintext, " : "vs raw Netty, ") + where, m,
+                            Double.NaN, tls ? ">= 0.5x" : ">= 0.8x");
+                    row.put("baseline", b.name() + " (" + b.paramText() + ")");
+                    row.put("baselineValue", b.score());
+                    row.put("ratio", m.score() / b.score());
+                    row.put("met", m.score() / b.score() >= (tls ? 0.5 : 0.8));
+                    out.add(row);
+                });
+                if (!tls && "1".equals(m.params().get("links")) && Integer.parseInt(m.params().get("bytes")) <= 64) {
+                    Map<String, Object> row = dynamic("transport", "small messages on one link, " + where, m, Double.NaN, ">= 500,000 msg/s");
+                    row.put("met", m.score() >= 500_000);
+                    out.add(row);
+                }
+            }
             if (m.name().equals("replica.latency") && "p99".equals(m.params().get("percentile"))) {
                 out.add(dynamic("replica", "replication latency p99 at 10,000 writes/s, " + m.params().get("link"), m, 5, "<= 5 ms"));
             }

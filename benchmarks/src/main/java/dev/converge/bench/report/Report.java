@@ -65,7 +65,7 @@ public final class Report {
         for (Map.Entry<String, Map<String, Object>> e : suites.entrySet()) {
             Map<String, Object> v = e.getValue();
             s.append("| ").append(e.getKey()).append(" | ").append(v.get("status")).append(" | ")
-                    .append(Boolean.TRUE.equals(v.get("quick")) ? "--quick (1 short iteration, in-process)" : "full").append(" | ")
+                    .append(Boolean.TRUE.equals(v.get("quick")) ? "--quick" : "full").append(" | ")
                     .append(num(v.get("seconds"))).append(" s | ").append(v.get("loadAverage")).append(" | ")
                     .append(Objects.toString(v.get("note"), "")).append(" |\n");
         }
@@ -134,7 +134,9 @@ public final class Report {
             }
             s.append(" | ");
             if (r.get("speedup") != null) {
-                s.append(String.format(Locale.ROOT, "%.3f (%s× faster)", ((Number) r.get("ratio")).doubleValue(), fig(r.get("speedup"))));
+                double speedup = ((Number) r.get("speedup")).doubleValue();
+                s.append(String.format(Locale.ROOT, "%.3f (%s× %s)", ((Number) r.get("ratio")).doubleValue(),
+                        fig(speedup >= 1 ? speedup : 1 / speedup), speedup >= 1 ? "faster" : "slower"));
             } else if (r.get("ratio") != null) {
                 s.append(String.format(Locale.ROOT, "%.3f", ((Number) r.get("ratio")).doubleValue()));
             }
