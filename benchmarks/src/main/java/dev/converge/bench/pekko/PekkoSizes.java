@@ -6,7 +6,10 @@ import dev.converge.crdt.ORSet;
 import dev.converge.crdt.codec.CrdtCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import dev.converge.bench.report.Measure;
 import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
 import java.io.UncheckedIOException;
 import java.util.zip.GZIPOutputStream;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -26,7 +29,8 @@ public final class PekkoSizes {
         print(System.out);
     }
 
-    public static void print(PrintStream out) {
+    /** Prints the sizes and returns them as measures named {@code pekko.sizes.*} (unit {@code B}). */
+    public static List<Measure> print(PrintStream out) {
         ORSet full = Fixtures.set(10_000);
         byte[] fullBytes = CrdtCodec.encode(full);
         int deltaBytes = CrdtCodec.encode(full.add(Fixtures.B, Bytes.of("elem-10000")).delta()).length;
@@ -47,9 +51,16 @@ public final class PekkoSizes {
                     gzipped, pekkoGzipped.length, (double) gzipped / pekkoGzipped.length);
             out.printf("encoded bytes, one-add delta (never gzipped): Converge %d, Pekko %d: ratio %.3f (target <= 0.5, %s)%n",
                     deltaBytes, pekkoDelta, (double) deltaBytes / pekkoDelta, verdict(deltaBytes, pekkoDelta, 0.5));
+            return List.of(size("fullSetConverge", fullBytes.length), size("fullSetPekkoRaw", pekkoRaw),
+                    size("fullSetConvergeGzipped", gzipped), size("fullSetPekkoGzipped", pekkoGzipped.length),
+                    size("oneAddDeltaConverge", deltaBytes), size("oneAddDeltaPekko", pekkoDelta));
         } finally {
             PekkoFixtures.terminate(system);
         }
+    }
+
+    private static Measure size(String name, int bytes) {
+        return new Measure("pekko", "pekko.sizes." + name, Map.of(), bytes, 0, "B", null);
     }
 
     private static String verdict(int converge, int pekko, double target) {
