@@ -17,6 +17,7 @@ import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.Hashing;
 import dev.converge.crdt.sync.KeyHashRange;
 import dev.converge.crdt.sync.RangeDigest;
+import dev.converge.replica.store.MemoryDocumentStore;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -513,20 +514,7 @@ public final class SimStore implements DocumentStore {
     @Override
     public synchronized DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes) {
         checkOpen("readDeltaLog");
-        List<DeltaLogEntry> entries = new ArrayList<>();
-        long bytes = 0;
-        for (DeltaLogEntry e : log.tailMap(afterSeq, false).values()) {
-            long size = 0;
-            for (Document d : e.deltas()) {
-                size += d.key().length() + CrdtCodec.encode(d.value()).length;
-            }
-            if (!entries.isEmpty() && bytes + size > maxBytes) {
-                break;
-            }
-            entries.add(e);
-            bytes += size;
-        }
-        return new DeltaLogSlice(entries, afterSeq + 1 < firstRetained, firstRetained);
+        return MemoryDocumentStore.slice(log, afterSeq, maxBytes, firstRetained);
     }
 
     @Override

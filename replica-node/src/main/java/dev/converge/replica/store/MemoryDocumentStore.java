@@ -128,20 +128,7 @@ public final class MemoryDocumentStore implements DocumentStore {
     @Override
     public synchronized DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes) {
         checkOpen("readDeltaLog");
-        List<DeltaLogEntry> entries = new ArrayList<>();
-        long bytes = 0;
-        for (DeltaLogEntry e : log.tailMap(afterSeq, false).values()) {
-            long size = 0;
-            for (Document d : e.deltas()) {
-                size += d.key().length() + CrdtCodec.encode(d.value()).length;
-            }
-            if (!entries.isEmpty() && bytes + size > maxBytes) {
-                break;
-            }
-            entries.add(e);
-            bytes += size;
-        }
-        return new DeltaLogSlice(entries, afterSeq + 1 < firstRetained, firstRetained);
+        return MemoryDocumentStore.slice(log, afterSeq, maxBytes, firstRetained);
     }
 
     @Override
@@ -225,5 +212,28 @@ public final class MemoryDocumentStore implements DocumentStore {
         if (closed) {
             throw new StorageException(operation + ": store is closed");
         }
+    }
+
+    /**
+     * The delta-log slice above {@code afterSeq} of an in-memory log, as {@link #readDeltaLog}
+     * defines it: at least one entry, then as many as fit in {@code maxBytes} of keys and encoded
+     * deltas. Shared with the simulator's store.
+     */
+    public static DeltaLogSlice slice(NavigableMap<Long, DeltaLogEntry> log, long afterSeq, int maxBytes,
+                                      long firstRetained) {
+        List<DeltaLogEntry> entries = new ArrayList<>();
+        long bytes = 0;
+        for (DeltaLogEntry e : log.tailMap(afterSeq, false).values()) {
+            long size = 0;
+            for (Document d : e.deltas()) {
+                size += d.key().length() + CrdtCodec.encode(d.value()).length;
+            }
+            if (!entries.isEmpty() && bytes + size > maxBytes) {
+                break;
+            }
+            entries.add(e);
+            bytes += size;
+        }
+        return new DeltaLogSlice(entries, afterSeq + 1 < firstRetained, firstRetained);
     }
 }
