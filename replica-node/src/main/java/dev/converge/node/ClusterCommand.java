@@ -86,7 +86,7 @@ final class ClusterCommand implements Callable<Integer> {
         LocalCluster cluster;
         try {
             cluster = LocalCluster.start(new LocalCluster.Spec(data, nodes, LocalCluster.fixedPorts(nodes, listenPort, redisPort, httpPort),
-                    clusterName, Optional.ofNullable(redisPasswordFile).map(p -> p.toAbsolutePath()), List.of("-Xmx" + heap),
+                    clusterName, Optional.ofNullable(redisPasswordFile).map(p -> p.toAbsolutePath()), List.of("-Xmx" + heap), List.of(),
                     Duration.ofSeconds(60)));
         } catch (RuntimeException e) {
             err.println("converge cluster: " + e.getMessage());

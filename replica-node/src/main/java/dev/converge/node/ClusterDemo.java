@@ -69,7 +69,7 @@ final class ClusterDemo {
         out.println("1. Starting node-1, node-2 and node-3 (every node seeds the other two)");
         boolean converged;
         try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Spec(dir, 3, LocalCluster.freePorts(3), "demo", Optional.empty(),
-                List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), Duration.ofSeconds(60)))) {
+                List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), List.of(), Duration.ofSeconds(60)))) {
             running.set(cluster);
             for (LocalCluster.Member m : cluster.members()) {
                 out.printf("   %s  redis %s  replica %s%n", m.name(), m.redis(), m.replica());

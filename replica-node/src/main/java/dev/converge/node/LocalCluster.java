@@ -40,26 +40,33 @@ final class LocalCluster implements AutoCloseable {
     record Member(String name, Process process, Endpoint peers, Endpoint redis, Endpoint http, String replica, Path log) {
     }
 
-    /** How to start the nodes. */
+    /** How to start the nodes; {@code nodeOptions} are passed to every node (e.g. {@code --max-message-size}). */
     record Spec(Path dir, int nodes, List<Ports> ports, String clusterName, Optional<Path> redisPasswordFile, List<String> jvmOptions,
-                Duration readyTimeout) {
+                List<String> nodeOptions, Duration readyTimeout) {
+    }
+
+    /** A node process started, before it is ready. */
+    private record Launch(String name, Process process, Path log, CompletableFuture<Map<String, String>> ready) {
     }
 
     private static final Pattern READY = Pattern.compile("^converge node (\\S+) ready: (.*)$");
     private static final Pattern FIELD = Pattern.compile("(\\w+)=(\\S+)");
     private static final long STOP_MILLIS = 15_000;
 
+    private final Spec spec;
     private final List<Member> members;
     private final List<Process> processes;
     private volatile boolean closed;
 
-    private LocalCluster(List<Member> members, List<Process> processes) {
-        this.members = List.copyOf(members);
+    private LocalCluster(Spec spec, List<Member> members, List<Process> processes) {
+        this.spec = spec;
+        this.members = new ArrayList<>(members);
         this.processes = processes;
     }
 
-    List<Member> members() {
-        return members;
+    /** The nodes started so far, in order. */
+    synchronized List<Member> members() {
+        return List.copyOf(members);
     }
 
     /** Ports for {@code n} nodes numbered from the given bases: node i gets base + i - 1. */
@@ -107,7 +114,7 @@ final class LocalCluster implements AutoCloseable {
     static LocalCluster start(Spec spec) {
         try {
             Files.createDirectories(spec.dir());
-            Path secret = spec.dir().resolve("cluster.secret");
+            Path secret = secretFile(spec);
             if (!Files.exists(secret)) {
                 byte[] random = new byte[32];
                 new SecureRandom().nextBytes(random);
@@ -118,55 +125,27 @@ final class LocalCluster implements AutoCloseable {
                     // not a POSIX file system
                 }
             }
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            String classpath = System.getProperty("java.class.path");
             List<Process> processes = new ArrayList<>();
-            List<CompletableFuture<Map<String, String>>> ready = new ArrayList<>();
-            List<Path> logs = new ArrayList<>();
+            List<Launch> launches = new ArrayList<>();
             for (int i = 0; i < spec.nodes(); i++) {
-                String name = "node-" + (i + 1);
-                Ports p = spec.ports().get(i);
-                List<String> cmd = new ArrayList<>();
-                cmd.add(java);
-                cmd.addAll(spec.jvmOptions());
-                cmd.addAll(List.of("-cp", classpath, Main.class.getName(), "node",
-                        "--data-dir", spec.dir().resolve(name).toString(),
-                        "--node-id", name,
-                        "--cluster-name", spec.clusterName(),
-                        "--listen", "127.0.0.1:" + p.peer(),
-                        "--redis", "127.0.0.1:" + p.redis(),
-                        "--http", "127.0.0.1:" + p.http(),
-                        "--secret-file", secret.toString(),
-                        "--exit-on-stdin-eof"));
-                spec.redisPasswordFile().ifPresent(f -> cmd.addAll(List.of("--redis-password-file", f.toString())));
+                List<Endpoint> seeds = new ArrayList<>();
                 for (int j = 0; j < spec.nodes(); j++) {
                     if (j != i) {
-                        cmd.addAll(List.of("--seed", "127.0.0.1:" + spec.ports().get(j).peer()));
+                        seeds.add(new Endpoint("127.0.0.1", spec.ports().get(j).peer()));
                     }
                 }
-                Path log = spec.dir().resolve(name + ".log");
-                logs.add(log);
-                ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-                pb.environment().remove(NodeSettings.SECRET_ENV);
-                Process process = pb.start();
-                processes.add(process);
-                ready.add(watch(process));
+                Launch launch = launch(spec, "node-" + (i + 1), spec.ports().get(i), seeds);
+                processes.add(launch.process());
+                launches.add(launch);
             }
-            LocalCluster cluster = new LocalCluster(List.of(), processes);
+            LocalCluster cluster = new LocalCluster(spec, List.of(), processes);
             try {
-                List<Member> members = new ArrayList<>();
                 long deadline = System.nanoTime() + spec.readyTimeout().toNanos();
-                for (int i = 0; i < spec.nodes(); i++) {
-                    Map<String, String> fields;
-                    try {
-                        fields = ready.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                        throw new IllegalStateException("node-" + (i + 1) + " did not start" + describe(processes.get(i), logs.get(i)));
-                    }
-                    members.add(new Member("node-" + (i + 1), processes.get(i), Endpoint.parse(fields.get("peers")),
-                            Endpoint.parse(fields.get("redis")), Endpoint.parse(fields.get("http")), fields.get("replica"), logs.get(i)));
+                List<Member> members = new ArrayList<>();
+                for (Launch launch : launches) {
+                    members.add(awaitReady(launch, deadline));
                 }
-                return new LocalCluster(members, processes);
+                return new LocalCluster(spec, members, processes);
             } catch (RuntimeException | InterruptedException e) {
                 cluster.close();
                 if (e instanceof InterruptedException) {
@@ -178,6 +157,73 @@ final class LocalCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the nodes: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts one more node, named after the ones before it, that knows only {@code seed}: it must
+     * learn the other members and catch up from the cluster.
+     *
+     * @throws IllegalStateException when it exits or is not ready in time (with the end of its log)
+     */
+    Member join(Ports ports, Endpoint seed) throws InterruptedException {
+        Launch launch;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the cluster is closed");
+            }
+            try {
+                launch = launch(spec, "node-" + (processes.size() + 1), ports, List.of(seed));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start a node: " + e.getMessage(), e);
+            }
+            processes.add(launch.process());
+        }
+        Member member = awaitReady(launch, System.nanoTime() + spec.readyTimeout().toNanos());
+        synchronized (this) {
+            members.add(member);
+        }
+        return member;
+    }
+
+    private static Path secretFile(Spec spec) {
+        return spec.dir().resolve("cluster.secret");
+    }
+
+    private static Launch launch(Spec spec, String name, Ports p, List<Endpoint> seeds) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(spec.jvmOptions());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
+                "--data-dir", spec.dir().resolve(name).toString(),
+                "--node-id", name,
+                "--cluster-name", spec.clusterName(),
+                "--listen", "127.0.0.1:" + p.peer(),
+                "--redis", "127.0.0.1:" + p.redis(),
+                "--http", "127.0.0.1:" + p.http(),
+                "--secret-file", secretFile(spec).toString(),
+                "--exit-on-stdin-eof"));
+        spec.redisPasswordFile().ifPresent(f -> cmd.addAll(List.of("--redis-password-file", f.toString())));
+        for (Endpoint seed : seeds) {
+            cmd.addAll(List.of("--seed", seed.toString()));
+        }
+        cmd.addAll(spec.nodeOptions());
+        Path log = spec.dir().resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().remove(NodeSettings.SECRET_ENV);
+        Process process = pb.start();
+        return new Launch(name, process, log, watch(process));
+    }
+
+    private static Member awaitReady(Launch launch, long deadlineNanos) throws InterruptedException {
+        Map<String, String> fields;
+        try {
+            fields = launch.ready().get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(launch.name() + " did not start" + describe(launch.process(), launch.log()));
+        }
+        return new Member(launch.name(), launch.process(), Endpoint.parse(fields.get("peers")), Endpoint.parse(fields.get("redis")),
+                Endpoint.parse(fields.get("http")), fields.get("replica"), launch.log());
     }
 
     /** Completes with the fields of the node's ready line; fails when its stdout ends first. */
@@ -225,22 +271,26 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /** The first node that exited, if any. */
-    Optional<Member> exited() {
+    synchronized Optional<Member> exited() {
         return members.stream().filter(m -> !m.process().isAlive()).findFirst();
     }
 
     /** Stops every node with SIGTERM (a clean shutdown), waits, and kills those that do not stop in time. Idempotent. */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        List<Process> started;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            started = List.copyOf(processes);
         }
-        closed = true;
-        for (Process p : processes) {
+        for (Process p : started) {
             p.destroy();
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_MILLIS);
-        for (Process p : processes) {
+        for (Process p : started) {
             try {
                 if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

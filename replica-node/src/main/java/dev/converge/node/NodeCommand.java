@@ -103,6 +103,11 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-clients", paramLabel = "N", description = "Redis client connections at once (default: 1024).")
     String maxClients;
 
+    @Option(names = "--max-message-size", paramLabel = "SIZE", description = "Largest message between peers (default: 4MiB; "
+            + "4KiB to 256MiB; the same on every member). Replication sends at most a quarter of it per message, and refuses "
+            + "a write whose change is larger than that quarter.")
+    String maxMessageSize;
+
     @Option(names = "--discover", paramLabel = "on|off", description = "Dial every member learnt from the cluster's membership "
             + "document (on, default), or only the seeds (off: e.g. when every peer link must pass through a proxy).")
     String discover;
@@ -207,6 +212,7 @@ final class NodeCommand implements Callable<Integer> {
         put(v, "durability", durability);
         put(v, "cache-size", cacheSize);
         put(v, "max-clients", maxClients);
+        put(v, "max-message-size", maxMessageSize);
         put(v, "log-level", logLevel);
         put(v, "discover", discover);
         return v;

@@ -169,6 +169,9 @@ final class NodeMetrics implements AutoCloseable {
         linkCounter("converge.replication.dropped.messages", null, "Messages dropped for the peer (queue full, link down)", id,
                 LinkStats::dropped);
         linkCounter("converge.replication.reconnects", null, "Times the link to the peer came back", id, LinkStats::reconnects);
+        Gauge.builder("converge.replication.received.largest", this, m -> link(m, id).map(s -> (double) s.largestMessageIn()).orElse(0.0))
+                .baseUnit("bytes").tags(tags).description("Largest message received from the peer, frame header included")
+                .register(registry);
         Gauge.builder("converge.replication.queued.messages", this, m -> link(m, id).map(s -> (double) s.queuedMessages()).orElse(0.0))
                 .tags(tags).description("Messages waiting in the peer's outbound queue").register(registry);
     }

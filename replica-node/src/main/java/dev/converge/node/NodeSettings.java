@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
 record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpoint> redis, Optional<Endpoint> http,
                     List<Endpoint> seeds, String clusterName, byte[] secret, Optional<byte[]> redisPassword,
                     Optional<ReplicaConfig.TlsFiles> tls, ReplicaConfig.Durability durability, long cacheBytes, int maxClients,
-                    String logLevel, boolean discover) {
+                    String logLevel, boolean discover, int maxMessageBytes) {
 
     static final String SECRET_ENV = "CONVERGE_SECRET";
     static final String REDIS_PASSWORD_ENV = "CONVERGE_REDIS_PASSWORD";
@@ -50,7 +50,7 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
     /** Every key a configuration file may hold (the long option names, without dashes). */
     static final Set<String> KEYS = Set.of("data-dir", "node-id", "listen", "redis", "http", "seeds", "seed", "cluster-name",
             "secret-file", "redis-password-file", "tls-cert", "tls-key", "tls-trust", "durability", "cache-size", "max-clients",
-            "log-level", "discover");
+            "log-level", "discover", "max-message-size");
 
     /** One configured value and where it came from, for error messages. */
     record Value(List<String> items, String origin, Path baseDir) {
@@ -169,8 +169,14 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
             default -> throw new ConfigException("discover", "invalid value for " + origin(values, "discover")
                     + ": expected 'on' (dial every member learnt from the membership document) or 'off' (only the seeds)");
         };
+        long maxMessage = size(values, "max-message-size", "4MiB");
+        if (maxMessage < ReplicaConfig.MIN_MESSAGE_BYTES || maxMessage > ReplicaConfig.MAX_MESSAGE_BYTES) {
+            throw new ConfigException("max-message-size", "invalid value for " + origin(values, "max-message-size") + ": expected "
+                    + (ReplicaConfig.MIN_MESSAGE_BYTES >> 10) + "KiB to " + (ReplicaConfig.MAX_MESSAGE_BYTES >> 20) + "MiB, got "
+                    + maxMessage + " bytes");
+        }
         return new NodeSettings(dataDir, nodeId, listen, redis, http, seeds, clusterName, secret, password, tls, durability,
-                cacheBytes, maxClients, logLevel, discover);
+                cacheBytes, maxClients, logLevel, discover, (int) maxMessage);
     }
 
     /** The replica's configuration. */
@@ -182,7 +188,8 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
                 .listen(listen)
                 .clusterName(clusterName)
                 .clusterSecret(secret)
-                .engine(EngineConfig.defaults().withDiscoverMembers(discover));
+                .engine(EngineConfig.defaults().withDiscoverMembers(discover))
+                .maxMessageBytes(maxMessageBytes);
         seeds.forEach(b::peer);
         tls.ifPresent(b::tls);
         return b.build();
@@ -193,7 +200,8 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
         return "node " + nodeId + ": data " + dataDir + ", peers on " + listen + ", redis " + redis.map(Endpoint::toString).orElse("off")
                 + ", http " + http.map(Endpoint::toString).orElse("off") + ", seeds " + seeds + ", cluster " + clusterName
                 + ", tls " + tls.isPresent() + ", redis password " + redisPassword.isPresent() + ", durability "
-                + durability.name().toLowerCase(Locale.ROOT) + ", cache " + cacheBytes + " bytes, max clients " + maxClients;
+                + durability.name().toLowerCase(Locale.ROOT) + ", cache " + cacheBytes + " bytes, max clients " + maxClients
+                + ", max message " + maxMessageBytes + " bytes";
     }
 
     // ------------------------------------------------------------------ parsing helpers

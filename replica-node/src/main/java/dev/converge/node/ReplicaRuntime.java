@@ -85,7 +85,7 @@ public final class ReplicaRuntime implements AutoCloseable {
                 loopOn(engineThread), callbackThread);
         Replica replica;
         try {
-            replica = Replica.create(config.engine(), store, transport, env, () -> {
+            replica = Replica.create(config.effectiveEngine(), store, transport, env, () -> {
                 transport.close();
                 store.close();
                 engineThread.shutdown();
@@ -159,7 +159,9 @@ public final class ReplicaRuntime implements AutoCloseable {
             return new OfflineTransport(id);
         }
         NettyTransportConfig.Builder b = NettyTransportConfig.builder(id, config.clusterName(), config.clusterSecret())
-                .listen(config.listen().orElse(null));
+                .listen(config.listen().orElse(null))
+                .maxFrameBytes(config.maxMessageBytes())
+                .maxQueuedBytes(Math.max(16L << 20, 4L * config.maxMessageBytes())); // the transport's default, or four messages
         config.tls().ifPresent(t -> b.tls(TlsConfig.pem(t.certificateChain(), t.privateKey(), t.trustedCertificates())));
         return NettyTransport.create(b.build());
     }

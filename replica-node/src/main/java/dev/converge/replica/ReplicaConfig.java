@@ -23,10 +23,20 @@ import java.util.Optional;
  * @param tls mutual TLS material, PEM files; empty: plaintext (authenticated at connect only)
  * @param engine the engine's limits and the replication protocol's intervals
  * @param newReplicaId the id for a replica created by this call; empty: random
+ * @param maxMessageBytes the largest sync message, encoded, that crosses a peer link (default 4 MiB, at least
+ *     {@link #MIN_MESSAGE_BYTES}); every member should use the same value. Replication splits what it sends into
+ *     messages of at most a quarter of it, so a local write whose delta is larger than that quarter is refused
  */
 public record ReplicaConfig(Optional<Path> dataDirectory, Durability durability, long cacheBytes, Optional<Endpoint> listen,
                             List<Endpoint> peers, String clusterName, byte[] clusterSecret, Optional<TlsFiles> tls,
-                            EngineConfig engine, Optional<ReplicaId> newReplicaId) {
+                            EngineConfig engine, Optional<ReplicaId> newReplicaId, int maxMessageBytes) {
+
+    /** Default {@link #maxMessageBytes}: 4 MiB. */
+    public static final int DEFAULT_MESSAGE_BYTES = 4 << 20;
+    /** Smallest {@link #maxMessageBytes}: replication's batches (a quarter of it) must hold at least 1 KiB. */
+    public static final int MIN_MESSAGE_BYTES = 4 << 10;
+    /** Largest {@link #maxMessageBytes}: 256 MiB. */
+    public static final int MAX_MESSAGE_BYTES = 256 << 20;
 
     /** When a local write is acknowledged. */
     public enum Durability {
@@ -49,10 +59,24 @@ public record ReplicaConfig(Optional<Path> dataDirectory, Durability durability,
         if (cacheBytes < 0) {
             throw new IllegalArgumentException("cacheBytes must be >= 0, got " + cacheBytes);
         }
+        if (maxMessageBytes < MIN_MESSAGE_BYTES || maxMessageBytes > MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("maxMessageBytes must be in " + MIN_MESSAGE_BYTES + ".." + MAX_MESSAGE_BYTES + ", got "
+                    + maxMessageBytes);
+        }
         boolean networked = listen.isPresent() || !peers.isEmpty();
         if (networked && (clusterSecret == null || clusterSecret.length < 16)) {
             throw new IllegalArgumentException("a networked replica needs a cluster secret of at least 16 bytes");
         }
+    }
+
+    /**
+     * The engine's configuration with replication batches capped at a quarter of
+     * {@link #maxMessageBytes}, so every message the protocol builds fits a frame with room for
+     * keys and framing.
+     */
+    public EngineConfig effectiveEngine() {
+        int batch = Math.min(engine.sync().maxBatchBytes(), maxMessageBytes / 4);
+        return engine.withSync(engine.sync().withMaxBatchBytes(batch));
     }
 
     /** Whether the replica talks to peers at all. */
@@ -87,6 +111,7 @@ public record ReplicaConfig(Optional<Path> dataDirectory, Durability durability,
         private TlsFiles tls;
         private EngineConfig engine = EngineConfig.defaults();
         private ReplicaId newReplicaId;
+        private int maxMessageBytes = DEFAULT_MESSAGE_BYTES;
 
         public Builder dataDirectory(Path directory) {
             this.dataDirectory = directory;
@@ -138,9 +163,14 @@ public record ReplicaConfig(Optional<Path> dataDirectory, Durability durability,
             return this;
         }
 
+        public Builder maxMessageBytes(int bytes) {
+            this.maxMessageBytes = bytes;
+            return this;
+        }
+
         public ReplicaConfig build() {
             return new ReplicaConfig(Optional.ofNullable(dataDirectory), durability, cacheBytes, Optional.ofNullable(listen), peers,
-                    clusterName, clusterSecret, Optional.ofNullable(tls), engine, Optional.ofNullable(newReplicaId));
+                    clusterName, clusterSecret, Optional.ofNullable(tls), engine, Optional.ofNullable(newReplicaId), maxMessageBytes);
         }
     }
 }

@@ -54,11 +54,12 @@ class NodeConfigurationTest {
         assertThat(s.redisPassword()).isEmpty();
         assertThat(s.durability()).isEqualTo(ReplicaConfig.Durability.BUFFERED);
         assertThat(s.cacheBytes()).isEqualTo(64L << 20);
+        assertThat(s.replicaConfig().maxMessageBytes()).isEqualTo(4 << 20);
         assertThat(s.toString()).doesNotContain("0123456789abcdef");
 
         NodeSettings t = NodeSettings.resolve(cli("data-dir", dir.toString(), "node-id", "n1", "listen", "0.0.0.0:9000",
                 "redis", "7000", "http", "off", "seed", "10.0.0.2:9000", "seed", "[::1]:9001", "durability", "SYNC",
-                "cache-size", "1g", "max-clients", "10", "cluster-name", "prod"), Map.of(), null,
+                "cache-size", "1g", "max-clients", "10", "cluster-name", "prod", "max-message-size", "64KiB"), Map.of(), null,
                 Map.of(NodeSettings.SECRET_ENV, "a secret from the environment", NodeSettings.REDIS_PASSWORD_ENV, "pw"));
         assertThat(t.listen()).isEqualTo(new Endpoint("0.0.0.0", 9000));
         assertThat(t.redis()).contains(new Endpoint("127.0.0.1", 7000));
@@ -69,6 +70,8 @@ class NodeConfigurationTest {
         assertThat(new String(t.secret(), StandardCharsets.UTF_8)).isEqualTo("a secret from the environment");
         assertThat(t.redisPassword()).hasValueSatisfying(p -> assertThat(p).isEqualTo("pw".getBytes(StandardCharsets.UTF_8)));
         assertThat(t.replicaConfig().peers()).hasSize(2);
+        assertThat(t.replicaConfig().maxMessageBytes()).isEqualTo(64 << 10);
+        assertThat(t.replicaConfig().effectiveEngine().sync().maxBatchBytes()).as("a quarter of the message limit").isEqualTo(16 << 10);
     }
 
     @Test
@@ -119,6 +122,8 @@ class NodeConfigurationTest {
                 .startsWith("durability: invalid value for --durability: expected 'sync'");
         assertThat(failure(cli("data-dir", d, "secret-file", s, "cache-size", "lots"), Map.of(), NO_ENV))
                 .startsWith("cache-size: invalid value for --cache-size: expected a size");
+        assertThat(failure(cli("data-dir", d, "secret-file", s, "max-message-size", "1k"), Map.of(), NO_ENV))
+                .isEqualTo("max-message-size: invalid value for --max-message-size: expected 4KiB to 256MiB, got 1024 bytes");
         assertThat(failure(cli("data-dir", d, "secret-file", s, "max-clients", "0"), Map.of(), NO_ENV))
                 .startsWith("max-clients: invalid value for --max-clients");
         assertThat(failure(cli("data-dir", d, "secret-file", s, "node-id", "has space"), Map.of(), NO_ENV))

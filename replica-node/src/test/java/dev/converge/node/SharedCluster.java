@@ -55,7 +55,7 @@ final class SharedCluster implements BeforeAllCallback {
                 Path password = dir.resolve("redis.password");
                 Files.writeString(password, PASSWORD + "\n", StandardCharsets.UTF_8);
                 LocalCluster cluster = LocalCluster.start(new LocalCluster.Spec(dir, 3, LocalCluster.freePorts(3), "blackbox",
-                        Optional.of(password), List.of("-Xmx256m", "-XX:+UseSerialGC"), Duration.ofSeconds(90)));
+                        Optional.of(password), List.of("-Xmx256m", "-XX:+UseSerialGC"), List.of(), Duration.ofSeconds(90)));
                 return new Fixture(dir, cluster);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -547,7 +547,7 @@ public final class SimNetwork {
             for (int other = 0; other < size; other++) {
                 Link l = links[slot][other];
                 if (l != null && ids[other] != null) {
-                    out.add(new LinkStats(ids[other], l.announcedUp, 0, 0, 0, 0, l.inFlight[l.dir(slot)], 0, 0, 0));
+                    out.add(new LinkStats(ids[other], l.announcedUp, 0, 0, 0, 0, l.inFlight[l.dir(slot)], 0, 0, 0, 0));
                 }
             }
             return out;

@@ -49,6 +49,8 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
         if (peer != null && decoder.messagesIn > 0) {
             peer.messagesIn.addAndGet(decoder.messagesIn);
             peer.bytesIn.addAndGet(decoder.bytesIn);
+            long largest = decoder.largestIn;
+            peer.largestIn.accumulateAndGet(largest, Math::max);
         }
         decoder.messagesIn = 0;
         decoder.bytesIn = 0;

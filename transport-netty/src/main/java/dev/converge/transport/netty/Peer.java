@@ -41,6 +41,7 @@ final class Peer {
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
     final AtomicLong messagesIn = new AtomicLong();
+    final AtomicLong largestIn = new AtomicLong();
     final AtomicLong messagesOut = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong reconnects = new AtomicLong();
@@ -113,6 +114,6 @@ final class Peer {
 
     LinkStats stats() {
         return new LinkStats(id, up, bytesIn.get(), bytesOut.get(), messagesIn.get(), messagesOut.get(),
-                queue.messages(), queue.bytes(), dropped.get(), reconnects.get());
+                queue.messages(), queue.bytes(), dropped.get(), reconnects.get(), largestIn.get());
     }
 }

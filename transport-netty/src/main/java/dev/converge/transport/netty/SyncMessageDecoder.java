@@ -23,6 +23,7 @@ final class SyncMessageDecoder extends ChannelInboundHandlerAdapter {
 
     long bytesIn;
     long messagesIn;
+    long largestIn;
     private byte[] scratch = new byte[256];
 
     @Override
@@ -37,8 +38,10 @@ final class SyncMessageDecoder extends ChannelInboundHandlerAdapter {
                 return; // closing: the rest of this read is discarded
             }
             message = decode(frame);
-            bytesIn += FrameDecoder.HEADER_BYTES + frame.readableBytes();
+            int frameBytes = FrameDecoder.HEADER_BYTES + frame.readableBytes();
+            bytesIn += frameBytes;
             messagesIn++;
+            largestIn = Math.max(largestIn, frameBytes);
         } catch (CodecException | RuntimeException e) {
             Connection connection = Connection.of(ctx.channel());
             String reason = "undecodable sync message of " + frame.readableBytes() + " bytes: " + e.getMessage();
