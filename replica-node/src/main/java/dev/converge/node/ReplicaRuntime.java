@@ -14,15 +14,19 @@ import dev.converge.storage.rocksdb.RocksStoreOptions;
 import dev.converge.transport.netty.NettyTransport;
 import dev.converge.transport.netty.NettyTransportConfig;
 import dev.converge.transport.netty.TlsConfig;
+import dev.converge.replica.Removal;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,11 +109,48 @@ public final class ReplicaRuntime implements AutoCloseable {
             callbackThread.shutdownNow();
             throw e;
         }
+        if (config.dataDirectory().isPresent()) {
+            Path dataDir = config.dataDirectory().get();
+            if (replica.removedFromCluster()) {
+                refuseRemoved(replica, dataDir);
+            }
+            replica.whenRemoved().thenAccept(removal -> {
+                try {
+                    LOG.error("replica {} was removed from the cluster: its {} unacknowledged writes are exported to {}", removal.replica(),
+                            removal.unsynced().size(), UnsyncedExport.write(dataDir, removal));
+                } catch (RuntimeException e) {
+                    LOG.error("replica {} was removed from the cluster and its unacknowledged writes could not be exported; they stay "
+                            + "in {} (do not empty it)", removal.replica(), dataDir, e);
+                }
+            });
+        }
         for (Endpoint peer : config.peers()) {
             transport.connect(peer);
         }
         LOG.info("replica {} open: {}{}", replica.id(), config, replica.listenEndpoint().map(e -> " on " + e).orElse(""));
         return new ReplicaRuntime(replica, store, transport);
+    }
+
+    /**
+     * A replica whose own store records its removal does not come back under its old id: the
+     * cluster dropped it, and its writes would reach no one. Exports what no member acknowledged,
+     * closes, and says how to rejoin.
+     */
+    private static void refuseRemoved(Replica replica, Path dataDir) {
+        String where;
+        try {
+            Removal removal = replica.whenRemoved().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            where = "its " + removal.unsynced().size() + " unacknowledged writes are exported to " + UnsyncedExport.write(dataDir, removal);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            where = "its unacknowledged writes were not exported (interrupted) and stay in " + dataDir;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            where = "its unacknowledged writes could not be exported (" + e.getMessage() + ") and stay in " + dataDir;
+        }
+        ReplicaId id = replica.id();
+        replica.close();
+        throw new IllegalStateException("replica " + id + " was removed from the cluster and cannot take part under its old id; "
+                + where + ". To rejoin, start on an empty data directory: the node joins under a new id and is caught up");
     }
 
     Replica replica() {

@@ -95,6 +95,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     /** Written on the loop only (see {@link #exclude}); read elsewhere for a fast path. */
     private volatile Set<ReplicaId> removed = Set.of();
     private boolean selfRemoved;
+    private final CompletableFuture<Removal> removal = new CompletableFuture<>();
 
     Engine(EngineConfig config, DocumentStore store, Transport transport, Environment env) {
         this.self = store.replicaId();
@@ -164,6 +165,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 if (!system) {
                     refuseReserved(key);
                 }
+                refuseIfRemoved();
                 S before = current(key, type);
                 Mutation<S> m = op.apply(before, writeContext);
                 V value = outcome.of(before, m.state());
@@ -204,6 +206,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         env.loop().execute(() -> {
             try {
                 refuseReserved(key);
+                refuseIfRemoved();
                 Crdt<?> current = store.read(key).orElse(null);
                 if (current == null || !exists(current)) {
                     long seq = store.lastSeq();
@@ -232,6 +235,14 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         if (Membership.reserved(key)) {
             throw new IllegalArgumentException("key " + key + " is reserved for the cluster's own documents (they start with "
                     + Membership.SYSTEM_PREFIX + ")");
+        }
+    }
+
+    /** A removed replica's writes would never reach anyone: refused, rather than kept where no one sees them. */
+    private void refuseIfRemoved() {
+        if (selfRemoved) {
+            throw new IllegalStateException("replica " + self + " was removed from the cluster and accepts no writes; to take "
+                    + "part again, start on an empty data directory (it joins under a new id)");
         }
     }
 
@@ -403,9 +414,11 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             for (ReplicaId peer : fresh) {
                 if (peer.equals(self)) {
                     selfRemoved = true;
-                    LOG.error("this replica ({}) was removed from the cluster: it no longer replicates. Its data stays here; to "
-                            + "take part again, start it on an empty data directory (it joins under a new id)", self);
+                    LOG.error("this replica ({}) was removed from the cluster: it no longer replicates and refuses writes. Its "
+                            + "data stays here; to take part again, start it on an empty data directory (it joins under a new id)", self);
+                    Removal r = unsynced();
                     protocol.forgetAll();
+                    complete(removal, r, null);
                 } else {
                     LOG.info("replica {} was removed from the cluster: no longer replicating with it", peer);
                     farewell(peer);
@@ -413,6 +426,43 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 }
             }
         });
+    }
+
+    /**
+     * This replica's own log entries past every peer's acknowledgement as recorded here: each peer
+     * acknowledges a prefix of the log, so an entry above the highest acknowledged point reached
+     * no one. Conservative: acknowledgements are recorded once per gossip round, so one that came
+     * just before a restart may be missing and its writes listed although a member has them.
+     */
+    private Removal unsynced() {
+        long[] highest = {0};
+        protocol.forEachPeer((peer, connected, acked, contact, behind, catchingUp, suspected) -> highest[0] = Math.max(highest[0], acked));
+        List<Removal.UnsyncedWrite> writes = new ArrayList<>();
+        boolean complete = true;
+        long after = highest[0];
+        while (true) {
+            var slice = store.readDeltaLog(after, 1 << 20);
+            complete &= !slice.truncated();
+            if (slice.entries().isEmpty()) {
+                break;
+            }
+            for (var entry : slice.entries()) {
+                if (entry.origin().equals(self)) {
+                    for (Document d : entry.deltas()) {
+                        if (!Membership.reserved(d.key())) { // the cluster's own documents are not the user's writes
+                            writes.add(new Removal.UnsyncedWrite(entry.seq(), d.key(), d.value()));
+                        }
+                    }
+                }
+                after = entry.seq();
+            }
+        }
+        return new Removal(self, writes, complete);
+    }
+
+    /** Completes once this replica learns it was removed from the cluster; never, while it is a member. */
+    CompletionStage<Removal> whenRemoved() {
+        return removal;
     }
 
     @Override

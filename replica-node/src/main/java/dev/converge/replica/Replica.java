@@ -193,7 +193,21 @@ public final class Replica implements AutoCloseable {
         return engine.awaitReplicated(seq, peers, timeout);
     }
 
-    /** Replication state: log position, documents, and per peer acknowledged point, lag and contact. */
+    /**
+     * Completes once this replica learns that an administrator removed it from the cluster (from
+     * then on it refuses writes), with its local writes no remaining member acknowledged; never
+     * completes while it is a member.
+     */
+    public CompletionStage<Removal> whenRemoved() {
+        return engine.whenRemoved();
+    }
+
+    /** Whether this replica's own store records its removal from the cluster. */
+    public boolean removedFromCluster() {
+        return members().stream().anyMatch(m -> m.id().equals(id()) && m.removed());
+    }
+
+        /** Replication state: log position, documents, and per peer acknowledged point, lag and contact. */
     public CompletionStage<SyncStatus> status() {
         return engine.status();
     }

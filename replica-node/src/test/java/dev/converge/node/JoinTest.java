@@ -1,6 +1,7 @@
 package dev.converge.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.Endpoint;
@@ -8,10 +9,13 @@ import dev.converge.replica.Member;
 import dev.converge.replica.PeerStatus;
 import dev.converge.replica.Replica;
 import dev.converge.replica.ReplicaConfig;
+import dev.converge.replica.Removal;
 import dev.converge.replica.SyncStatus;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -79,6 +83,58 @@ class JoinTest {
                 assertThat(second.counter("joined").value()).as("nothing from the removed node").isEqualTo(11);
                 assertThat(third.counter("joined").value()).as("nothing to the removed node").isEqualTo(6);
             }
+        }
+    }
+
+    @Test
+    void aRemovedReplicaThatComesBackIsRefusedAndItsUnsyncedWritesAreExported(@TempDir Path a, @TempDir Path b, @TempDir Path root)
+            throws Exception {
+        Path c = root.resolve("third");
+        try (Replica seed = Replica.open(config(a).build());
+             Replica second = Replica.open(config(b).peer(seed.listenEndpoint().orElseThrow()).build())) {
+            Endpoint only = seed.listenEndpoint().orElseThrow();
+            ReplicaId thirdId;
+            try (Replica third = Replica.open(config(c).peer(only).build())) {
+                thirdId = third.id();
+                long seq = third.counter("before").add(1).toCompletableFuture().get(5, TimeUnit.SECONDS).seq();
+                eventually("the third node's write reaches the others", () -> second.counter("before").value() == 1);
+                eventually("a peer acknowledged it", () -> third.status().toCompletableFuture().join().peers().stream()
+                        .anyMatch(p -> p.ackedSeq() >= seq));
+            }
+            seed.removeMember(thirdId).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+            // Offline, it does not know yet: it takes a write no one will ever acknowledge.
+            try (Replica offline = Replica.open(ReplicaConfig.builder().dataDirectory(c).build())) {
+                assertThat(offline.id()).isEqualTo(thirdId);
+                offline.counter("offline").add(7).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+
+            Path export;
+            try (Replica back = Replica.open(config(c).peer(only).build())) {
+                Removal removal = back.whenRemoved().toCompletableFuture().get(20, TimeUnit.SECONDS);
+                assertThat(removal.replica()).isEqualTo(thirdId);
+                assertThat(removal.unsynced()).extracting(w -> w.key().toString()).contains("offline")
+                        .as("an acknowledged write may be listed (acknowledgements are recorded each round), nothing else")
+                        .isSubsetOf("offline", "before");
+                assertThat(back.removedFromCluster()).isTrue();
+                assertThatThrownBy(() -> back.counter("after").add(1).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                        .hasRootCauseInstanceOf(IllegalStateException.class).rootCause().hasMessageContaining("was removed from the cluster");
+                export = UnsyncedExport.fileFor(c, removal);
+                eventually("the unsynced writes are exported", () -> Files.exists(export));
+            }
+            List<String> lines = Files.readAllLines(export);
+            assertThat(lines.get(0)).contains("\"replica\":\"" + thirdId + "\"").contains("\"unsyncedWrites\":" + (lines.size() - 1));
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("\"key\":\"offline\"").contains("\"type\":\"pn_counter\""));
+            Files.delete(export);
+
+            assertThatThrownBy(() -> Replica.open(config(c).peer(only).build()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("replica " + thirdId + " was removed from the cluster")
+                    .hasMessageContaining("exported to " + export)
+                    .hasMessageContaining("start on an empty data directory");
+            assertThat(Files.readAllLines(export)).as("exported again on the refused start").isEqualTo(lines);
+            assertThat(seed.counter("offline").value()).as("the removed replica's late write never reached the cluster").isZero();
+            assertThat(seed.counter("before").value()).isEqualTo(1);
         }
     }
 
