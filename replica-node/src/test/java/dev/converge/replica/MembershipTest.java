@@ -32,12 +32,17 @@ class MembershipTest {
             }
             assertThat(cluster.await(a.status()).peers()).extracting(PeerStatus::peer).containsExactly(b.id());
 
-            cluster.await(c.counter("n").add(10)); // still written locally: offline-first
+            Removal removal = cluster.await(c.whenRemoved());
+            assertThat(removal.replica()).isEqualTo(c.id());
+            assertThat(removal.unsynced()).as("its write reached the others before the removal").isEmpty();
+            assertThatThrownBy(() -> cluster.await(c.counter("n").add(10)))
+                    .as("a removed replica's writes would reach no one: refused").hasRootCauseInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("was removed from the cluster");
             cluster.await(a.counter("n").add(100));
             cluster.runFor(2_000);
             assertThat(a.counter("n").value()).isEqualTo(101);
             assertThat(b.counter("n").value()).isEqualTo(101);
-            assertThat(c.counter("n").value()).as("nothing reaches the removed replica").isEqualTo(11);
+            assertThat(c.counter("n").value()).as("nothing reaches the removed replica").isEqualTo(1);
         }
     }
 
