@@ -4,8 +4,7 @@ import dev.converge.crdt.Bytes;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.port.StorageException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.ReadOptions;
@@ -26,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * and a range delete of exactly the deltas it read. Commits keep appending deltas with higher
  * sequence numbers meanwhile; nothing waits for a fold, and a read sees either the old snapshot
  * with all its deltas or the new one with the rest.
+ *
+ * <p>When the store goes idle ({@code idleFoldMillis} without a delta written), it also folds every
+ * document with pending deltas, whatever their size, stopping as soon as a commit writes again:
+ * otherwise a small document's few deltas, below {@code foldMinBytes}, would stay on disk (and in
+ * this class's bookkeeping) for good, and a store of many small documents — churned by
+ * update/delete cycles, or written once each — would hold several times its folded size.
  *
  * <p>Runs on one daemon thread, which also takes the store's other background jobs.
  */
@@ -48,7 +53,10 @@ final class Folder {
     private final double fraction;
     private final long minBytes;
     private final ConcurrentHashMap<Key, Pending> pending = new ConcurrentHashMap<>();
-    private final ThreadPoolExecutor executor;
+    private final ScheduledThreadPoolExecutor executor;
+    private final long idleNanos;
+    /** When a delta was last written ({@link System#nanoTime()}); an idle sweep stops when it moves. */
+    private volatile long lastDeltaNanos = System.nanoTime();
     private final WriteOptions writeOptions;
     private final AtomicLong folds = new AtomicLong();
 
@@ -58,11 +66,44 @@ final class Folder {
         this.minBytes = options.foldMinBytes();
         // Folds need no fsync in any mode: a lost fold leaves the deltas it would have removed.
         this.writeOptions = h.writeOptions(false);
-        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
+        this.idleNanos = TimeUnit.MILLISECONDS.toNanos(options.idleFoldMillis());
+        if (idleNanos > 0) {
+            long period = Math.max(1, options.idleFoldMillis() / 2);
+            executor.scheduleWithFixedDelay(this::sweepIfIdle, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Folds every document with pending deltas once no delta has been written for
+     * {@code idleNanos}; gives up the moment one is, leaving the rest to the size rule or the next
+     * idle spell.
+     */
+    private void sweepIfIdle() {
+        long since = lastDeltaNanos;
+        if (pending.isEmpty() || System.nanoTime() - since < idleNanos) {
+            return;
+        }
+        for (Key key : pending.keySet()) {
+            if (lastDeltaNanos != since || executor.isShutdown()) {
+                return;
+            }
+            boolean[] claimed = new boolean[1];
+            pending.computeIfPresent(key, (k, p) -> {
+                if (!p.scheduled) {
+                    p.scheduled = true;
+                    claimed[0] = true;
+                }
+                return p;
+            });
+            if (claimed[0]) {
+                fold(key, true);
+            }
+        }
     }
 
     /** Runs {@code job} on the background thread; ignored once closing. */
@@ -83,6 +124,7 @@ final class Folder {
 
     /** A group write put a delta of {@code bytes} for {@code key}. */
     void onDelta(Key key, long bytes) {
+        lastDeltaNanos = System.nanoTime();
         account(key, -1, bytes);
     }
 
@@ -143,9 +185,16 @@ final class Folder {
     private void fold(Key key, boolean force) {
         Documents.Loaded loaded;
         long newSnapshotBytes;
+        boolean nothingPending = false;
+        long[] accountedBefore = new long[1];
+        pending.computeIfPresent(key, (k, p) -> {
+            accountedBefore[0] = p.deltaBytes;
+            return p;
+        });
         Snapshot snapshot = h.db.getSnapshot();
         try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
             loaded = Documents.load(h, read, key.bytes, "fold");
+            nothingPending = loaded == null || loaded.deltaCount() == 0;
             if (loaded != null && loaded.deltaCount() > 0 && (force || loaded.deltaBytes() >= fraction * loaded.snapshotBytes())) {
                 byte[] k = key.bytes.toByteArray();
                 byte[] encoded = CrdtCodec.encode(loaded.state());
@@ -176,7 +225,9 @@ final class Folder {
             // A no-op on the native side (the database owns snapshots), kept so every RocksObject is closed.
             snapshot.close();
         }
-        long folded = loaded == null ? 0 : loaded.deltaBytes();
+        // A document found with no deltas at all drops what was counted for it before this fold
+        // (the count can drift from the stored bytes); deltas counted since stay counted.
+        long folded = nothingPending ? accountedBefore[0] : loaded == null ? 0 : loaded.deltaBytes();
         long snapshotBytes = newSnapshotBytes;
         boolean[] again = new boolean[1];
         pending.computeIfPresent(key, (k, p) -> {

@@ -26,6 +26,11 @@ import java.util.Optional;
  *     acks are committed; off by default because only the engine knows which peers still count
  * @param newReplicaId the replica id given to a store this call creates (ignored when the
  *     directory already holds a store); empty: a random id from {@link java.security.SecureRandom}
+ * @param idleFoldMillis once no commit has written a delta for this long, every document with
+ *     pending deltas is folded, whatever their size, until commits resume (0: never). Small
+ *     documents' deltas stay below {@code foldMinBytes} for good otherwise: many such documents
+ *     (update/delete churn, a store written once) would keep their deltas on disk and in the
+ *     folder's bookkeeping indefinitely
  */
 public record RocksStoreOptions(
         Durability durability,
@@ -36,7 +41,8 @@ public record RocksStoreOptions(
         int maxPendingCommits,
         long deltaLogRetention,
         boolean truncateAcked,
-        Optional<ReplicaId> newReplicaId) {
+        Optional<ReplicaId> newReplicaId,
+        long idleFoldMillis) {
 
     /** When a commit counts as durable, and so when its future completes. */
     public enum Durability {
@@ -71,6 +77,9 @@ public record RocksStoreOptions(
         if (deltaLogRetention < 1) {
             throw new IllegalArgumentException("deltaLogRetention must be >= 1, got " + deltaLogRetention);
         }
+        if (idleFoldMillis < 0) {
+            throw new IllegalArgumentException("idleFoldMillis must be >= 0, got " + idleFoldMillis);
+        }
         if (newReplicaId == null) {
             throw new IllegalArgumentException("newReplicaId must not be null (use Optional.empty())");
         }
@@ -97,6 +106,7 @@ public record RocksStoreOptions(
         b.deltaLogRetention = deltaLogRetention;
         b.truncateAcked = truncateAcked;
         b.newReplicaId = newReplicaId;
+        b.idleFoldMillis = idleFoldMillis;
         return b;
     }
 
@@ -111,6 +121,7 @@ public record RocksStoreOptions(
         private long deltaLogRetention = Long.MAX_VALUE;
         private boolean truncateAcked;
         private Optional<ReplicaId> newReplicaId = Optional.empty();
+        private long idleFoldMillis = 1_000;
 
         private Builder() {
         }
@@ -127,6 +138,11 @@ public record RocksStoreOptions(
 
         public Builder foldFraction(double value) {
             foldFraction = value;
+            return this;
+        }
+
+        public Builder idleFoldMillis(long value) {
+            idleFoldMillis = value;
             return this;
         }
 
@@ -162,7 +178,7 @@ public record RocksStoreOptions(
 
         public RocksStoreOptions build() {
             return new RocksStoreOptions(durability, cacheMaxBytes, foldFraction, foldMinBytes, maxGroupCommits,
-                    maxPendingCommits, deltaLogRetention, truncateAcked, newReplicaId);
+                    maxPendingCommits, deltaLogRetention, truncateAcked, newReplicaId, idleFoldMillis);
         }
     }
 }

@@ -39,7 +39,7 @@ class CompactionTest {
 
     @Test
     void foldingChangesNoStateAndRemovesTheFoldedDeltas() {
-        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(Long.MAX_VALUE).build();
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(Long.MAX_VALUE).idleFoldMillis(0).build();
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
             List<Bytes> keys = List.of(bytes("g"), bytes("s"), bytes("m"));
             for (int i = 0; i < 200; i++) {
@@ -139,7 +139,8 @@ class CompactionTest {
 
     @Test
     void anUpdateToALargeDocumentWritesItsDeltaNotTheDocument() {
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.defaults())) {
+        // No idle folds: a pause between the phases must not add a fold to the bytes measured.
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().idleFoldMillis(0).build())) {
             Bytes small = bytes("small");
             Bytes large = bytes("large");
             List<Bytes> elements = new ArrayList<>();
@@ -171,6 +172,46 @@ class CompactionTest {
             double amortised = (double) (store.metrics().bytesWritten() - before) / 20_000;
             assertThat(amortised).as("amortised bytes per add, folds included").isLessThan(250);
         }
+    }
+
+    @Test
+    void anIdleStoreFoldsSmallDocumentsWhoseDeltasStayBelowTheMinimum() {
+        List<Bytes> keys = new ArrayList<>();
+        Map<Bytes, Crdt<?>> before = new HashMap<>();
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().idleFoldMillis(0).build())) {
+            for (int i = 0; i < 200; i++) {
+                Bytes key = bytes("churned-" + i);
+                keys.add(key);
+                for (int round = 0; round < 3; round++) {
+                    store.commit(Commit.of(ME, List.of(Ops.setAdd(store, key, ME, bytes("e" + round))))).toCompletableFuture().join();
+                    store.commit(Commit.of(ME, List.of(Ops.setRemove(store, key, bytes("e" + round))))).toCompletableFuture().join();
+                }
+            }
+            keys.forEach(k -> before.put(k, store.read(k).orElseThrow()));
+            assertThat(pendingDeltas(store)).as("six small deltas per document: below foldMinBytes, never folded by size")
+                    .isEqualTo(200 * 6);
+        }
+        // Reopened with idle folding: what the open-time scan found is folded once nothing is written.
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().cacheMaxBytes(0).idleFoldMillis(100).build())) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (pendingDeltas(store) > 0 && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            assertThat(pendingDeltas(store)).as("deltas left once the store was idle").isZero();
+            assertThat(store.metrics().folds()).isEqualTo(200);
+            keys.forEach(k -> assertThat(store.read(k)).as("state of %s", k).contains(before.get(k)));
+        }
+    }
+
+    /** Entries in the docdeltas column family. */
+    private static long pendingDeltas(RocksDocumentStore store) {
+        long n = 0;
+        try (RocksIterator it = store.handles().db.newIterator(store.handles().docDeltas)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Test
