@@ -67,6 +67,25 @@ class BadPeerInputTest {
     }
 
     @Test
+    void abandonedStateExchangesGiveWayToNewOnes() {
+        try (Cluster cluster = new Cluster(2, 34, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            ReplicaId b = cluster.id(1);
+            cluster.runFor(500);
+            // A peer whose catch-ups keep timing out leaves exchanges open that it never finishes.
+            int limit = EngineConfig.defaults().sync().maxRangesPerMessage();
+            for (int i = 0; i < limit + 50; i++) {
+                cluster.network.inject(b, a.id(), new StateBatch(1_000 + i, KeyHashRange.ALL, List.of(), false, false));
+            }
+            cluster.network.inject(b, a.id(), new StateBatch(5_000, KeyHashRange.ALL, List.of(new Document(Bytes.of("late"),
+                    GCounter.empty().increment(b, 3).state())), true, false));
+            cluster.runFor(500);
+            assertThat(status(cluster, 0).rejectedMessages()).as("no exchange refused").isZero();
+            assertThat(((GCounter) a.read(Bytes.of("late")).orElseThrow()).value()).as("the newest exchange was merged").isEqualTo(3);
+        }
+    }
+
+    @Test
     void aDeltaForAKeyOfAnotherTypeIsRefusedAndTheKeyKeepsItsValue() {
         try (Cluster cluster = new Cluster(2, 32, EngineConfig.defaults())) {
             Replica a = cluster.get(0);

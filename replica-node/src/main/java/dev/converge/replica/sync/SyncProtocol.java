@@ -753,12 +753,17 @@ public final class SyncProtocol {
             reject(peer, "state offer " + b.requestId() + " holds keys outside range " + b.range());
             return;
         }
-        Map<Long, Incoming> exchanges = incoming.computeIfAbsent(peer.id, k -> new HashMap<>());
+        Map<Long, Incoming> exchanges = incoming.computeIfAbsent(peer.id, k -> new LinkedHashMap<>());
         Incoming in = exchanges.get(b.requestId());
         if (in == null) {
             if (exchanges.size() >= config.maxRangesPerMessage()) {
-                reject(peer, "more than " + config.maxRangesPerMessage() + " state exchanges open at once");
-                return;
+                // The peer abandoned the oldest (a catch-up that timed out and started over never
+                // sends its last chunk): drop it rather than refuse every new exchange until the
+                // link resets. Memory stays bounded either way; a live exchange dropped here only
+                // times out at its initiator and is retried.
+                Long oldest = exchanges.keySet().iterator().next();
+                exchanges.remove(oldest);
+                LOG.debug("dropping state exchange {} from {}: more than {} open at once", oldest, peer.id, config.maxRangesPerMessage());
             }
             in = new Incoming(b.range());
             exchanges.put(b.requestId(), in);
