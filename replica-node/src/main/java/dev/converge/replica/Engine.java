@@ -425,6 +425,13 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                     protocol.forget(peer);
                 }
             }
+            if (!selfRemoved) {
+                // Its acknowledgements would otherwise stay recorded for good (commits merge them by
+                // maximum), and come back as a peer at every start. A removed replica keeps its
+                // own: they say which of its writes reached the cluster.
+                fresh.remove(self);
+                store.forgetAcks(fresh);
+            }
         });
     }
 

@@ -31,6 +31,8 @@ class MembershipTest {
                 });
             }
             assertThat(cluster.await(a.status()).peers()).extracting(PeerStatus::peer).containsExactly(b.id());
+            assertThat(cluster.stores.get(0).acks()).as("acknowledgements recorded at a").containsOnlyKeys(b.id());
+            assertThat(cluster.stores.get(1).acks()).as("acknowledgements recorded at b").containsOnlyKeys(a.id());
 
             Removal removal = cluster.await(c.whenRemoved());
             assertThat(removal.replica()).isEqualTo(c.id());

@@ -32,7 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.random.RandomGenerator;
@@ -145,6 +147,7 @@ public final class SimStore implements DocumentStore {
     private static final int COMMIT = 1;
     private static final int TRUNCATE = 2;
     private static final int BASE = 3;
+    private static final int FORGET_ACKS = 4;
     private static final int MAGIC = 0x43534C47; // "CSLG"
     private static final int MAX_RECORD_BYTES = 64 << 20;
 
@@ -317,6 +320,13 @@ public final class SimStore implements DocumentStore {
         }
         if (kind == BASE) {
             replayBase(in);
+            return;
+        }
+        if (kind == FORGET_ACKS) {
+            int n = in.getInt();
+            for (int i = 0; i < n; i++) {
+                acks.remove(ReplicaId.of(in.getLong()));
+            }
             return;
         }
         if (kind != COMMIT) {
@@ -515,6 +525,33 @@ public final class SimStore implements DocumentStore {
     public synchronized DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes) {
         checkOpen("readDeltaLog");
         return MemoryDocumentStore.slice(log, afterSeq, maxBytes, firstRetained);
+    }
+
+    /** A record like a truncation's: no fsync of its own (losing it only keeps the acknowledgements longer). */
+    @Override
+    public synchronized void forgetAcks(Set<ReplicaId> peers) {
+        checkOpen("forgetAcks");
+        List<ReplicaId> known = new ArrayList<>();
+        for (ReplicaId peer : new TreeSet<>(peers)) {
+            if (acks.remove(peer) != null) {
+                known.add(peer);
+            }
+        }
+        if (known.isEmpty()) {
+            return;
+        }
+        byte[] record = frame(payload(out -> {
+            out.writeByte(FORGET_ACKS);
+            out.writeInt(known.size());
+            for (ReplicaId peer : known) {
+                out.writeLong(peer.value());
+            }
+        }));
+        pending.add(new Pending(record, new CompletableFuture<>(), lastSeq));
+        if (!writeScheduled) {
+            writeScheduled = true;
+            io.after(0, this::writeGroup);
+        }
     }
 
     @Override

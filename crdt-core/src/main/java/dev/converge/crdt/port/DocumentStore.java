@@ -9,6 +9,7 @@ import dev.converge.crdt.sync.RangeDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -53,6 +54,14 @@ public interface DocumentStore extends AutoCloseable {
 
     /** Peer to the highest local sequence number it has acknowledged. */
     Map<ReplicaId, Long> acks();
+
+    /**
+     * Drops the recorded acknowledgements of {@code peers}, replicas removed from the cluster, so
+     * {@link #acks()} holds current members only. Commits merge acknowledgements by maximum and
+     * never drop one, so without this every replica ever seen would stay. Best effort: a commit
+     * in flight may record one of them again (the engine forgets removed peers again each start).
+     */
+    void forgetAcks(Set<ReplicaId> peers);
 
     /**
      * Delta-log entries with sequence numbers above {@code afterSeq}, ascending and consecutive,

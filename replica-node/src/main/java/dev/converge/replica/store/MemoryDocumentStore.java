@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -129,6 +130,12 @@ public final class MemoryDocumentStore implements DocumentStore {
     public synchronized DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes) {
         checkOpen("readDeltaLog");
         return MemoryDocumentStore.slice(log, afterSeq, maxBytes, firstRetained);
+    }
+
+    @Override
+    public synchronized void forgetAcks(Set<ReplicaId> peers) {
+        checkOpen("forgetAcks");
+        acks.keySet().removeAll(peers);
     }
 
     @Override

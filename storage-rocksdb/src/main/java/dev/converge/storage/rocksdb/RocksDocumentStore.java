@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -495,6 +496,24 @@ public final class RocksDocumentStore implements DocumentStore {
             boolean truncated = afterSeq + 1 < head || (!entries.isEmpty() && entries.get(0).seq() > afterSeq + 1);
             return new DeltaLogSlice(entries, truncated, head);
         });
+    }
+
+    @Override
+    public void forgetAcks(Set<ReplicaId> peers) {
+        checkOpen();
+        commitLock.lock();
+        try {
+            checkOpen();
+            for (ReplicaId peer : peers) {
+                if (acks.remove(peer) != null) {
+                    h.db.delete(h.meta, Layout.ackKey(peer));
+                }
+            }
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot forget the acknowledgements of " + peers + ": " + e.getMessage(), e);
+        } finally {
+            commitLock.unlock();
+        }
     }
 
     @Override

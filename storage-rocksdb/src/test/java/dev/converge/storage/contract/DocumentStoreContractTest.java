@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.Random;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -183,6 +184,16 @@ public abstract class DocumentStoreContractTest {
         assertThat(store.lastSeq()).isEqualTo(2);
         assertThat(store.readDeltaLog(0, 1 << 20).entries()).extracting(DeltaLogEntry::seq).containsExactly(1L, 2L);
         assertThat(commit(Ops.increment(store, bytes("a"), ME, 1))).isEqualTo(3);
+    }
+
+    @Test
+    void forgottenAcksStayForgottenAcrossARestart() {
+        metadata(Map.of(PEER, 5L, OTHER, 2L), Optional.empty());
+        store.forgetAcks(Set.of(PEER, ReplicaId.of(0x99)));
+        assertThat(store.acks()).isEqualTo(Map.of(OTHER, 2L));
+        metadata(Map.of(OTHER, 3L), Optional.empty());
+        restart();
+        assertThat(store.acks()).isEqualTo(Map.of(OTHER, 3L));
     }
 
     @Test

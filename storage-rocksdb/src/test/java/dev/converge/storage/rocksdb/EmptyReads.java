@@ -12,6 +12,7 @@ import dev.converge.crdt.sync.RangeDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /** A view of a store whose reads find nothing: builds a change for a key that cannot be read. */
@@ -51,6 +52,11 @@ final class EmptyReads implements DocumentStore {
     @Override
     public Map<ReplicaId, Long> acks() {
         return store.acks();
+    }
+
+    @Override
+    public void forgetAcks(Set<ReplicaId> peers) {
+        store.forgetAcks(peers);
     }
 
     @Override
