@@ -59,7 +59,7 @@ final class BenchCluster implements AutoCloseable {
 
     SyncStatus status(int i) {
         try {
-            return replicas.get(i).status().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return replicas.get(i).status().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("no status from replica " + i, e);
         }
@@ -126,6 +126,20 @@ final class BenchCluster implements AutoCloseable {
                 Thread.sleep(10);
             }
         }
+    }
+
+    /** The replicas' data directories, in replica order. */
+    List<Path> directories() {
+        return List.copyOf(dirs);
+    }
+
+    /** Closes the replicas and keeps their data directories, which the caller then owns (and deletes). */
+    void closeKeepingData() {
+        for (Replica r : replicas) {
+            r.close();
+        }
+        replicas.clear();
+        dirs.clear();
     }
 
     @Override

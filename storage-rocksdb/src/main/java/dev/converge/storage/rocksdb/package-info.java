@@ -45,7 +45,11 @@
  *     size (less for large snapshots, which are stored deflated). A fold deletes the deltas it
  *     folded with point {@code SingleDelete}s (a range delete above 1,024 of them): a range
  *     tombstone per small fold made every later iterator re-fragment them all. Reads seek past
- *     the folded history, so deleted-but-not-compacted deltas cost them nothing.
+ *     the folded history, so deleted-but-not-compacted deltas cost them nothing. Once the store
+ *     has written no delta for {@code idleFoldMillis}, it folds every document with pending
+ *     deltas whatever their size, until writes resume: a small document's deltas stay below
+ *     {@code foldMinBytes} otherwise, and a store of many small documents (update/delete churn;
+ *     documents written once) would keep several times its folded size for good.
  * <li>Reads: decoded states in a Caffeine cache bounded by estimated bytes; a miss joins the
  *     snapshot with its pending deltas at one RocksDB snapshot.
  * <li>Digests: a fixed tree of 2<sup>14</sup> leaf sums, rebuilt at open and kept up to date
