@@ -26,12 +26,25 @@ import org.rocksdb.WriteOptions;
  * futures. One write, and in sync mode one fsync, serves the whole group.
  *
  * <p>Writing is a role, held by one thread at a time (the {@link #token}); only its holder takes
- * commits off the queue, so groups are written in commit order. The store's writer thread takes
- * the role for commits nobody waits for. A caller blocked on its own commit's future takes it
- * too when it is free (see {@link CommitFuture}): the group is written on the waiting thread,
- * and an acknowledged write costs no wake-up of another thread and back, which on a small or
- * busy machine costs more than the write itself. The writer thread waits a short grace period
- * before taking a single queued commit, so such a caller usually gets there first.
+ * commits off the queue, so groups are written in commit order. Who takes it depends on the
+ * durability mode:
+ *
+ * <ul>
+ * <li>{@code buffered}: the committing thread, right after it queued its commit ({@link #lead}),
+ *     as RocksDB's own write path does: when no group is being written, the committer writes
+ *     its commit and whatever else is queued, and its future is complete when {@code commit}
+ *     returns. A buffered write is a WAL append of a few microseconds, less than handing the
+ *     commit to another thread and being woken again on a small or busy machine. A committer that
+ *     finds the role taken leaves its commit to the holder, which looks at the queue once it lets
+ *     go and wakes the writer thread for what it finds ({@link #tryWrite}).
+ * <li>{@code sync}: the store's writer thread, as a group's fsync may take milliseconds and the
+ *     engine commits from its event loop, which must not wait for a disk. It waits a short grace
+ *     period before taking a single queued commit, as a caller blocked on that commit's future
+ *     takes the role too when it is free ({@link CommitFuture}): that caller is blocked anyway.
+ * </ul>
+ *
+ * <p>The writer thread also writes what no committer leads: delta-log truncations, barriers, the
+ * stop, and commits queued from completion callbacks.
  *
  * <p>Each commit becomes, in the batch: for a new document its {@code docs} entry (the type's
  * bottom: the state lives in the deltas until the first fold) and {@code keyhash} index entry;
@@ -108,6 +121,8 @@ final class GroupWriter {
     private final ReentrantLock token = new ReentrantLock();
     /** Whether the writer thread is parked, so a submit must wake it. */
     private volatile boolean parked;
+    /** Whether committers write their own groups ({@code buffered}) rather than the writer thread ({@code sync}). */
+    private final boolean callerWrites;
 
     GroupWriter(RocksHandles h, RocksStoreOptions options, long writtenSeq, long head, Listener listener, String name) {
         this.h = h;
@@ -116,7 +131,9 @@ final class GroupWriter {
         this.retention = options.deltaLogRetention();
         this.queue = new LinkedBlockingQueue<>();
         this.slots = new Semaphore(options.maxPendingCommits());
-        this.writeOptions = h.writeOptions(options.durability() == RocksStoreOptions.Durability.SYNC);
+        boolean sync = options.durability() == RocksStoreOptions.Durability.SYNC;
+        this.writeOptions = h.writeOptions(sync);
+        this.callerWrites = !sync;
         this.batch = h.writeBatch();
         this.writtenSeq = writtenSeq;
         this.head = head;
@@ -151,14 +168,28 @@ final class GroupWriter {
         }
     }
 
-    /** Queues {@code item}; never blocks (see {@link #reserve}). Called under the commit lock, in commit order. */
+    /**
+     * Queues {@code item}; never blocks (see {@link #reserve}). Called under the commit lock, in
+     * commit order. A commit in {@code buffered} mode is then written by its committer
+     * ({@link #lead}); anything else wakes the writer thread.
+     */
     void submit(Item item) {
         submitted.incrementAndGet();
         queue.add(item);
-        // Read after the add, as the writer sets it before its last look at the queue: one of
-        // the two always sees the other.
-        if (parked) {
-            LockSupport.unpark(thread);
+        if (!(callerWrites && item instanceof CommitItem)) {
+            wake();
+        }
+    }
+
+    /**
+     * Called by a committer after {@link #submit}, outside the commit lock: in {@code buffered}
+     * mode writes the queued group unless another thread holds the role, which then sees the
+     * commit when it lets go. A completion callback (already writing) leaves its commit to the
+     * group it is part of, whose writer looks at the queue when done.
+     */
+    void lead() {
+        if (callerWrites && !writing()) {
+            tryWrite();
         }
     }
 
@@ -169,17 +200,34 @@ final class GroupWriter {
      */
     boolean tryWrite() {
         if (!token.tryLock()) {
+            // Whoever holds it looks at the queue after letting go (below): nothing is stranded.
             return false;
         }
+        boolean wrote = false;
         try {
             Item first = queue.poll();
-            if (first == null) {
-                return false;
+            if (first != null) {
+                writeGroup(first);
+                wrote = true;
             }
-            writeGroup(first);
-            return true;
         } finally {
             token.unlock();
+        }
+        // Committers that found the role taken while this thread wrote left their commits to it.
+        // Read after the unlock, as they queue before they try the lock: one of the two always
+        // sees the other. The writer thread takes them rather than this caller, whose own commit
+        // is done.
+        if (wrote && Thread.currentThread() != thread && !queue.isEmpty()) {
+            wake();
+        }
+        return wrote;
+    }
+
+    private void wake() {
+        // Read after the add, as the writer sets it before its last look at the queue: one of
+        // the two always sees the other.
+        if (parked) {
+            LockSupport.unpark(thread);
         }
     }
 
@@ -250,7 +298,7 @@ final class GroupWriter {
             }
             // A lone commit is likely one a caller is about to wait for and write itself.
             long seen = System.nanoTime();
-            while (queue.size() == 1 && System.nanoTime() - seen < GRACE_NANOS && !stopped) {
+            while (!callerWrites && queue.size() == 1 && System.nanoTime() - seen < GRACE_NANOS && !stopped) {
                 Thread.yield();
             }
             if (!tryWrite()) {
@@ -260,10 +308,15 @@ final class GroupWriter {
         }
     }
 
-    /** Yields for a while, then parks until a submit wakes it (or a timeout, to look at {@link #stopped}). */
+    /**
+     * Parks until a submit wakes it (or a timeout, to look at {@link #stopped}); in {@code sync}
+     * mode, where it writes every commit, it yields for a while first, as the next commit is
+     * usually near. In {@code buffered} mode committers write their own: spinning would only take
+     * a core from them and from RocksDB's background work.
+     */
     private void waitForWork() {
         long start = System.nanoTime();
-        while (queue.isEmpty() && !stopped && System.nanoTime() - start < IDLE_YIELD_NANOS) {
+        while (!callerWrites && queue.isEmpty() && !stopped && System.nanoTime() - start < IDLE_YIELD_NANOS) {
             Thread.yield();
         }
         if (!queue.isEmpty() || stopped) {

@@ -48,14 +48,16 @@ import org.slf4j.LoggerFactory;
  * <p>Open one with {@link #open(Path, RocksStoreOptions)}; one process at a time may hold a
  * directory. A commit is one RocksDB write batch (its documents' deltas, its delta-log entry,
  * its metadata): all of it survives a crash or none does. One writer at a time groups the
- * queued commits into one batch (group commit): the store's writer thread, or a caller blocked
- * on its commit's future, which writes the pending group itself rather than wait for a thread
- * switch. A commit's future completes once its group is durable as
- * {@link RocksStoreOptions.Durability} says. Reads see every commit submitted before them.
+ * queued commits into one batch (group commit). In {@code buffered} mode that is the committing
+ * thread when no other is writing, so {@code commit} usually returns a completed future; in
+ * {@code sync} mode, whose groups wait for an fsync, it is the store's writer thread, or a caller
+ * blocked on its commit's future (see {@link GroupWriter}). A commit's future completes once its
+ * group is durable as {@link RocksStoreOptions.Durability} says. Reads see every commit submitted before them.
  * Errors are {@link StorageException}s naming the operation and the key; a corrupt value fails
  * only the reads of its key.
  *
- * <p>Futures complete on the thread that wrote their group: the store's writer thread, or a
+ * <p>Futures complete on the thread that wrote their group: a committer (possibly inside
+ * {@code commit}, for commits of its own and of other threads), the store's writer thread, or a
  * caller that was waiting for a commit and wrote the pending group itself. A dependent stage may
  * read and commit; one that waits for a later write, or closes the store, must be attached with
  * an {@code *Async} method, or it would wait for the write it is part of.
@@ -382,6 +384,7 @@ public final class RocksDocumentStore implements DocumentStore {
                 writer.release(reserved);
             }
         }
+        writer.lead();
         return future;
     }
 

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.Optional;
@@ -129,6 +130,26 @@ class ConcurrencyTest {
             RocksStoreMetrics metrics = store.metrics();
             assertThat(metrics.commits()).isEqualTo(THREADS * 150L);
             assertThat(metrics.groups()).as("write batches for %d commits", metrics.commits()).isLessThan(metrics.commits());
+        }
+    }
+
+    @Test
+    void aBufferedCommitIsWrittenByItsCommitterWhenNoOtherIsWriting() {
+        ReplicaId me = ReplicaId.of(0x610);
+        Bytes key = bytes("own");
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir)) {
+            for (int i = 1; i <= 20; i++) {
+                Crdt<?> current = store.read(key).orElse(GCounter.empty());
+                Mutation<GCounter> m = ((GCounter) current).increment(me, 1);
+                Thread committer = Thread.currentThread();
+                AtomicReference<Thread> completedOn = new AtomicReference<>();
+                CompletableFuture<Long> f = store.commit(Commit.of(me, List.of(new Change(key, m.delta(), m.state())))).toCompletableFuture();
+                // Done before commit returned: a callback attached now runs here, at once.
+                f.whenComplete((seq, e) -> completedOn.set(Thread.currentThread()));
+                assertThat(f).isCompletedWithValue((long) i);
+                assertThat(completedOn.get()).isSameAs(committer);
+            }
+            assertThat(store.metrics().groups()).isEqualTo(20);
         }
     }
 
