@@ -357,7 +357,13 @@ public final class SyncProtocol {
             return false; // the peer does not hear the origin itself: forward
         }
         Long source = sources.get(entry.seq());
-        if (source != null && reported >= source) {
+        if (source == null) {
+            // Merged from a state exchange, not from a batch of the origin's log: no report will
+            // ever say the peer has it, and holding it back would hold it (and every later entry's
+            // truncation) back for good. Forward it: a duplicate is harmless.
+            return false;
+        }
+        if (reported >= source) {
             return true;
         }
         peer.deferred.putIfAbsent(entry.seq(), new PeerState.Deferred(entry.seq(), entry.origin(), nowMillis + config.forwardDelayMillis()));
@@ -379,7 +385,7 @@ public final class SyncProtocol {
             Long source = sources.get(d.seq());
             if (reported != null && source != null && reported >= source) {
                 peer.deferred.pollFirstEntry();
-            } else if (reported == null) {
+            } else if (reported == null || source == null) {
                 peer.resendFrom = d.seq() - 1;
                 peer.deferred.clear();
                 return;
