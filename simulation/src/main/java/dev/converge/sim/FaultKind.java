@@ -33,7 +33,13 @@ public enum FaultKind {
     /** Replicas' clocks disagree by a fixed offset. */
     CLOCK_SKEW,
     /** A replica's clock jumps forward or backward. */
-    CLOCK_JUMP;
+    CLOCK_JUMP,
+    /**
+     * An administrator removes a replica id that no longer runs (its node was wiped, or came back
+     * under a new id after a power loss), from one of the running nodes, as operators do once a
+     * lost machine's replacement has joined.
+     */
+    REMOVE_RETIRED;
 
     /** The partition kinds. */
     public static final Set<FaultKind> PARTITIONS = EnumSet.of(PARTITION_ISOLATE, PARTITION_HALVES, PARTITION_ONE_WAY,

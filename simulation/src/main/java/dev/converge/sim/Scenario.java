@@ -40,6 +40,7 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
         Swarm swarm = Swarm.draw(config, swarmRandom, enabled);
         List<Action> actions = new ArrayList<>();
         faults(config, enabled, faultRandom, actions);
+        removals(config, enabled, faultRandom, actions);
         operations(config, swarm, opRandom, actions);
         actions.sort(Comparator.comparingLong(Action::at));
         return new Scenario(seed, config, swarm, actions);
@@ -99,6 +100,17 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
                     default -> out.add(new Action.Fault(at, kind, a, 0, 0, 100 + r.nextLong(5_000), 0));
                 }
             }
+        }
+    }
+
+    /** Removals of retired ids, only useful where wipes or power losses retire some; drawn last, so the other faults stay as they were. */
+    private static void removals(SimConfig config, Set<FaultKind> enabled, SplittableRandom r, List<Action> out) {
+        if (!enabled.contains(FaultKind.REMOVE_RETIRED) || !enabled.contains(FaultKind.WIPE) && !enabled.contains(FaultKind.POWER_LOSS)) {
+            return;
+        }
+        int count = 1 + r.nextInt(3);
+        for (int i = 0; i < count; i++) {
+            out.add(new Action.Fault(r.nextLong(config.chaosMillis()), FaultKind.REMOVE_RETIRED, r.nextInt(config.nodes()), 0, 0, 0, 0));
         }
     }
 

@@ -153,6 +153,12 @@ public final class Simulation {
     private final Map<FaultKind, Integer> faultCounts = new EnumMap<>(FaultKind.class);
     private long partitionEpoch;
     private boolean healed;
+    /** Replica ids that ran and no longer do (wiped, or re-identified after a power loss), oldest first. */
+    private final List<ReplicaId> retired = new ArrayList<>();
+    /** Retired ids whose removal a node acknowledged: durable, so every live node must end up knowing it. */
+    private final Set<ReplicaId> removed = new LinkedHashSet<>();
+    /** Retired ids with a removal in flight. */
+    private final Set<ReplicaId> removing = new LinkedHashSet<>();
     /** Violations found while the run went on, judged with the rest. */
     private final List<Violation> observed = new ArrayList<>();
     /** Per sending process and document, the join of the causal contexts of every copy of it another replica received. */
@@ -242,8 +248,13 @@ public final class Simulation {
         Map<String, Map<Bytes, Crdt<?>>> states = new LinkedHashMap<>();
         for (Node node : nodes) {
             if (node.process != null) {
-                states.put("n" + node.slot + " (" + node.id + ")", node.process.store.snapshot());
+                Map<Bytes, Crdt<?>> user = new LinkedHashMap<>(node.process.store.snapshot());
+                user.keySet().removeIf(Simulation::system); // the cluster's own documents: checked by checkMembership
+                states.put("n" + node.slot + " (" + node.id + ")", user);
             }
+        }
+        if (rounds >= 0) {
+            checkMembership(liveness);
         }
         for (Node node : nodes) {
             if (node.process != null) {
@@ -302,6 +313,7 @@ public final class Simulation {
         }
         if (node.wiped) {
             node.wiped = false;
+            retired.add(node.id);
             node.id = ReplicaId.random(idRandom);
             node.disk = new SimDisk();
             SimStore.format(node.disk, node.id);
@@ -325,6 +337,7 @@ public final class Simulation {
             do {
                 node.id = ReplicaId.random(idRandom);
             } while (node.id.equals(old));
+            retired.add(old);
             node.disk = new SimDisk();
             SimStore.formatRecovered(node.disk, node.id, recovered);
             p.store = SimStore.open(node.disk, p.epoch, options, (delay, task) -> time.schedule(delay, p, task), storeRandom.split(),
@@ -440,6 +453,9 @@ public final class Simulation {
             return;
         }
         Entry op = node.current;
+        if (op == null && commit.changes().stream().allMatch(c -> system(c.key()))) {
+            return; // an administrative write to the cluster's own documents (a removal)
+        }
         if (op == null) {
             throw new IllegalStateException("n" + node.slot + " committed local change " + seq + " outside any client operation");
         }
@@ -543,10 +559,29 @@ public final class Simulation {
                 trace.event("reset", node.slot, other, 0, () -> "connection n" + node.slot + " - n" + other + " reset");
             }
             case PARTITION_ISOLATE, PARTITION_HALVES, PARTITION_ONE_WAY, PARTITION_BRIDGE -> partition(f);
+            case REMOVE_RETIRED -> removeRetired(node);
             case LOSS, DUPLICATION, REORDER -> {
                 // Per-link parameters of the swarm, not scheduled actions.
             }
         }
+    }
+
+    /** The oldest retired id not yet removed (nor being removed) is removed, from {@code node}; nothing when it is down. */
+    private void removeRetired(Node node) {
+        Process p = node.process;
+        ReplicaId target = retired.stream().filter(id -> !removed.contains(id) && !removing.contains(id)).findFirst().orElse(null);
+        if (p == null || target == null) {
+            return;
+        }
+        faultCounts.merge(FaultKind.REMOVE_RETIRED, 1, Integer::sum);
+        removing.add(target);
+        trace.event("remove", node.slot, target.value(), 0, () -> "n" + node.slot + " removes retired replica " + target);
+        p.replica.removeMember(target).whenComplete((written, failure) -> {
+            removing.remove(target);
+            if (failure == null) {
+                removed.add(target);
+            }
+        });
     }
 
     private void partition(Action.Fault f) {
@@ -719,6 +754,72 @@ public final class Simulation {
         liveness.add(new Violation(Violation.Kind.LIVENESS, Oracle.NOT_CONVERGED + " within " + config.boundRounds() + " gossip rounds ("
                 + config.boundRounds() * gossip + " ms) of the heal: " + divergence() + staleAcknowledgements()));
         return -1;
+    }
+
+    private static final Bytes SYSTEM_PREFIX = Bytes.of("\0converge/");
+
+    private static boolean system(Bytes key) {
+        if (key.length() < SYSTEM_PREFIX.length()) {
+            return false;
+        }
+        for (int i = 0; i < SYSTEM_PREFIX.length(); i++) {
+            if (key.byteAt(i) != SYSTEM_PREFIX.byteAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * After convergence: every acknowledged removal is known to every live node (a safety
+     * matter: the removal was durable where it was made), and metadata is bounded by membership:
+     * no live node still records acknowledgements of a removed replica, and a node whose peers
+     * are all live and acknowledged keeps no delta-log entry every one of them has.
+     */
+    private void checkMembership(List<Violation> out) {
+        Set<ReplicaId> live = new LinkedHashSet<>();
+        for (Node node : nodes) {
+            live.add(node.id);
+        }
+        for (Node node : nodes) {
+            Process p = node.process;
+            Set<ReplicaId> known = new LinkedHashSet<>();
+            p.replica.members().stream().filter(m -> m.removed()).forEach(m -> known.add(m.id()));
+            for (ReplicaId id : removed) {
+                if (!known.contains(id)) {
+                    out.add(new Violation(Violation.Kind.SAFETY, "n" + node.slot + " does not know that " + id
+                            + " was removed, though the removal was acknowledged"));
+                }
+            }
+            Map<ReplicaId, Long> acks = p.store.acks();
+            for (ReplicaId id : acks.keySet()) {
+                if (known.contains(id)) {
+                    out.add(new Violation(Violation.Kind.LIVENESS, "metadata: n" + node.slot + " still records acknowledgements of "
+                            + "removed replica " + id));
+                }
+            }
+            if (!live.containsAll(acks.keySet())) {
+                continue; // a retired id not removed still counts as a member that never acknowledges
+            }
+            long minAcked = Long.MAX_VALUE;
+            for (ReplicaId id : live) {
+                if (!id.equals(node.id)) {
+                    minAcked = Math.min(minAcked, acks.getOrDefault(id, 0L));
+                }
+            }
+            long held = 0;
+            for (DeltaLogEntry e : p.store.readDeltaLog(0, Integer.MAX_VALUE).entries()) {
+                if (e.seq() <= minAcked) {
+                    held++;
+                }
+            }
+            if (held > 0) {
+                long heldEntries = held;
+                long through = minAcked;
+                out.add(new Violation(Violation.Kind.LIVENESS, "metadata: n" + node.slot + " keeps " + heldEntries + " delta-log entries "
+                        + "that every peer acknowledged (through seq " + through + ")"));
+            }
+        }
     }
 
     private boolean converged() {
