@@ -102,6 +102,10 @@ class JoinTest {
                         .anyMatch(p -> p.ackedSeq() >= seq));
             }
             seed.removeMember(thirdId).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            // Until a member learns of the removal it still takes the removed replica's writes (removal
+            // replicates like any write); here both have learned before it comes back.
+            eventually("the second node knows of the removal", () -> second.members().stream()
+                    .anyMatch(m -> m.id().equals(thirdId) && m.removed()));
 
             // Offline, it does not know yet: it takes a write no one will ever acknowledge.
             try (Replica offline = Replica.open(ReplicaConfig.builder().dataDirectory(c).build())) {
