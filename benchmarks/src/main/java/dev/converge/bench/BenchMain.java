@@ -1,6 +1,7 @@
 package dev.converge.bench;
 
 import dev.converge.bench.crdt.CrdtSizes;
+import dev.converge.bench.e2e.EndToEnd;
 import dev.converge.bench.node.NodeThroughput;
 import dev.converge.bench.pekko.PekkoSizes;
 import dev.converge.bench.replica.ReplicationLatency;
@@ -38,7 +39,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * {@code ./converge bench [suite] [--quick]}: with no suite, runs every layer in sequence (crdt,
- * pekko, storage, transport, replica, node) and writes one combined
+ * pekko, storage, transport, replica, node, e2e) and writes one combined
  * {@code benchmarks/results/<date>.json} (shape in {@link ResultsFile}); with a suite, runs that one
  * and merges it into the same file. JMH suites print one progress line per benchmark and also keep
  * their raw JMH JSON in {@code benchmarks/results/<suite>-<date>.json}; the transport, replica and
@@ -47,7 +48,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchMain {
 
-    static final List<String> ORDER = List.of("crdt", "pekko", "storage", "transport", "replica", "node");
+    static final List<String> ORDER = List.of("crdt", "pekko", "storage", "transport", "replica", "node", "e2e");
 
     private static final Map<String, String> JMH_INCLUDES = Map.of(
             "crdt", "dev\\.converge\\.bench\\.crdt\\..*",
@@ -181,6 +182,14 @@ public final class BenchMain {
                     }
                     return "";
                 });
+            }
+            case "e2e" -> {
+                List<Measure> measures = new ArrayList<>();
+                SuiteRun run = captured(suite, console, () -> {
+                    measures.addAll(EndToEnd.run(quick, System.out));
+                    return "";
+                });
+                yield new SuiteRun(suite, run.status(), run.note(), 0, measures, run.lines());
             }
             default -> runJmh(root, suite, quick, rest, console);
         };

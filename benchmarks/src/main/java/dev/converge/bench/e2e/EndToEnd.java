@@ -1,0 +1,177 @@
+package dev.converge.bench.e2e;
+
+import dev.converge.bench.node.Resp;
+import dev.converge.bench.report.Measure;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./converge bench e2e [--quick]}: local node clusters driven over the Redis protocol by
+ * {@link LoadDriver}, then the store-size curve ({@link StoreSize}). In order: a 3-node cluster
+ * (default 64 MiB document cache), an uncounted warm-up, writes at a fixed offered load
+ * ({@value #FIXED_RATE}/s, open loop, {@value #FIXED_CONNECTIONS} connections) and at saturation
+ * (closed loop, {@value #SATURATION_CONNECTIONS} connections), both with the replication-lag probe;
+ * closed-loop throughput against the number of connections; node 1's bytes on disk for the keys
+ * written; then 1- and 5-node clusters at {@value #SCALING_CONNECTIONS} connections for the
+ * cluster-size curve (the 3-node point is the connections curve's). Results are measures of suite
+ * {@code e2e} (names in {@link #measures}).
+ */
+public final class EndToEnd {
+
+    static final int FIXED_RATE = 5_000;
+    static final int FIXED_CONNECTIONS = 16;
+    static final int SATURATION_CONNECTIONS = 32;
+    static final int SCALING_CONNECTIONS = 16;
+    private static final String CACHE = "64MiB";
+    private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
+
+    /** How long each phase runs and which points the curves have. */
+    record Plan(double warmupSeconds, double fixedSeconds, double saturationSeconds, double pointSeconds, List<Integer> connections,
+                List<Integer> clusterSizes, List<Long> storeCheckpoints) {
+
+        static Plan of(boolean quick) {
+            return quick
+                    ? new Plan(3, 5, 5, 2, List.of(1, 4, 16, 64), List.of(1, 3), List.of(10_000L, 100_000L, 300_000L))
+                    : new Plan(10, 30, 20, 6, List.of(1, 2, 4, 8, 16, 32, 64), List.of(1, 3, 5),
+                            List.of(10_000L, 100_000L, 1_000_000L, 10_000_000L));
+        }
+    }
+
+    private final PrintStream out;
+    private final List<Measure> measures = new ArrayList<>();
+
+    private EndToEnd(PrintStream out) {
+        this.out = out;
+    }
+
+    /** Runs the suite, printing a line per phase; returns its measures. */
+    public static List<Measure> run(boolean quick, PrintStream out) throws IOException, InterruptedException {
+        EndToEnd e = new EndToEnd(out);
+        e.measure(Plan.of(quick));
+        return e.measures;
+    }
+
+    private void measure(Plan plan) throws IOException, InterruptedException {
+        step(String.format(Locale.ROOT, "e2e: %d CPUs, load average %s; SET of 16-byte values to %,d keys, one request at a time per connection",
+                Runtime.getRuntime().availableProcessors(), dev.converge.bench.report.ResultsFile.loadAverage(), LoadDriver.KEYS));
+        Map<Integer, Double> byNodes = new LinkedHashMap<>();
+        step("starting 3 nodes (--cache-size " + CACHE + ", -Xmx512m each)");
+        try (LocalNodes cluster = LocalNodes.start(3, CACHE, out)) {
+            List<LocalNodes.Node> nodes = cluster.nodes();
+            report(LoadDriver.closedLoop("warm-up (not counted)", nodes, SATURATION_CONNECTIONS, plan.warmupSeconds(), false));
+            LoadDriver.Result fixed = LoadDriver.openLoop("fixed load", nodes, FIXED_CONNECTIONS, FIXED_RATE, plan.fixedSeconds(), true);
+            report(fixed);
+            record("fixed", fixed);
+            LoadDriver.Result saturation = LoadDriver.closedLoop("saturation", nodes, SATURATION_CONNECTIONS, plan.saturationSeconds(), true);
+            report(saturation);
+            record("saturation", saturation);
+            for (int c : plan.connections()) {
+                LoadDriver.Result r = LoadDriver.closedLoop("connections " + c, nodes, c, plan.pointSeconds(), false);
+                report(r);
+                measures.add(new Measure("e2e", "e2e.scaling.connections", Map.of("connections", str(c), "nodes", "3"),
+                        r.writesPerSecond(), Double.NaN, "writes/s", null));
+                if (c == SCALING_CONNECTIONS) {
+                    byNodes.put(3, r.writesPerSecond());
+                }
+            }
+            long keys = Long.parseLong(text(nodes.get(0), "DBSIZE"));
+            long bytes = StoreSize.diskBytes(nodes.get(0).dataDir());
+            step(String.format(Locale.ROOT, "node-1 holds %,d keys in %,d bytes on disk (%.0f B/key, with the WAL and unflushed memtables)",
+                    keys, bytes, (double) bytes / keys));
+            measures.add(new Measure("e2e", "e2e.node.diskBytes", Map.of("documents", str(keys)), bytes, Double.NaN, "B", null));
+        }
+        for (int n : plan.clusterSizes()) {
+            if (n == 3 && byNodes.containsKey(3)) {
+                continue;
+            }
+            step("starting " + n + " node(s) for the cluster-size curve");
+            try (LocalNodes cluster = LocalNodes.start(n, CACHE, out)) {
+                report(LoadDriver.closedLoop("warm-up (not counted)", cluster.nodes(), SCALING_CONNECTIONS, plan.warmupSeconds() / 2, false));
+                LoadDriver.Result r = LoadDriver.closedLoop(n + " node(s)", cluster.nodes(), SCALING_CONNECTIONS, plan.pointSeconds(), false);
+                report(r);
+                byNodes.put(n, r.writesPerSecond());
+            }
+        }
+        byNodes.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> measures.add(new Measure("e2e", "e2e.scaling.nodes",
+                Map.of("nodes", str(e.getKey()), "connections", str(SCALING_CONNECTIONS)), e.getValue(), Double.NaN, "writes/s", null)));
+        step("store size against document count (embedded RocksDocumentStore, document cache " + StoreSize.CACHE_BYTES + " bytes)");
+        for (StoreSize.Point p : StoreSize.run(plan.storeCheckpoints(), out)) {
+            Map<String, String> docs = Map.of("documents", str(p.documents()));
+            measures.add(new Measure("e2e", "e2e.store.diskBytes", docs, p.diskBytes(), Double.NaN, "B", null));
+            measures.add(new Measure("e2e", "e2e.store.bytesPerDocument", docs, p.bytesPerDocument(), Double.NaN, "B/doc", null));
+            measures.add(new Measure("e2e", "e2e.store.fill", docs, p.writesPerSecond(), Double.NaN, "docs/s", null));
+            measures.add(new Measure("e2e", "e2e.store.read", with(docs, "percentile", "p50"), p.reads().p50() * 1e3, Double.NaN, "us", null));
+            measures.add(new Measure("e2e", "e2e.store.read", with(docs, "percentile", "p99"), p.reads().p99() * 1e3, Double.NaN, "us", null));
+        }
+    }
+
+    /** The measures of a phase: throughput, write latency and lag percentiles, CPU and RSS per node. */
+    private void record(String phase, LoadDriver.Result r) {
+        Map<String, String> p = Map.of("phase", phase);
+        measures.add(new Measure("e2e", "e2e.writes", with(with(p, "connections", str(r.connections())), "offered",
+                r.offeredRate() > 0 ? str((long) r.offeredRate()) : "closed loop"), r.writesPerSecond(), Double.NaN, "writes/s", null));
+        percentiles(p, "e2e.latency", r.latency());
+        if (r.lag().count() > 0) {
+            percentiles(p, "e2e.lag", r.lag());
+            measures.add(new Measure("e2e", "e2e.lag.samples", p, r.lag().count(), Double.NaN, "samples", null));
+            measures.add(new Measure("e2e", "e2e.lag.timeouts", p, r.lagTimeouts(), Double.NaN, "samples", null));
+        }
+        measures.add(new Measure("e2e", "e2e.cpuPerWrite", p, r.clusterCpuMicrosPerWrite(), Double.NaN, "CPU us/write", null));
+        r.usage().forEach((process, u) -> {
+            Map<String, String> q = with(p, "process", process);
+            measures.add(new Measure("e2e", "e2e.cpu", q, u.cores(), Double.NaN, "cores", null));
+            measures.add(new Measure("e2e", "e2e.rss", q, u.rssBytes() / 1048576.0, Double.NaN, "MiB", null));
+        });
+    }
+
+    private void percentiles(Map<String, String> params, String name, Latencies.Summary s) {
+        double[] values = {s.p50(), s.p90(), s.p99(), s.p999(), s.max()};
+        String[] labels = {"p50", "p90", "p99", "p99.9", "max"};
+        for (int i = 0; i < values.length; i++) {
+            measures.add(new Measure("e2e", name, with(params, "percentile", labels[i]), values[i], Double.NaN, "ms", null));
+        }
+    }
+
+    private void report(LoadDriver.Result r) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-22s %2d conn: %,8.0f writes/s over %.1f s%s; write latency ms p50 %.2f "
+                + "p99 %.2f p99.9 %.2f max %.1f", r.label(), r.connections(), r.writesPerSecond(), r.seconds(),
+                r.offeredRate() > 0 ? String.format(Locale.ROOT, " (offered %,.0f/s)", r.offeredRate()) : "", r.latency().p50(),
+                r.latency().p99(), r.latency().p999(), r.latency().max()));
+        if (r.lag().count() > 0) {
+            s.append(String.format(Locale.ROOT, "; replication lag ms p50 %.2f p99 %.2f max %.1f (%d samples, %d timeouts)", r.lag().p50(),
+                    r.lag().p99(), r.lag().max(), r.lag().count(), r.lagTimeouts()));
+        }
+        s.append(String.format(Locale.ROOT, "; cluster CPU %.1f us/write", r.clusterCpuMicrosPerWrite()));
+        r.usage().forEach((process, u) -> s.append(String.format(Locale.ROOT, "; %s %.2f cores, RSS %.0f MiB", process, u.cores(),
+                u.rssBytes() / 1048576.0)));
+        step(s.toString());
+    }
+
+    private static String text(LocalNodes.Node node, String command) throws IOException {
+        try (Resp r = Resp.connect(node.redisPort())) {
+            return r.text(command);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> params, String key, String value) {
+        Map<String, String> m = new LinkedHashMap<>(params);
+        m.put(key, value);
+        return m;
+    }
+
+    private static String str(long n) {
+        return Long.toString(n);
+    }
+
+    private void step(String message) {
+        out.println("[" + LocalTime.now().format(TIME_OF_DAY) + "] " + message);
+        out.flush();
+    }
+}
