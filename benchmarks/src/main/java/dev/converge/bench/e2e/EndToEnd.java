@@ -7,10 +7,13 @@ import java.io.PrintStream;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./converge bench e2e [--quick]}: local node clusters driven over the Redis protocol by
@@ -19,8 +22,9 @@ import java.util.Map;
  * ({@value #FIXED_RATE}/s, open loop, {@value #FIXED_CONNECTIONS} connections) and at saturation
  * (closed loop, {@value #SATURATION_CONNECTIONS} connections), both with the replication-lag probe;
  * closed-loop throughput against the number of connections; node 1's bytes on disk for the keys
- * written; then 1- and 5-node clusters at {@value #SCALING_CONNECTIONS} connections for the
- * cluster-size curve (the 3-node point is the connections curve's). Results are measures of suite
+ * written; then a fresh cluster of each size of the cluster-size curve (1, 3, 5 nodes), warmed up
+ * and measured alike at {@value #SCALING_CONNECTIONS} connections. Each phase starts once the nodes
+ * have converged after the previous one. Results are measures of suite
  * {@code e2e} (names in {@link #measures}).
  */
 public final class EndToEnd {
@@ -30,17 +34,19 @@ public final class EndToEnd {
     static final int SATURATION_CONNECTIONS = 32;
     static final int SCALING_CONNECTIONS = 16;
     private static final String CACHE = "64MiB";
+    private static final long CONVERGE_TIMEOUT_SECONDS = 180;
     private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
 
     /** How long each phase runs and which points the curves have. */
     record Plan(double warmupSeconds, double fixedSeconds, double saturationSeconds, double pointSeconds, List<Integer> connections,
                 List<Integer> clusterSizes, List<Long> storeCheckpoints) {
 
-        static Plan of(boolean quick) {
+        /** {@code all}: part of a whole-suite run, where the store curve stops at 1,000,000 documents to keep the run under 20 minutes. */
+        static Plan of(boolean quick, boolean all) {
             return quick
-                    ? new Plan(3, 5, 5, 2, List.of(1, 4, 16, 64), List.of(1, 3), List.of(10_000L, 100_000L, 300_000L))
-                    : new Plan(10, 30, 20, 6, List.of(1, 2, 4, 8, 16, 32, 64), List.of(1, 3, 5),
-                            List.of(10_000L, 100_000L, 1_000_000L, 10_000_000L));
+                    ? new Plan(4, 5, 5, 2, List.of(1, 4, 16, 64), List.of(1, 3), List.of(10_000L, 100_000L, 300_000L))
+                    : new Plan(15, 30, 20, 6, List.of(1, 2, 4, 8, 16, 32, 64), List.of(1, 3, 5),
+                            all ? List.of(10_000L, 100_000L, 1_000_000L) : List.of(10_000L, 100_000L, 1_000_000L, 10_000_000L));
         }
     }
 
@@ -52,9 +58,9 @@ public final class EndToEnd {
     }
 
     /** Runs the suite, printing a line per phase; returns its measures. */
-    public static List<Measure> run(boolean quick, PrintStream out) throws IOException, InterruptedException {
+    public static List<Measure> run(boolean quick, boolean all, PrintStream out) throws IOException, InterruptedException {
         EndToEnd e = new EndToEnd(out);
-        e.measure(Plan.of(quick));
+        e.measure(Plan.of(quick, all));
         return e.measures;
     }
 
@@ -66,20 +72,20 @@ public final class EndToEnd {
         try (LocalNodes cluster = LocalNodes.start(3, CACHE, out)) {
             List<LocalNodes.Node> nodes = cluster.nodes();
             report(LoadDriver.closedLoop("warm-up (not counted)", nodes, SATURATION_CONNECTIONS, plan.warmupSeconds(), false));
+            awaitConverged(nodes);
             LoadDriver.Result fixed = LoadDriver.openLoop("fixed load", nodes, FIXED_CONNECTIONS, FIXED_RATE, plan.fixedSeconds(), true);
             report(fixed);
             record("fixed", fixed);
+            awaitConverged(nodes);
             LoadDriver.Result saturation = LoadDriver.closedLoop("saturation", nodes, SATURATION_CONNECTIONS, plan.saturationSeconds(), true);
             report(saturation);
             record("saturation", saturation);
             for (int c : plan.connections()) {
+                awaitConverged(nodes);
                 LoadDriver.Result r = LoadDriver.closedLoop("connections " + c, nodes, c, plan.pointSeconds(), false);
                 report(r);
                 measures.add(new Measure("e2e", "e2e.scaling.connections", Map.of("connections", str(c), "nodes", "3"),
                         r.writesPerSecond(), Double.NaN, "writes/s", null));
-                if (c == SCALING_CONNECTIONS) {
-                    byNodes.put(3, r.writesPerSecond());
-                }
             }
             long keys = Long.parseLong(text(nodes.get(0), "DBSIZE"));
             long bytes = StoreSize.diskBytes(nodes.get(0).dataDir());
@@ -88,12 +94,10 @@ public final class EndToEnd {
             measures.add(new Measure("e2e", "e2e.node.diskBytes", Map.of("documents", str(keys)), bytes, Double.NaN, "B", null));
         }
         for (int n : plan.clusterSizes()) {
-            if (n == 3 && byNodes.containsKey(3)) {
-                continue;
-            }
             step("starting " + n + " node(s) for the cluster-size curve");
             try (LocalNodes cluster = LocalNodes.start(n, CACHE, out)) {
-                report(LoadDriver.closedLoop("warm-up (not counted)", cluster.nodes(), SCALING_CONNECTIONS, plan.warmupSeconds() / 2, false));
+                report(LoadDriver.closedLoop("warm-up (not counted)", cluster.nodes(), SCALING_CONNECTIONS, plan.warmupSeconds(), false));
+                awaitConverged(cluster.nodes());
                 LoadDriver.Result r = LoadDriver.closedLoop(n + " node(s)", cluster.nodes(), SCALING_CONNECTIONS, plan.pointSeconds(), false);
                 report(r);
                 byNodes.put(n, r.writesPerSecond());
@@ -102,11 +106,15 @@ public final class EndToEnd {
         byNodes.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> measures.add(new Measure("e2e", "e2e.scaling.nodes",
                 Map.of("nodes", str(e.getKey()), "connections", str(SCALING_CONNECTIONS)), e.getValue(), Double.NaN, "writes/s", null)));
         step("store size against document count (embedded RocksDocumentStore, document cache " + StoreSize.CACHE_BYTES + " bytes)");
-        for (StoreSize.Point p : StoreSize.run(plan.storeCheckpoints(), out)) {
+        StoreSize.Curve curve = StoreSize.run(plan.storeCheckpoints(), out);
+        measures.add(new Measure("e2e", "e2e.store.diskBytesClosed", Map.of("documents", str(plan.storeCheckpoints().get(plan.storeCheckpoints().size() - 1))),
+                curve.closedDiskBytes(), Double.NaN, "B", null));
+        for (StoreSize.Point p : curve.points()) {
             Map<String, String> docs = Map.of("documents", str(p.documents()));
             measures.add(new Measure("e2e", "e2e.store.diskBytes", docs, p.diskBytes(), Double.NaN, "B", null));
             measures.add(new Measure("e2e", "e2e.store.bytesPerDocument", docs, p.bytesPerDocument(), Double.NaN, "B/doc", null));
             measures.add(new Measure("e2e", "e2e.store.fill", docs, p.writesPerSecond(), Double.NaN, "docs/s", null));
+            measures.add(new Measure("e2e", "e2e.store.heap", docs, p.heapBytes() / 1048576.0, Double.NaN, "MiB", null));
             measures.add(new Measure("e2e", "e2e.store.read", with(docs, "percentile", "p50"), p.reads().p50() * 1e3, Double.NaN, "us", null));
             measures.add(new Measure("e2e", "e2e.store.read", with(docs, "percentile", "p99"), p.reads().p99() * 1e3, Double.NaN, "us", null));
         }
@@ -152,6 +160,32 @@ public final class EndToEnd {
         r.usage().forEach((process, u) -> s.append(String.format(Locale.ROOT, "; %s %.2f cores, RSS %.0f MiB", process, u.cores(),
                 u.rssBytes() / 1048576.0)));
         step(s.toString());
+    }
+
+    /**
+     * Waits until every node holds the same state ({@code CONVERGE.DIGEST} and {@code DBSIZE}
+     * equal), so a phase does not start while the previous one's writes are still replicating.
+     */
+    private void awaitConverged(List<LocalNodes.Node> nodes) throws IOException, InterruptedException {
+        if (nodes.size() < 2) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(CONVERGE_TIMEOUT_SECONDS);
+        while (true) {
+            Set<String> states = new HashSet<>();
+            for (LocalNodes.Node n : nodes) {
+                states.add(text(n, "CONVERGE.DIGEST") + "/" + text(n, "DBSIZE"));
+            }
+            if (states.size() == 1) {
+                step(String.format(Locale.ROOT, "nodes converged %d ms after the phase", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the nodes did not converge within " + CONVERGE_TIMEOUT_SECONDS + " s: " + states);
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
     }
 
     private static String text(LocalNodes.Node node, String command) throws IOException {

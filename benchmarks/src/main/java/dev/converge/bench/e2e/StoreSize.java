@@ -24,86 +24,100 @@ import java.util.stream.Stream;
 
 /**
  * The store's size on disk against its document count, through the embedded
- * {@link RocksDocumentStore} (what a node runs on; the Redis path would take over an hour for
- * 10,000,000 documents on this machine). Documents are what {@code SET doc:<i> <16 bytes>} makes
- * on a node: an LWW register per key, committed {@value #BATCH} to a commit. After every commit
- * the delta log is truncated, as a node does once its peers have acknowledged the entries, so the
- * figure is the documents' own. At each checkpoint the store is closed (flushing RocksDB's
- * memtables), its directory measured, reopened with a cold cache, and sampled with random reads of
- * existing documents. The document cache is {@value #CACHE_BYTES} bytes, far below the data set;
- * RocksDB's block cache is the store's fixed 32 MiB.
+ * {@link RocksDocumentStore} (what a node runs on; through the Redis front end 10,000,000 writes
+ * would take over ten minutes on this machine). Documents are what {@code SET doc:<i> <16 bytes>}
+ * makes on a node: an LWW register per key, committed {@value #BATCH} to a commit. After every
+ * commit the delta log is truncated, as a node does once its peers have acknowledged the entries,
+ * so the figure is the documents' own. At each checkpoint, with the store open and still being
+ * written (no reopen: a store's open scans every document, minutes at 10,000,000), its directory
+ * is measured (SST files, the WAL, per-document deltas not yet folded), the heap in use after a
+ * full collection is read (the store keeps a digest entry per document in memory), and random
+ * reads of existing documents are timed. The document cache is {@value #CACHE_BYTES} bytes, far
+ * below the data set; RocksDB's block cache is the store's fixed 32 MiB. After the last checkpoint
+ * the store is closed (flushing its memtables) and measured once more.
  */
 final class StoreSize {
 
     static final long CACHE_BYTES = 1L << 20;
     static final int BATCH = 10_000;
     private static final int READS = 20_000;
-    private static final int VALUE_BYTES = 16;
 
-    /** One checkpoint: documents, bytes on disk, the fill rate since the previous one, and the random-read latency after reopening. */
-    record Point(long documents, long diskBytes, double writesPerSecond, Latencies.Summary reads) {
+    /** One checkpoint: documents, bytes on disk, the fill rate since the previous one, heap in use, random-read latency. */
+    record Point(long documents, long diskBytes, double writesPerSecond, long heapBytes, Latencies.Summary reads) {
 
         double bytesPerDocument() {
             return (double) diskBytes / documents;
         }
     }
 
+    /** The checkpoints, and the bytes on disk of the last one once the store is closed. */
+    record Curve(List<Point> points, long closedDiskBytes) {
+    }
+
     private StoreSize() {
     }
 
-    static List<Point> run(List<Long> checkpoints, PrintStream out) throws IOException {
+    static Curve run(List<Long> checkpoints, PrintStream out) throws IOException {
         Path dir = BenchDirs.create("e2e-store");
         RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(CACHE_BYTES).build();
         ReplicaId me = ReplicaId.of(0xE2E);
         SplittableRandom random = new SplittableRandom(42);
         List<Point> points = new ArrayList<>();
-        RocksDocumentStore store = RocksDocumentStore.open(dir, options);
         try {
-            long written = 0;
-            for (long target : checkpoints) {
-                long t0 = System.nanoTime();
-                List<Change> batch = new ArrayList<>(BATCH);
-                while (written < target) {
-                    Bytes key = key(written);
-                    byte[] value = Long.toHexString(random.nextLong() | Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
-                    Mutation<LWWRegister> m = LWWRegister.empty().set(me, new HybridTimestamp(System.currentTimeMillis(), 0, me),
-                            Bytes.wrap(value));
-                    batch.add(new Change(key, m.delta(), m.state()));
-                    written++;
-                    if (batch.size() == BATCH || written == target) {
-                        long seq = store.commit(Commit.of(me, batch)).toCompletableFuture().join();
-                        store.truncateDeltaLog(seq);
-                        batch = new ArrayList<>(BATCH);
+            try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
+                long written = 0;
+                for (long target : checkpoints) {
+                    long t0 = System.nanoTime();
+                    List<Change> batch = new ArrayList<>(BATCH);
+                    while (written < target) {
+                        byte[] value = Long.toHexString(random.nextLong() | Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
+                        Mutation<LWWRegister> m = LWWRegister.empty().set(me, new HybridTimestamp(System.currentTimeMillis(), 0, me),
+                                Bytes.wrap(value));
+                        batch.add(new Change(key(written), m.delta(), m.state()));
+                        written++;
+                        if (batch.size() == BATCH || written == target) {
+                            long seq = store.commit(Commit.of(me, batch)).toCompletableFuture().join();
+                            store.truncateDeltaLog(seq);
+                            batch = new ArrayList<>(BATCH);
+                        }
                     }
-                }
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                long previous = points.isEmpty() ? 0 : points.get(points.size() - 1).documents();
-                store.close();
-                long bytes = diskBytes(dir);
-                store = RocksDocumentStore.open(dir, options);
-                if (store.documentCount() != target) {
-                    throw new IllegalStateException("the store holds " + store.documentCount() + " documents, expected " + target);
-                }
-                Latencies reads = new Latencies();
-                for (int i = 0; i < READS; i++) {
-                    Bytes key = key(random.nextLong(target));
-                    long r0 = System.nanoTime();
-                    if (store.read(key).isEmpty()) {
-                        throw new IllegalStateException("document " + key + " is missing");
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    long previous = points.isEmpty() ? 0 : points.get(points.size() - 1).documents();
+                    if (store.documentCount() != target) {
+                        throw new IllegalStateException("the store holds " + store.documentCount() + " documents, expected " + target);
                     }
-                    reads.record(System.nanoTime() - r0);
+                    long bytes = diskBytes(dir);
+                    long heap = heapInUse();
+                    Latencies reads = new Latencies();
+                    for (int i = 0; i < READS; i++) {
+                        Bytes key = key(random.nextLong(target));
+                        long r0 = System.nanoTime();
+                        if (store.read(key).isEmpty()) {
+                            throw new IllegalStateException("document " + key + " is missing");
+                        }
+                        reads.record(System.nanoTime() - r0);
+                    }
+                    Point p = new Point(target, bytes, (target - previous) / seconds, heap, reads.summarize());
+                    points.add(p);
+                    out.printf(Locale.ROOT, "store size: %,d documents: %,d bytes on disk (%.1f B/document), filled at %,.0f docs/s; "
+                            + "heap in use %,d MiB; random read p50 %.1f us, p99 %.1f us%n", p.documents(), p.diskBytes(), p.bytesPerDocument(),
+                            p.writesPerSecond(), p.heapBytes() >> 20, p.reads().p50() * 1e3, p.reads().p99() * 1e3);
                 }
-                Point p = new Point(target, bytes, (target - previous) / seconds, reads.summarize());
-                points.add(p);
-                out.printf(Locale.ROOT, "store size: %,d documents: %,d bytes on disk (%.1f B/document), filled at %,.0f docs/s; "
-                        + "random read after reopening p50 %.1f us, p99 %.1f us%n", p.documents(), p.diskBytes(), p.bytesPerDocument(),
-                        p.writesPerSecond(), p.reads().p50() * 1e3, p.reads().p99() * 1e3);
             }
+            long closed = diskBytes(dir);
+            out.printf(Locale.ROOT, "store size: after closing (memtables flushed): %,d bytes (%.1f B/document)%n", closed,
+                    (double) closed / checkpoints.get(checkpoints.size() - 1));
+            return new Curve(points, closed);
         } finally {
-            store.close();
             BenchDirs.delete(dir);
         }
-        return points;
+    }
+
+    /** Heap in use after a full collection: what the open store holds, as this process holds little else by then. */
+    private static long heapInUse() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     private static Bytes key(long i) {
