@@ -18,12 +18,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code ./converge bench e2e [--quick]}: local node clusters driven over the Redis protocol by
  * {@link LoadDriver}, then the store-size curve ({@link StoreSize}). In order: a 3-node cluster
- * (default 64 MiB document cache), an uncounted warm-up, writes at a fixed offered load
+ * (default 64 MiB document cache), an uncounted warm-up ({@link #warmUp}), writes at a fixed offered load
  * ({@value #FIXED_RATE}/s, open loop, {@value #FIXED_CONNECTIONS} connections) and at saturation
  * (closed loop, {@value #SATURATION_CONNECTIONS} connections), both with the replication-lag probe;
  * closed-loop throughput against the number of connections; node 1's bytes on disk for the keys
- * written; then a fresh cluster of each size of the cluster-size curve (1, 3, 5 nodes), warmed up
- * and measured alike at {@value #SCALING_CONNECTIONS} connections. Each phase starts once the nodes
+ * written; then a fresh cluster of each size of the cluster-size curve (1, 3, 5 nodes; none with
+ * {@code --quick}), warmed up and measured alike at {@value #SCALING_CONNECTIONS} connections. Each phase starts once the nodes
  * have converged after the previous one. Results are measures of suite
  * {@code e2e} (names in {@link #measures}).
  */
@@ -35,17 +35,18 @@ public final class EndToEnd {
     static final int SCALING_CONNECTIONS = 16;
     private static final String CACHE = "64MiB";
     private static final long CONVERGE_TIMEOUT_SECONDS = 180;
+    private static final double WARM_TOLERANCE = 0.1;
     private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
 
     /** How long each phase runs and which points the curves have. */
-    record Plan(double warmupSeconds, double fixedSeconds, double saturationSeconds, double pointSeconds, List<Integer> connections,
+    record Plan(double warmupWindowSeconds, double warmupMaxSeconds, double fixedSeconds, double saturationSeconds, double pointSeconds, List<Integer> connections,
                 List<Integer> clusterSizes, List<Long> storeCheckpoints) {
 
         /** {@code all}: part of a whole-suite run, where the store curve stops at 1,000,000 documents to keep the run under 20 minutes. */
         static Plan of(boolean quick, boolean all) {
             return quick
-                    ? new Plan(4, 5, 5, 2, List.of(1, 4, 16, 64), List.of(1, 3), List.of(10_000L, 100_000L, 300_000L))
-                    : new Plan(15, 30, 20, 6, List.of(1, 2, 4, 8, 16, 32, 64), List.of(1, 3, 5),
+                    ? new Plan(1, 8, 3, 3, 1.5, List.of(1, 16, 64), List.of(), List.of(10_000L, 100_000L))
+                    : new Plan(2, 30, 30, 20, 4, List.of(1, 2, 4, 8, 16, 32, 64), List.of(1, 3, 5),
                             all ? List.of(10_000L, 100_000L, 1_000_000L) : List.of(10_000L, 100_000L, 1_000_000L, 10_000_000L));
         }
     }
@@ -71,8 +72,7 @@ public final class EndToEnd {
         step("starting 3 nodes (--cache-size " + CACHE + ", -Xmx512m each)");
         try (LocalNodes cluster = LocalNodes.start(3, CACHE, out)) {
             List<LocalNodes.Node> nodes = cluster.nodes();
-            report(LoadDriver.closedLoop("warm-up (not counted)", nodes, SATURATION_CONNECTIONS, plan.warmupSeconds(), false));
-            awaitConverged(nodes);
+            warmUp(nodes, SATURATION_CONNECTIONS, plan);
             LoadDriver.Result fixed = LoadDriver.openLoop("fixed load", nodes, FIXED_CONNECTIONS, FIXED_RATE, plan.fixedSeconds(), true);
             report(fixed);
             record("fixed", fixed);
@@ -91,13 +91,12 @@ public final class EndToEnd {
             long bytes = StoreSize.diskBytes(nodes.get(0).dataDir());
             step(String.format(Locale.ROOT, "node-1 holds %,d keys in %,d bytes on disk (%.0f B/key, with the WAL and unflushed memtables)",
                     keys, bytes, (double) bytes / keys));
-            measures.add(new Measure("e2e", "e2e.node.diskBytes", Map.of("documents", str(keys)), bytes, Double.NaN, "B", null));
+            measures.add(new Measure("e2e", "e2e.node.diskBytes", Map.of("keys", str(keys)), bytes, Double.NaN, "B", null));
         }
         for (int n : plan.clusterSizes()) {
             step("starting " + n + " node(s) for the cluster-size curve");
             try (LocalNodes cluster = LocalNodes.start(n, CACHE, out)) {
-                report(LoadDriver.closedLoop("warm-up (not counted)", cluster.nodes(), SCALING_CONNECTIONS, plan.warmupSeconds(), false));
-                awaitConverged(cluster.nodes());
+                warmUp(cluster.nodes(), SCALING_CONNECTIONS, plan);
                 LoadDriver.Result r = LoadDriver.closedLoop(n + " node(s)", cluster.nodes(), SCALING_CONNECTIONS, plan.pointSeconds(), false);
                 report(r);
                 byNodes.put(n, r.writesPerSecond());
@@ -118,6 +117,29 @@ public final class EndToEnd {
             measures.add(new Measure("e2e", "e2e.store.read", with(docs, "percentile", "p50"), p.reads().p50() * 1e3, Double.NaN, "us", null));
             measures.add(new Measure("e2e", "e2e.store.read", with(docs, "percentile", "p99"), p.reads().p99() * 1e3, Double.NaN, "us", null));
         }
+    }
+
+    /**
+     * Closed-loop windows until two in a row agree within {@value #WARM_TOLERANCE} (at least three
+     * windows) or the plan's bound: a fresh node JVM writes several times slower until the JIT has
+     * compiled its paths, and on two shared CPUs that takes tens of seconds for three JVMs at once.
+     */
+    private void warmUp(List<LocalNodes.Node> nodes, int connections, Plan plan) throws IOException, InterruptedException {
+        double previous = 0;
+        double elapsed = 0;
+        for (int window = 1; ; window++) {
+            LoadDriver.Result r = LoadDriver.closedLoop("warm-up", nodes, connections, plan.warmupWindowSeconds(), false);
+            elapsed += r.seconds();
+            double rate = r.writesPerSecond();
+            boolean steady = window >= 3 && Math.abs(rate - previous) <= WARM_TOLERANCE * previous;
+            if (steady || elapsed >= plan.warmupMaxSeconds()) {
+                step(String.format(Locale.ROOT, "warm-up (not counted): %d windows of %.0f s, %s; last %,.0f writes/s", window,
+                        plan.warmupWindowSeconds(), steady ? "steady" : "stopped at the bound, not steady", rate));
+                break;
+            }
+            previous = rate;
+        }
+        awaitConverged(nodes);
     }
 
     /** The measures of a phase: throughput, write latency and lag percentiles, CPU and RSS per node. */
