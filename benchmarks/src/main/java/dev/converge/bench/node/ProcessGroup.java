@@ -156,7 +156,7 @@ public final class ProcessGroup implements AutoCloseable {
                 return;
             }
         }
-        out.println("converge bench node: stopping every process it started");
+        out.println("converge bench: stopping every process it started");
         out.flush();
         stopAll();
     }
@@ -186,7 +186,7 @@ public final class ProcessGroup implements AutoCloseable {
         try {
             BenchDirs.delete(dir);
         } catch (UncheckedIOException e) {
-            out.println("converge bench node: could not delete " + dir + ": " + e.getMessage());
+            out.println("converge bench: could not delete " + dir + ": " + e.getMessage());
         }
     }
 }
