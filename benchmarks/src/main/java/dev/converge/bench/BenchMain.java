@@ -1,6 +1,7 @@
 package dev.converge.bench;
 
 import dev.converge.bench.crdt.CrdtSizes;
+import dev.converge.bench.e2e.EndToEnd;
 import dev.converge.bench.node.NodeThroughput;
 import dev.converge.bench.pekko.PekkoSizes;
 import dev.converge.bench.replica.ReplicationLatency;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +38,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * {@code ./converge bench [suite] [--quick]}: with no suite, runs every layer in sequence (crdt,
- * pekko, storage, transport, replica, node) and writes one combined
+ * pekko, storage, transport, replica, node, e2e) and writes one combined
  * {@code benchmarks/results/<date>.json} (shape in {@link ResultsFile}); with a suite, runs that one
  * and merges it into the same file. JMH suites print one progress line per benchmark and also keep
  * their raw JMH JSON in {@code benchmarks/results/<suite>-<date>.json}; the transport, replica and
@@ -47,13 +47,18 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchMain {
 
-    static final List<String> ORDER = List.of("crdt", "pekko", "storage", "transport", "replica", "node");
+    static final List<String> ORDER = List.of("crdt", "pekko", "storage", "transport", "replica", "node", "e2e");
 
     private static final Map<String, String> JMH_INCLUDES = Map.of(
             "crdt", "dev\\.converge\\.bench\\.crdt\\..*",
             "pekko", "dev\\.converge\\.bench\\.pekko\\..*",
             "storage", "dev\\.converge\\.bench\\.storage\\..*",
             "replica", "dev\\.converge\\.bench\\.replica\\..*|dev\\.converge\\.bench\\.storage\\.RawRocksDbBaseline\\..*");
+
+    /** The benchmarks a full run measures at 1,000 and 100,000 elements besides 10,000. */
+    private static final Map<String, String> SIZE_SWEPT = Map.of(
+            "crdt", "dev\\.converge\\.bench\\.crdt\\.ORSetBench\\.applyOneAddDelta$",
+            "pekko", "dev\\.converge\\.bench\\.pekko\\.ORSetSideBySide\\.applyOneAddDelta(Converge|Pekko)$");
 
     /** What a suite run leaves in the combined file. */
     record SuiteRun(String suite, String status, String note, double seconds, List<Measure> measures, List<String> lines) {
@@ -132,7 +137,7 @@ public final class BenchMain {
             long t0 = System.nanoTime();
             SuiteRun run;
             try {
-                run = runSuite(root, s, quick, suite == null ? List.of() : rest, console);
+                run = runSuite(root, s, quick, suite == null, suite == null ? List.of() : rest, console);
             } catch (Exception e) {
                 console.println("== " + s + " failed: " + e);
                 run = new SuiteRun(s, "failed", String.valueOf(e), 0, List.of(), List.of());
@@ -151,12 +156,17 @@ public final class BenchMain {
         }
     }
 
-    private static SuiteRun runSuite(Path root, String suite, boolean quick, List<String> rest, PrintStream console) throws Exception {
+    /**
+     * Runs one suite; {@code all} when it is part of a whole-suite run, which gives the transport
+     * and node harnesses one round instead of their own default (keeping the whole run under 20
+     * minutes; every row they measure is still there, only not repeated).
+     */
+    private static SuiteRun runSuite(Path root, String suite, boolean quick, boolean all, List<String> rest, PrintStream console) throws Exception {
         return switch (suite) {
             case "transport" -> captured(suite, console, () -> {
                 List<String> harness = new ArrayList<>(quick
                         ? List.of("--warmup", "1", "--measure", "1", "--rounds", "1", "--sizes", "64", "--links", "1", "--kinds", "raw,converge")
-                        : List.of());
+                        : all ? List.of("--rounds", "1") : List.of());
                 harness.addAll(rest);
                 TransportThroughput.main(harness.toArray(String[]::new));
                 return "";
@@ -174,13 +184,21 @@ public final class BenchMain {
                     yield new SuiteRun(suite, "skipped", note, 0, List.of(), List.of());
                 }
                 yield captured(suite, console, () -> {
-                    List<String> args = new ArrayList<>(quick ? List.of("--requests", "5000") : List.of());
+                    List<String> args = new ArrayList<>(quick ? List.of("--requests", "5000") : all ? List.of("--rounds", "1") : List.of());
                     int code = NodeThroughput.run(root, quick, args, System.out);
                     if (code != 0) {
                         throw new IllegalStateException("node harness exited with " + code);
                     }
                     return "";
                 });
+            }
+            case "e2e" -> {
+                List<Measure> measures = new ArrayList<>();
+                SuiteRun run = captured(suite, console, () -> {
+                    measures.addAll(EndToEnd.run(quick, all, System.out));
+                    return "";
+                });
+                yield new SuiteRun(suite, run.status(), run.note(), 0, measures, run.lines());
             }
             default -> runJmh(root, suite, quick, rest, console);
         };
@@ -190,27 +208,12 @@ public final class BenchMain {
         String include = rest.isEmpty() ? JMH_INCLUDES.get(suite) : String.join("|", rest);
         Path out = root.resolve("benchmarks/results").resolve(suite + "-" + LocalDate.now() + ".json");
         Files.createDirectories(out.getParent());
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(include)
-                .addProfiler(GCProfiler.class)
-                .resultFormat(ResultFormatType.JSON)
-                .result(out.toString())
-                .jvmArgsAppend("-Xmx2g", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
-        if (quick) {
-            // A smoke run: in-process (no fork), one 0.3 s iteration, the 10,000-element sets only.
-            options.forks(0).warmupIterations(1).warmupTime(TimeValue.milliseconds(300)).measurementIterations(1)
-                    .measurementTime(TimeValue.milliseconds(300));
-            if (suite.equals("crdt") || suite.equals("pekko")) {
-                options.param("size", "10000");
-            }
-            if (suite.equals("storage")) {
-                // Its trials fold a large set on every iteration: a minute each even when short.
-                options.exclude("LargeSetUpdateBench");
-            }
-        }
-        if (!quick && suite.equals("pekko")) {
-            // 39 trials, several building 100,000-element sets on both sides: 1 s iterations keep the suite near 10 minutes.
-            options.warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(3).measurementTime(TimeValue.seconds(1));
+        boolean sizeSweep = !quick && rest.isEmpty() && SIZE_SWEPT.containsKey(suite);
+        ChainedOptionsBuilder options = jmhOptions(suite, include, out, quick);
+        if (sizeSweep) {
+            // Every set benchmark at 10,000 elements; the one-add delta apply also at 1,000 and 100,000 (second pass below),
+            // the one figure the issue asks at several sizes ("Pekko's cost grows with the set, ours must not").
+            options.param("size", "10000");
         }
         List<Measure> measures = new ArrayList<>();
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -225,7 +228,13 @@ public final class BenchMain {
             // The baseline at a counter update's bytes per operation (see benchmarks/results/storage.md).
             options.param("bytesPerOp", "125");
         }
-        Collection<RunResult> results = new Runner(options.build(), new ProgressOutput(console, suite)).run();
+        List<RunResult> results = new ArrayList<>(new Runner(options.build(), new ProgressOutput(console, suite)).run());
+        if (sizeSweep) {
+            Path sweepOut = root.resolve("benchmarks/results").resolve(suite + "-sizes-" + LocalDate.now() + ".json");
+            ChainedOptionsBuilder sweep = jmhOptions(suite, SIZE_SWEPT.get(suite), sweepOut, false).param("size", "1000", "100000");
+            results.addAll(new Runner(sweep.build(), new ProgressOutput(console, suite)).run());
+            console.println("raw JMH results of the size sweep: " + root.relativize(sweepOut));
+        }
         for (RunResult r : results) {
             Result<?> primary = r.getPrimaryResult();
             Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
@@ -250,6 +259,35 @@ public final class BenchMain {
             return new SuiteRun(suite, "ran", "", 0, measures, lines(captured, harness.lines()));
         }
         return new SuiteRun(suite, "ran", "", 0, measures, lines(captured, List.of()));
+    }
+
+    /** The JMH options of a suite: its include, result file, and the iterations of a quick or a full run. */
+    private static ChainedOptionsBuilder jmhOptions(String suite, String include, Path out, boolean quick) {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(include)
+                .addProfiler(GCProfiler.class)
+                .resultFormat(ResultFormatType.JSON)
+                .result(out.toString())
+                .jvmArgsAppend("-Xmx2g", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+        if (quick) {
+            // A smoke run: in-process (no fork), one 0.3 s iteration, the 10,000-element sets only.
+            options.forks(0).warmupIterations(1).warmupTime(TimeValue.milliseconds(300)).measurementIterations(1)
+                    .measurementTime(TimeValue.milliseconds(300));
+            if (suite.equals("crdt") || suite.equals("pekko")) {
+                options.param("size", "10000");
+            }
+            if (suite.equals("storage")) {
+                // Its trials fold a large set on every iteration: a minute each even when short.
+                options.exclude("LargeSetUpdateBench");
+            }
+        } else if (suite.equals("pekko")) {
+            // Each trial is a forked JVM loading Scala and Pekko: 1 s iterations, one of warm-up, keep the suite near 6 minutes.
+            options.warmupIterations(1).warmupTime(TimeValue.seconds(1)).measurementIterations(3).measurementTime(TimeValue.seconds(1));
+        } else if (suite.equals("crdt")) {
+            // Nanosecond to millisecond operations settle within a second of warm-up; three measured seconds give the error.
+            options.warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(3).measurementTime(TimeValue.seconds(1));
+        }
+        return options;
     }
 
     interface Harness {

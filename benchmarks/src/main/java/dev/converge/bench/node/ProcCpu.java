@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * redis-benchmark client, which is gone by the time its CPU time could be read directly).
  * Everything is {@code NaN} where {@code /proc} is not there.
  */
-final class ProcCpu {
+public final class ProcCpu {
 
     private static final double TICKS_PER_SECOND = ticksPerSecond();
 
@@ -22,7 +22,7 @@ final class ProcCpu {
     }
 
     /** Seconds of CPU a process has used (user + system), {@code NaN} when it cannot be read. */
-    static double seconds(long pid) {
+    public static double seconds(long pid) {
         long[] f = stat(Path.of("/proc", Long.toString(pid), "stat"));
         return f == null ? Double.NaN : (f[0] + f[1]) / TICKS_PER_SECOND;
     }

@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
  * anything still running after a grace period) and deletes the directory, also when the harness failed; a shutdown hook does
  * the same when the harness is stopped by Ctrl-C or SIGTERM or fails.
  */
-final class ProcessGroup implements AutoCloseable {
+public final class ProcessGroup implements AutoCloseable {
 
     /** A started process and the files its stdout and stderr go to (the same file unless started with a separate one). */
-    record Started(String name, Process process, Path log, Path errors) {
+    public record Started(String name, Process process, Path log, Path errors) {
     }
 
     private static final long GRACE_MILLIS = 20_000;
@@ -39,16 +39,21 @@ final class ProcessGroup implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    static ProcessGroup open(PrintStream out) {
-        return new ProcessGroup(BenchDirs.create("node"), out);
+    public static ProcessGroup open(PrintStream out) {
+        return open("node", out);
     }
 
-    Path dir() {
+    /** A group whose directory is named after {@code name} (a suite). */
+    public static ProcessGroup open(String name, PrintStream out) {
+        return new ProcessGroup(BenchDirs.create(name), out);
+    }
+
+    public Path dir() {
         return dir;
     }
 
     /** Starts {@code command} with stdout and stderr appended to {@code <dir>/<name>.log}; stdin stays a pipe to this process. */
-    Started start(String name, List<String> command) throws IOException {
+    public Started start(String name, List<String> command) throws IOException {
         return start(name, command, false);
     }
 
@@ -81,7 +86,7 @@ final class ProcessGroup implements AutoCloseable {
     }
 
     /** The last {@code lines} lines of a process's log, indented, for an error message. */
-    static String tail(Started s, int lines) {
+    public static String tail(Started s, int lines) {
         try {
             List<String> all = Files.readAllLines(s.log(), StandardCharsets.UTF_8);
             StringBuilder b = new StringBuilder();
@@ -151,7 +156,7 @@ final class ProcessGroup implements AutoCloseable {
                 return;
             }
         }
-        out.println("converge bench node: stopping every process it started");
+        out.println("converge bench: stopping every process it started");
         out.flush();
         stopAll();
     }
@@ -181,7 +186,7 @@ final class ProcessGroup implements AutoCloseable {
         try {
             BenchDirs.delete(dir);
         } catch (UncheckedIOException e) {
-            out.println("converge bench node: could not delete " + dir + ": " + e.getMessage());
+            out.println("converge bench: could not delete " + dir + ": " + e.getMessage());
         }
     }
 }

@@ -17,7 +17,7 @@ import java.util.List;
  * CONVERGE.DIGEST): one command at a time. Replies: simple and bulk strings as {@link String},
  * integers as {@link Long}, arrays as {@link List}, nil as {@code null}; an error reply throws.
  */
-final class Resp implements AutoCloseable {
+public final class Resp implements AutoCloseable {
 
     private static final int TIMEOUT_MILLIS = 10_000;
 
@@ -32,7 +32,7 @@ final class Resp implements AutoCloseable {
     }
 
     /** Connects to {@code 127.0.0.1:port}. */
-    static Resp connect(int port) throws IOException {
+    public static Resp connect(int port) throws IOException {
         Socket s = new Socket();
         try {
             s.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
@@ -60,7 +60,7 @@ final class Resp implements AutoCloseable {
     }
 
     /** The reply as text (a string, or an integer's decimal form). */
-    String text(String... args) throws IOException {
+    public String text(String... args) throws IOException {
         Object reply = call(args);
         return reply == null ? null : reply.toString();
     }

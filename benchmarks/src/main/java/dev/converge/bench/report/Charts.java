@@ -9,6 +9,7 @@ import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
 
 /** The PNG charts of the report, drawn with XChart from the results file. */
@@ -124,7 +125,70 @@ final class Charts {
             chart.addSeries("target (at most)", labels, targets);
             save(chart, dir, "crdt-times", written);
         }
+        writeEndToEnd(measures, dir, written);
         return written;
+    }
+
+    /** The e2e suite: latency and lag percentiles, throughput against connections and cluster size, store size against documents. */
+    private static void writeEndToEnd(List<Measure> measures, Path dir, List<String> written) throws IOException {
+        List<String> percentiles = List.of("p50", "p90", "p99", "p99.9", "max");
+        CategoryChart latency = chart("End to end, 3 nodes: write latency and replication lag, ms (log scale)", "percentile", "ms");
+        latency.getStyler().setXAxisLabelRotation(0);
+        latency.getStyler().setYAxisLogarithmic(true);
+        // Bars have no base on a log axis: lines, one per series.
+        latency.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        latency.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        boolean any = false;
+        for (String name : List.of("e2e.latency", "e2e.lag")) {
+            for (String phase : List.of("fixed", "saturation")) {
+                List<Number> values = new ArrayList<>();
+                for (String p : percentiles) {
+                    measures.stream().filter(m -> m.is(name, Map.of("phase", phase, "percentile", p)) && m.score() > 0).findFirst()
+                            .ifPresent(m -> values.add(m.score()));
+                }
+                if (values.size() == percentiles.size()) {
+                    latency.addSeries((name.equals("e2e.lag") ? "replication lag, " : "write latency, ")
+                            + (phase.equals("fixed") ? "fixed load" : "saturation"), percentiles, values);
+                    any = true;
+                }
+            }
+        }
+        if (any) {
+            save(latency, dir, "e2e-latency", written);
+        }
+        curve(measures, "e2e.scaling.connections", "connections", "End to end, 3 nodes: write throughput against client connections (closed loop)",
+                "client connections", dir, "e2e-connections", written);
+        curve(measures, "e2e.scaling.nodes", "nodes", "End to end: write throughput against cluster size (closed loop, 16 connections)",
+                "nodes", dir, "e2e-cluster-size", written);
+        List<Measure> store = sortedBy(measures, "e2e.store.diskBytes", "documents");
+        if (!store.isEmpty()) {
+            CategoryChart chart = chart("Store size on disk against document count (LWW registers, 16-byte values), MiB, log scale", "documents",
+                    "MiB on disk");
+            chart.getStyler().setXAxisLabelRotation(0);
+            chart.getStyler().setYAxisLogarithmic(true);
+            chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+            chart.addSeries("bytes on disk", store.stream().map(m -> String.format(java.util.Locale.ROOT, "%,d",
+                    Long.parseLong(m.params().get("documents")))).toList(), store.stream().map(m -> (Number) (m.score() / 1048576.0)).toList());
+            save(chart, dir, "e2e-store-size", written);
+        }
+    }
+
+    private static void curve(List<Measure> measures, String name, String param, String title, String x, Path dir, String file,
+            List<String> written) throws IOException {
+        List<Measure> points = sortedBy(measures, name, param);
+        if (points.isEmpty()) {
+            return;
+        }
+        CategoryChart chart = chart(title, x, "writes/s");
+        chart.getStyler().setXAxisLabelRotation(0);
+        chart.addSeries("writes/s", points.stream().map(m -> m.params().get(param)).toList(), points.stream().map(m -> (Number) m.score()).toList());
+        save(chart, dir, file, written);
+    }
+
+    /** The measures of one name, in the numeric order of one parameter. */
+    private static List<Measure> sortedBy(List<Measure> measures, String name, String param) {
+        return measures.stream().filter(m -> m.name().equals(name) && m.params().containsKey(param))
+                .sorted(java.util.Comparator.comparingLong(m -> Long.parseLong(m.params().get(param)))).toList();
     }
 
     private static CategoryChart chart(String title, String x, String y) {

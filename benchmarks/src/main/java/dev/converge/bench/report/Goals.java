@@ -182,6 +182,13 @@ public final class Goals {
             if (m.name().equals("replica.latency") && "p99".equals(m.params().get("percentile"))) {
                 out.add(dynamic("replica", "replication latency p99 at 10,000 writes/s, " + m.params().get("link"), m, 5, "<= 5 ms"));
             }
+            if (m.name().equals("e2e.writes")) {
+                out.add(info("e2e", "write throughput, 3 nodes, " + m.params().get("connections") + " connections, " + offered(m), m));
+            }
+            if ((m.name().equals("e2e.latency") || m.name().equals("e2e.lag")) && "p99".equals(m.params().get("percentile"))) {
+                String what = m.name().equals("e2e.lag") ? "replication lag p99" : "write latency p99";
+                out.add(info("e2e", what + ", " + ("fixed".equals(m.params().get("phase")) ? "fixed load (open loop)" : "saturation (closed loop)"), m));
+            }
             if (m.name().equals("replica.wire.perPeerOverDelta")) {
                 out.add(dynamic("replica", "wire bytes per peer / delta bytes, " + m.params().get("workload") + ", " + m.params().get("pace"),
                         m, 1.5, "<= 1.5x delta"));
@@ -200,6 +207,18 @@ public final class Goals {
         row.put("target", targetText);
         row.put("met", m.score() <= target);
         return row;
+    }
+
+    /** A figure the issue asks for without a target: shown in the layer's table, no verdict. */
+    private static Map<String, Object> info(String layer, String label, Measure m) {
+        Map<String, Object> row = dynamic(layer, label, m, Double.NaN, "-");
+        row.put("met", null);
+        return row;
+    }
+
+    private static String offered(Measure m) {
+        String offered = m.params().get("offered");
+        return offered == null || !offered.matches("\\d+") ? "closed loop" : fmt(Double.parseDouble(offered)) + " writes/s offered";
     }
 
     private static String unitWord(String unit) {

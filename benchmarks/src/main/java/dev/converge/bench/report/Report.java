@@ -31,6 +31,7 @@ public final class Report {
             new Layer("transport", "transport-netty", "transport.md"),
             new Layer("replica", "Replica engine (3 replicas, RocksDB, Netty loopback)", null),
             new Layer("node", "Node (Redis front end)", "node.md"),
+            new Layer("e2e", "End to end (local node clusters driven over the Redis protocol)", "e2e.md"),
             new Layer("simulation", "Simulation", "simulation.md"));
 
     private Report() {
@@ -54,7 +55,7 @@ public final class Report {
                 .append(". Rendered by `./converge bench report` from [`results/").append(json.getFileName())
                 .append("`](results/").append(json.getFileName()).append("); do not edit by hand.\n\n");
         s.append("Reproduce: `./converge bench` (every suite in sequence), `./converge bench <suite>` for one layer "
-                + "(crdt, pekko, storage, transport, replica, node), `--quick` for a smoke run; then `./converge bench report`. "
+                + "(crdt, pekko, storage, transport, replica, node, e2e), `--quick` for a smoke run; then `./converge bench report`. "
                 + "The node suite needs `redis-server` and `redis-benchmark` (`apt install redis-tools redis-server`).\n\n");
         s.append("## Machine\n\n");
         Map<String, Object> machine = results.machine();

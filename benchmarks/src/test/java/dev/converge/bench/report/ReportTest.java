@@ -2,9 +2,12 @@ package dev.converge.bench.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReportTest {
 
@@ -47,6 +50,39 @@ class ReportTest {
         assertThat(pekko.get("met")).isEqualTo(false);
         Map<String, Object> delta = rows.stream().filter(r -> r.get("label").toString().contains("delta encoded size")).findFirst().orElseThrow();
         assertThat(delta.get("met")).isEqualTo(true);
+    }
+
+    @Test
+    void endToEndFiguresGetRowsWithoutVerdictsAndCharts(@TempDir Path dir) throws Exception {
+        List<Measure> ms = new ArrayList<>();
+        for (String phase : List.of("fixed", "saturation")) {
+            ms.add(new Measure("e2e", "e2e.writes", Map.of("phase", phase, "connections", "16", "offered", phase.equals("fixed") ? "5000" : "closed loop"),
+                    phase.equals("fixed") ? 4990 : 12000, Double.NaN, "writes/s", null));
+            for (String p : List.of("p50", "p90", "p99", "p99.9", "max")) {
+                ms.add(new Measure("e2e", "e2e.latency", Map.of("phase", phase, "percentile", p), 1.5, Double.NaN, "ms", null));
+                ms.add(new Measure("e2e", "e2e.lag", Map.of("phase", phase, "percentile", p), 3.0, Double.NaN, "ms", null));
+            }
+        }
+        for (int c : List.of(1, 16, 64)) {
+            ms.add(new Measure("e2e", "e2e.scaling.connections", Map.of("connections", String.valueOf(c), "nodes", "3"), 100 * c, Double.NaN,
+                    "writes/s", null));
+        }
+        ms.add(new Measure("e2e", "e2e.store.diskBytes", Map.of("documents", "10000"), 800_000, Double.NaN, "B", null));
+        ms.add(new Measure("e2e", "e2e.store.diskBytes", Map.of("documents", "1000000"), 76_000_000, Double.NaN, "B", null));
+
+        List<Map<String, Object>> rows = Goals.evaluate(ms).stream().filter(r -> "e2e".equals(r.get("layer"))).toList();
+        assertThat(rows).extracting(r -> r.get("label")).contains("write throughput, 3 nodes, 16 connections, 5,000 writes/s offered",
+                "write throughput, 3 nodes, 16 connections, closed loop", "replication lag p99, fixed load (open loop)",
+                "write latency p99, saturation (closed loop)");
+        assertThat(rows).allSatisfy(r -> assertThat(r.get("met")).isNull());
+
+        Path file = dir.resolve("2026-01-01.json");
+        ResultsFile results = ResultsFile.openOrCreate(file, true);
+        results.put("e2e", "ran", "", 1, true, ms, List.of());
+        // No cluster-size points: that chart is left out rather than drawn empty.
+        assertThat(Charts.write(results, dir.resolve("charts"))).contains("e2e-latency.png", "e2e-connections.png", "e2e-store-size.png")
+                .doesNotContain("e2e-cluster-size.png");
+        assertThat(dir.resolve("charts/e2e-latency.png")).isNotEmptyFile();
     }
 
     @Test
