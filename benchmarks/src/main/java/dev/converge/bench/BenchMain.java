@@ -1,6 +1,8 @@
 package dev.converge.bench;
 
 import dev.converge.bench.crdt.CrdtSizes;
+import dev.converge.bench.crdt.MetadataAfterChurn;
+import dev.converge.bench.replica.DeleteChurn;
 import dev.converge.bench.e2e.EndToEnd;
 import dev.converge.bench.node.NodeThroughput;
 import dev.converge.bench.pekko.PekkoSizes;
@@ -47,7 +49,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchMain {
 
-    static final List<String> ORDER = List.of("crdt", "pekko", "storage", "transport", "replica", "node", "e2e");
+    static final List<String> ORDER = List.of("crdt", "pekko", "storage", "transport", "replica", "node", "e2e", "metadata");
 
     private static final Map<String, String> JMH_INCLUDES = Map.of(
             "crdt", "dev\\.converge\\.bench\\.crdt\\..*",
@@ -197,6 +199,16 @@ public final class BenchMain {
                 SuiteRun run = captured(suite, console, () -> {
                     measures.addAll(EndToEnd.run(quick, all, System.out));
                     return "";
+                });
+                yield new SuiteRun(suite, run.status(), run.note(), 0, measures, run.lines());
+            }
+            case "metadata" -> {
+                List<Measure> measures = new ArrayList<>();
+                long cycles = quick ? 50_000 : 1_000_000;
+                SuiteRun run = captured(suite, console, () -> {
+                    measures.addAll(MetadataAfterChurn.measures(1_000));
+                    measures.addAll(DeleteChurn.measures(cycles, 1_000));
+                    return quick ? "delete churn with 50,000 cycles (a full run: 1,000,000)" : "";
                 });
                 yield new SuiteRun(suite, run.status(), run.note(), 0, measures, run.lines());
             }

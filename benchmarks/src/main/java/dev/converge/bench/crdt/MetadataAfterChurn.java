@@ -1,5 +1,6 @@
 package dev.converge.bench.crdt;
 
+import dev.converge.bench.report.Measure;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.ORSet;
@@ -9,6 +10,7 @@ import dev.converge.crdt.codec.CrdtCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Issue 7's metadata figure: the encoded size of a set and of a counter after many replica ids
@@ -36,15 +38,25 @@ public final class MetadataAfterChurn {
                 throw new IllegalArgumentException("usage: MetadataAfterChurn [--replicas N], got " + args[i]);
             }
         }
-        report("or-set", set(ids(LIVE, 1), gone), set(ids(LIVE, 1), 0), gone);
-        report("pn-counter", counter(ids(LIVE, 1), ids(gone, 1_000_000)), counter(ids(LIVE, 1), ids(0, 1)), gone);
+        measures(gone);
     }
 
-    private static void report(String type, Crdt<?> churned, Crdt<?> baseline, int replicas) {
+    /** Both types after {@code gone} departed writers: prints a {@code RESULT} line each, returns the figures. */
+    public static List<Measure> measures(int gone) {
+        List<Measure> out = new ArrayList<>();
+        out.addAll(report("or-set", set(ids(LIVE, 1), gone), set(ids(LIVE, 1), 0), gone));
+        out.addAll(report("pn-counter", counter(ids(LIVE, 1), ids(gone, 1_000_000)), counter(ids(LIVE, 1), ids(0, 1)), gone));
+        return out;
+    }
+
+    private static List<Measure> report(String type, Crdt<?> churned, Crdt<?> baseline, int replicas) {
         int after = CrdtCodec.encode(churned).length;
         int with3 = CrdtCodec.encode(baseline).length;
         System.out.printf(Locale.ROOT, "RESULT metadata %s replicas-gone=%d bytes=%d bytes-with-3-replicas=%d ratio=%.2f%n", type, replicas,
                 after, with3, (double) after / with3);
+        Map<String, String> params = Map.of("type", type, "replicasGone", Integer.toString(replicas));
+        return List.of(new Measure("metadata", "metadata.afterDeparted.bytes", params, after, Double.NaN, "B", null),
+                new Measure("metadata", "metadata.with3Replicas.bytes", params, with3, Double.NaN, "B", null));
     }
 
     /**

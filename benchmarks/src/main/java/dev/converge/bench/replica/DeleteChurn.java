@@ -1,6 +1,7 @@
 package dev.converge.bench.replica;
 
 import dev.converge.bench.BenchDirs;
+import dev.converge.bench.report.Measure;
 import dev.converge.crdt.Bytes;
 import dev.converge.replica.Replica;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -52,11 +54,20 @@ public final class DeleteChurn {
                 default -> throw new IllegalArgumentException("usage: DeleteChurn [--cycles N] [--keys K], got " + args[i]);
             }
         }
+        measures(cycles, keys);
+    }
+
+    /** Runs both clusters, prints the {@code RESULT} line, and returns the figures for the results file. */
+    public static List<Measure> measures(long cycles, int keys) throws Exception {
         RocksDB.loadLibrary();
         long live = storeBytes(keys, 0);
         long churned = storeBytes(keys, cycles);
         System.out.printf(Locale.ROOT, "RESULT delete-churn keys=%d cycles=%d live-store-bytes=%d churned-store-bytes=%d ratio=%.3f%n",
                 keys, cycles, live, churned, (double) churned / live);
+        Map<String, String> params = Map.of("keys", Integer.toString(keys), "cycles", Long.toString(cycles));
+        return List.of(new Measure("metadata", "metadata.deleteChurn.ratio", params, (double) churned / live, Double.NaN, "x", null),
+                new Measure("metadata", "metadata.deleteChurn.churnedBytes", params, churned, Double.NaN, "B", null),
+                new Measure("metadata", "metadata.deleteChurn.liveBytes", params, live, Double.NaN, "B", null));
     }
 
     /**

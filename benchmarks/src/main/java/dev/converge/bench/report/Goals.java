@@ -79,7 +79,21 @@ public final class Goals {
             new Spec("replica", "writes through Replica with 2 peers vs raw RocksDB, 1 thread", Kind.RATIO_AT_LEAST, 0.4,
                     "replica.ReplicaWriteBench.increment1", Map.of(), "storage.RawRocksDbBaseline.put1", Map.of("bytesPerOp", "125")),
             new Spec("replica", "writes through Replica with 2 peers vs raw RocksDB, 4 threads", Kind.RATIO_AT_LEAST, 0.4,
-                    "replica.ReplicaWriteBench.increment4", Map.of(), "storage.RawRocksDbBaseline.put4", Map.of("bytesPerOp", "125")));
+                    "replica.ReplicaWriteBench.increment4", Map.of(), "storage.RawRocksDbBaseline.put4", Map.of("bytesPerOp", "125")),
+            new Spec("replica", "pipelined writes (64 in flight) through Replica with 2 peers vs raw RocksDB, 1 thread",
+                    Kind.RATIO_AT_LEAST, 0.4, "replica.ReplicaWriteBench.pipelined1", Map.of(), "storage.RawRocksDbBaseline.put1",
+                    Map.of("bytesPerOp", "125")),
+            new Spec("replica", "pipelined writes (64 in flight per thread) through Replica with 2 peers vs raw RocksDB, 4 threads",
+                    Kind.RATIO_AT_LEAST, 0.4, "replica.ReplicaWriteBench.pipelined4", Map.of(), "storage.RawRocksDbBaseline.put4",
+                    Map.of("bytesPerOp", "125")),
+            // metadata (suite metadata): delete churn against the same keys live, and departed writers against 3 replicas
+            new Spec("metadata", "store after create/delete churn on 1,000 keys, vs the same keys live (bytes)", Kind.RATIO_AT_MOST, 2.0,
+                    "metadata.deleteChurn.churnedBytes", Map.of(), "metadata.deleteChurn.liveBytes", Map.of()),
+            new Spec("metadata", "OR-set bytes after 1,000 departed writers, vs with 3 replicas", Kind.RATIO_AT_MOST, 1.0,
+                    "metadata.afterDeparted.bytes", Map.of("type", "or-set"), "metadata.with3Replicas.bytes", Map.of("type", "or-set")),
+            new Spec("metadata", "PN-counter bytes after 1,000 departed writers, vs with 3 replicas", Kind.RATIO_AT_MOST, 1.0,
+                    "metadata.afterDeparted.bytes", Map.of("type", "pn-counter"), "metadata.with3Replicas.bytes",
+                    Map.of("type", "pn-counter")));
 
     private static Spec at(String layer, String label, double target, String name, Map<String, String> params) {
         return new Spec(layer, label, Kind.AT_MOST, target, name, params, null, Map.of());

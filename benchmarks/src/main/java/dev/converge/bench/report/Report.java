@@ -32,6 +32,7 @@ public final class Report {
             new Layer("replica", "Replica engine (3 replicas, RocksDB, Netty loopback)", null),
             new Layer("node", "Node (Redis front end)", "node.md"),
             new Layer("e2e", "End to end (local node clusters driven over the Redis protocol)", "e2e.md"),
+            new Layer("metadata", "Metadata (delete churn, departed writers)", "metadata.md"),
             new Layer("simulation", "Simulation", "simulation.md"));
 
     private Report() {
