@@ -2,14 +2,11 @@ package dev.converge.storage.rocksdb;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
-import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.WrongTypeException;
 import dev.converge.crdt.codec.CodecException;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.port.StorageException;
 import java.util.Arrays;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -37,20 +34,7 @@ import org.rocksdb.RocksIterator;
 final class Documents {
 
     /** The encoding of each type's bottom: what {@code docs} holds for a document never folded. */
-    private static final Map<CrdtType, byte[]> BOTTOMS = new EnumMap<>(CrdtType.class);
-
-    static {
-        for (CrdtType t : CrdtType.values()) {
-            BOTTOMS.put(t, CrdtCodec.encode(t.bottom()));
-        }
-    }
-
     private Documents() {
-    }
-
-    /** The snapshot payload of a new document: nothing folded, the type's bottom. */
-    static byte[] newSnapshot(CrdtType type) {
-        return snapshot(0, BOTTOMS.get(type));
     }
 
     /** Snapshots from this size are stored deflated. */

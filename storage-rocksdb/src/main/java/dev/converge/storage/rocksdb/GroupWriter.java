@@ -70,7 +70,8 @@ final class GroupWriter {
      *
      * @param seq the sequence number of its delta-log entry, 0 for a metadata-only commit
      * @param result what the future completes with
-     * @param created which changes create their document
+     * @param created which changes create their document: their state is written as the
+     *     document's snapshot (in {@code deltas}, encoded complete), with no pending delta
      * @param ackUpdates acks after merging, only those this commit raised
      * @param clockHighWater the new high-water mark, or null to keep the stored one
      * @param reserved whether it holds a queue slot (see {@link GroupWriter#reserve})
@@ -420,9 +421,12 @@ final class GroupWriter {
         for (int i = 0; i < c.keys().length; i++) {
             Bytes key = c.keys()[i].bytes;
             if (c.created()[i]) {
+                // A new document's first state is its delta joined with bottom: written as the snapshot,
+                // it costs the same bytes and leaves nothing to fold (nor to track until a fold).
                 byte[] k = key.toByteArray();
-                batch.put(h.docs, k, Values.seal(k, Documents.newSnapshot(c.types()[i])));
+                batch.put(h.docs, k, Values.seal(k, Documents.snapshot(c.seq(), c.deltas()[i])));
                 batch.put(h.keyHash, Layout.keyHashKey(Hashing.keyHash(key), key), NO_BYTES);
+                continue;
             }
             byte[] dk = Layout.docDeltaKey(key, c.seq());
             batch.put(h.docDeltas, dk, Values.seal(dk, c.deltas()[i]));

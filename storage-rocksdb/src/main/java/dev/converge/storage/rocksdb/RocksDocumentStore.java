@@ -353,6 +353,11 @@ public final class RocksDocumentStore implements DocumentStore {
             for (int i = 0; i < n; i++) {
                 Change c = changes.get(i);
                 created[i] = previous[i] == null;
+                if (created[i]) {
+                    // Stored as the new document's snapshot, which must be the complete state (a delta
+                    // may be partial); the delta log keeps the delta.
+                    deltas[i] = CrdtCodec.encode(c.state());
+                }
                 states[i] = Weights.afterCommit(c.state(), previous[i], deltas[i].length);
                 cache.committed(keys[i], states[i]);
                 tree.changed(keys[i], previous[i], states[i]);
@@ -428,7 +433,9 @@ public final class RocksDocumentStore implements DocumentStore {
     private void written(GroupWriter.CommitItem item) {
         for (int i = 0; i < item.keys().length; i++) {
             cache.written(item.keys()[i], item.states()[i]);
-            folder.onDelta(item.keys()[i], Values.HEADER + item.deltas()[i].length);
+            if (!item.created()[i]) {
+                folder.onDelta(item.keys()[i], Values.HEADER + item.deltas()[i].length);
+            }
         }
     }
 

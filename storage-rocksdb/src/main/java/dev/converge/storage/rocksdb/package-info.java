@@ -14,8 +14,10 @@
  *     protobuf) of the document's state joined with all its deltas up to sequence number
  *     {@code foldedThrough}; form 0 stores it as is, form 1 (from 16 KiB) as its length (4
  *     bytes) and raw deflate.
- *     A new document's snapshot is its type's bottom, folded through 0; its state lives in its
- *     deltas until the first fold. Reads seek to the first delta after {@code foldedThrough}.
+ *     A new document's first state is written as its snapshot, folded through the commit that
+ *     created it (a delta joined with bottom is the state: the same bytes, and nothing pending to
+ *     fold or to track); later commits add deltas. Reads seek to the first delta after
+ *     {@code foldedThrough}.
  * <li>{@code docdeltas}: {@code varint(len(key)) ‖ key ‖ seq} → the delta that commit {@code seq}
  *     applied, not yet folded into the snapshot. The length prefix keeps each document's deltas
  *     contiguous and apart from every other key's.
