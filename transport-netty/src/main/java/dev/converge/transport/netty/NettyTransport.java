@@ -219,9 +219,9 @@ public final class NettyTransport implements Transport {
             tls.setHandshakeTimeoutMillis(config.handshakeTimeoutMillis());
             p.addLast("tls", tls);
         }
-        p.addLast("frames", new FrameDecoder(config.maxFrameBytes()));
-        p.addLast("handshake", new HandshakeHandler(connection, handshake, links));
         SyncMessageDecoder decoder = new SyncMessageDecoder();
+        p.addLast("frames", new FrameDecoder(config.maxFrameBytes(), decoder));
+        p.addLast("handshake", new HandshakeHandler(connection, handshake, links));
         p.addLast("messages", decoder);
         p.addLast("link", new LinkHandler(links, connection, decoder));
     }

@@ -79,6 +79,9 @@ class MessageExchangeTest {
                 }
             }
             long frameBytes = 4 + dev.converge.crdt.codec.CrdtCodec.encode(new dev.converge.crdt.sync.Ack(COUNT)).length;
+            // Inbound counters are published when a read completes, just after its messages are delivered.
+            Waits.until(Duration.ofSeconds(10), "inbound counters published", () -> all.stream()
+                    .flatMap(n -> n.transport().linkStats().stream()).allMatch(s -> s.messagesIn() == COUNT));
             for (Node x : all) {
                 assertThat(x.transport().linkStats()).hasSize(2).allSatisfy(s -> {
                     assertThat(s.connected()).isTrue();
