@@ -335,6 +335,11 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
         }
     }
 
+    @Override
+    public byte[] array(Bytes bytes) {
+        return bytes.array();
+    }
+
     // ---------------------------------------------------------------- decode
 
     @Override

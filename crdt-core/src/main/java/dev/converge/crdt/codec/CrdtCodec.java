@@ -9,13 +9,9 @@ import dev.converge.crdt.Crdt;
 import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.ORMap;
 import dev.converge.crdt.causal.ReplicaId;
-import dev.converge.crdt.codec.proto.AckMessage;
-import dev.converge.crdt.codec.proto.DeltaBatchMessage;
-import dev.converge.crdt.codec.proto.HeartbeatMessage;
 import dev.converge.crdt.codec.proto.DigestRequestMessage;
 import dev.converge.crdt.codec.proto.DigestResponseMessage;
 import dev.converge.crdt.codec.proto.HashRange;
-import dev.converge.crdt.codec.proto.ProgressEntry;
 import dev.converge.crdt.codec.proto.StateBatchMessage;
 import dev.converge.crdt.internal.StateEncodingHook;
 import dev.converge.crdt.sync.Ack;
@@ -25,7 +21,6 @@ import dev.converge.crdt.sync.DigestRequest;
 import dev.converge.crdt.sync.DigestResponse;
 import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.KeyHashRange;
-import dev.converge.crdt.sync.Progress;
 import dev.converge.crdt.sync.RangeDigest;
 import dev.converge.crdt.sync.StateBatch;
 import dev.converge.crdt.sync.SyncMessage;
@@ -33,6 +28,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The one canonical encoding of every CRDT state, delta and sync message.
@@ -57,7 +53,7 @@ public final class CrdtCodec {
     static final int HEARTBEAT = 22;
 
     /** Each map level is two protobuf messages deep; the rest is headroom for the wrappers. */
-    private static final int RECURSION_LIMIT = 2 * ORMap.MAX_DEPTH + 8;
+    static final int RECURSION_LIMIT = 2 * ORMap.MAX_DEPTH + 8;
 
     private CrdtCodec() {
     }
@@ -99,7 +95,7 @@ public final class CrdtCodec {
         return stateType(readHeader(in));
     }
 
-    private static Crdt<?> decodeState(CodedInputStream in) throws CodecException {
+    static Crdt<?> decodeState(CodedInputStream in) throws CodecException {
         in.setRecursionLimit(RECURSION_LIMIT);
         CrdtType type = stateType(readHeader(in));
         try {
@@ -117,7 +113,7 @@ public final class CrdtCodec {
     }
 
     /** Reads tag and version; returns the tag. */
-    private static int readHeader(CodedInputStream in) throws CodecException {
+    static int readHeader(CodedInputStream in) throws CodecException {
         int tag;
         int version;
         try {
@@ -153,26 +149,41 @@ public final class CrdtCodec {
 
     // ---- sync messages
 
-    /** The canonical bytes of {@code message}. */
+    /**
+     * The canonical bytes of {@code message}. The messages of the replication hot path
+     * ({@code DeltaBatch}, {@code Ack}, {@code Heartbeat}) are written field by field
+     * ({@link SyncWire}); the others through the generated messages. Both give the same bytes.
+     */
     public static byte[] encode(SyncMessage message) {
+        PreparedMessage hot = prepareHot(message);
+        return hot != null ? hot.toByteArray() : encodeGenerated(message);
+    }
+
+    /**
+     * {@code message} measured for encoding, its bytes written later: see {@link PreparedMessage}.
+     * The bytes are those of {@link #encode(SyncMessage)}.
+     *
+     * @throws IllegalArgumentException when a value breaks a limit of the encoding, as {@code encode} does
+     */
+    public static PreparedMessage prepare(SyncMessage message) {
+        PreparedMessage hot = prepareHot(message);
+        return hot != null ? hot : new PreparedMessage.Encoded(encodeGenerated(message));
+    }
+
+    private static PreparedMessage prepareHot(SyncMessage message) {
         if (message instanceof DeltaBatch b) {
-            DeltaBatchMessage.Builder m = DeltaBatchMessage.newBuilder()
-                    .setFromSeq(b.fromSeq()).setToSeq(b.toSeq()).setAckSeq(b.ackSeq());
-            for (Document d : b.deltas()) {
-                m.addDeltas(document(d));
-            }
-            return frame(DELTA_BATCH, m.build());
+            return SyncWire.prepare(b);
         }
         if (message instanceof Ack a) {
-            return frame(ACK, AckMessage.newBuilder().setSeq(a.seq()).build());
+            return SyncWire.prepare(a);
         }
         if (message instanceof Heartbeat h) {
-            HeartbeatMessage.Builder m = HeartbeatMessage.newBuilder().setAckSeq(h.ackSeq());
-            for (Progress p : h.progress()) {
-                m.addProgress(ProgressEntry.newBuilder().setOrigin(p.origin().value()).setSeq(p.seq()));
-            }
-            return frame(HEARTBEAT, m.build());
+            return SyncWire.prepare(h);
         }
+        return null;
+    }
+
+    private static byte[] encodeGenerated(SyncMessage message) {
         if (message instanceof DigestRequest r) {
             DigestRequestMessage.Builder m = DigestRequestMessage.newBuilder().setRequestId(r.requestId());
             for (KeyHashRange range : r.ranges()) {
@@ -209,53 +220,58 @@ public final class CrdtCodec {
     }
 
     public static SyncMessage decodeMessage(byte[] bytes) throws CodecException {
-        return decodeMessage(CodedInputStream.newInstance(bytes));
+        return decodeMessage(bytes, 0, bytes.length);
     }
 
     public static SyncMessage decodeMessage(byte[] bytes, int offset, int length) throws CodecException {
-        return decodeMessage(CodedInputStream.newInstance(bytes, offset, length));
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        // One-byte varints: exactly the tag and version readHeader would read from these bytes.
+        if (length >= 2 && bytes[offset] == DELTA_BATCH && bytes[offset + 1] == VERSION) {
+            DeltaBatch b = SyncWire.decodeCanonicalDeltaBatch(bytes, offset + 2, offset + length);
+            if (b != null) {
+                return b;
+            }
+        }
+        return decodeMessage(ByteBuffer.wrap(bytes), offset, CodedInputStream.newInstance(bytes, offset, length));
     }
 
-    /** Decodes the remaining bytes of {@code buffer}, leaving its position unchanged. */
+    /**
+     * Decodes the remaining bytes of {@code buffer} (heap or direct, read in place), leaving its
+     * position unchanged.
+     */
     public static SyncMessage decodeMessage(ByteBuffer buffer) throws CodecException {
-        return decodeMessage(CodedInputStream.newInstance(buffer.duplicate()));
+        int at = buffer.position();
+        DeltaBatch b = canonicalDeltaBatch(buffer, at, buffer.limit());
+        return b != null ? b : decodeMessage(buffer, at, CodedInputStream.newInstance(buffer.duplicate()));
     }
 
-    private static SyncMessage decodeMessage(CodedInputStream in) throws CodecException {
+    /** The fast path ({@link SyncWire#decodeCanonicalDeltaBatch}) when the header is a delta batch's; {@code null} otherwise. */
+    private static DeltaBatch canonicalDeltaBatch(ByteBuffer source, int at, int end) {
+        // One-byte varints: exactly the tag and version readHeader would read from these bytes.
+        if (end - at >= 2 && source.get(at) == DELTA_BATCH && source.get(at + 1) == VERSION) {
+            return SyncWire.decodeCanonicalDeltaBatch(source, at + 2, end);
+        }
+        return null;
+    }
+
+    /** The exact path alone, without the canonical fast path: for tests. */
+    static SyncMessage decodeMessageExactly(byte[] bytes) throws CodecException {
+        return decodeMessage(ByteBuffer.wrap(bytes), 0, CodedInputStream.newInstance(bytes));
+    }
+
+    /**
+     * The exact path: every message as the generated classes read it. {@code in} reads
+     * {@code source} from index {@code base} on (a document's value is decoded from its bytes in
+     * {@code source}, not from a copy).
+     */
+    private static SyncMessage decodeMessage(ByteBuffer source, int base, CodedInputStream in) throws CodecException {
         in.setRecursionLimit(RECURSION_LIMIT);
         int tag = readHeader(in);
         try {
             return switch (tag) {
-                case DELTA_BATCH -> {
-                    DeltaBatchMessage m = DeltaBatchMessage.parser().parseFrom(in);
-                    checkSequence(m.getFromSeq(), "from_seq");
-                    checkSequence(m.getToSeq(), "to_seq");
-                    checkSequence(m.getAckSeq(), "ack_seq");
-                    if (m.getToSeq() < m.getFromSeq()) {
-                        throw new CodecException("delta batch interval (" + m.getFromSeq() + ", " + m.getToSeq() + "] is empty backwards");
-                    }
-                    List<Document> deltas = new ArrayList<>(m.getDeltasCount());
-                    for (int i = 0; i < m.getDeltasCount(); i++) {
-                        deltas.add(document(m.getDeltas(i)));
-                    }
-                    yield new DeltaBatch(m.getFromSeq(), m.getToSeq(), deltas, m.getAckSeq());
-                }
-                case ACK -> {
-                    AckMessage m = AckMessage.parser().parseFrom(in);
-                    checkSequence(m.getSeq(), "seq");
-                    yield new Ack(m.getSeq());
-                }
-                case HEARTBEAT -> {
-                    HeartbeatMessage m = HeartbeatMessage.parser().parseFrom(in);
-                    checkSequence(m.getAckSeq(), "ack_seq");
-                    List<Progress> progress = new ArrayList<>(m.getProgressCount());
-                    for (int i = 0; i < m.getProgressCount(); i++) {
-                        ProgressEntry p = m.getProgress(i);
-                        checkSequence(p.getSeq(), "progress seq");
-                        progress.add(new Progress(replica(p.getOrigin()), p.getSeq()));
-                    }
-                    yield new Heartbeat(m.getAckSeq(), progress);
-                }
+                case DELTA_BATCH -> SyncWire.decodeDeltaBatch(source, base, in);
+                case ACK -> SyncWire.decodeAck(in);
+                case HEARTBEAT -> SyncWire.decodeHeartbeat(in);
                 case DIGEST_REQUEST -> {
                     DigestRequestMessage m = DigestRequestMessage.parser().parseFrom(in);
                     List<KeyHashRange> ranges = new ArrayList<>(m.getRangesCount());
@@ -296,13 +312,13 @@ public final class CrdtCodec {
         }
     }
 
-    private static void checkSequence(long seq, String what) throws CodecException {
+    static void checkSequence(long seq, String what) throws CodecException {
         if (seq < 0) {
             throw new CodecException(what + " exceeds 2^63 - 1");
         }
     }
 
-    private static ReplicaId replica(long id) throws CodecException {
+    static ReplicaId replica(long id) throws CodecException {
         if (id == 0) {
             throw new CodecException("replica id 0 is reserved");
         }

@@ -2,6 +2,7 @@ package dev.converge.crdt.internal;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.MessageLite;
+import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.codec.CodecException;
@@ -20,6 +21,12 @@ public final class StateEncodingHook {
         MessageLite toMessage(Crdt<?> value);
 
         Crdt<?> fromMessage(CrdtType type, CodedInputStream in) throws CodecException, IOException;
+
+        /**
+         * The array behind {@code bytes}, not a copy, so an encoder can write a key without
+         * copying it twice. The caller must not modify it.
+         */
+        byte[] array(Bytes bytes);
     }
 
     private static volatile StateEncoding installed;

@@ -221,12 +221,12 @@ class CodecFuzzTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static Gen<Crdt<?>> values() {
+    static Gen<Crdt<?>> values() {
         return Generate.oneOf(of(Specs.gCounter()), of(Specs.pnCounter()), of(Specs.lwwRegister()), of(Specs.mvRegister()),
                 of(Specs.orSet()), of(Specs.ewFlag()), of(Specs.orMap()));
     }
 
-    private static Gen<SyncMessage> messages() {
+    static Gen<SyncMessage> messages() {
         return lists().of(values()).ofSizeBetween(0, 4).zip(longs().between(0, Long.MAX_VALUE), integers().between(0, 5),
                 CodecFuzzTest::message);
     }
@@ -289,7 +289,7 @@ class CodecFuzzTest {
     // ------------------------------------------------------------------ format-aware mutations
 
     /** A varint of the encoding (a tag, a length, a count, a value), made interesting, off by one or malformed. */
-    private static byte[] corruptVarint(byte[] input, SplittableRandom random) {
+    static byte[] corruptVarint(byte[] input, SplittableRandom random) {
         List<long[]> tokens = ProtobufTokens.scan(input);
         if (tokens.isEmpty()) {
             return null;
@@ -307,7 +307,7 @@ class CodecFuzzTest {
     }
 
     /** Another message kind's or CRDT type's tag in the header: one body read as another. */
-    private static byte[] swapTag(byte[] input, SplittableRandom random) {
+    static byte[] swapTag(byte[] input, SplittableRandom random) {
         List<long[]> tokens = ProtobufTokens.scan(input);
         if (tokens.isEmpty()) {
             return null;

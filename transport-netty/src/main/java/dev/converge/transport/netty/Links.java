@@ -2,6 +2,7 @@ package dev.converge.transport.netty;
 
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.CrdtCodec;
+import dev.converge.crdt.codec.PreparedMessage;
 import dev.converge.crdt.port.LinkStats;
 import dev.converge.crdt.port.Transport;
 import dev.converge.crdt.port.Transport.SendResult;
@@ -251,9 +252,9 @@ final class Links implements HandshakeHandler.Listener {
         if (peer == null || !peer.up) {
             return SendResult.NO_LINK;
         }
-        byte[] payload = CrdtCodec.encode(message);
-        if (payload.length > maxFrameBytes) {
-            throw new IllegalArgumentException("a " + message.getClass().getSimpleName() + " of " + payload.length
+        PreparedMessage payload = CrdtCodec.prepare(message);
+        if (payload.size() > maxFrameBytes) {
+            throw new IllegalArgumentException("a " + message.getClass().getSimpleName() + " of " + payload.size()
                     + " bytes exceeds maxFrameBytes " + maxFrameBytes + "; the sender must split it");
         }
         if (!peer.queue.offer(payload)) {

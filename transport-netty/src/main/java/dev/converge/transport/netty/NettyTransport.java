@@ -52,9 +52,10 @@ import org.slf4j.LoggerFactory;
  * peers, one per peer pair, with reconnects, bounded outbound queues and per-peer counters.
  *
  * <p>Make one with {@link #create(NettyTransportConfig)}, then {@link #start} it. {@link #send}
- * never blocks: it encodes on the caller's thread, queues within the peer's bounds and returns
- * {@link SendResult#BACK_PRESSURED} when they are full. Listener callbacks run on the transport's
- * event loop threads, per peer in order (link-up, messages, link-down), and must not block.
+ * never blocks: it measures the encoding on the caller's thread (the event loop writes it), queues
+ * within the peer's bounds and returns {@link SendResult#BACK_PRESSURED} when they are full.
+ * Listener callbacks run on the transport's event loop threads, per peer in order (link-up,
+ * messages, link-down), and must not block.
  * See the package documentation for the wire format and the handshake.
  */
 public final class NettyTransport implements Transport {
@@ -219,9 +220,9 @@ public final class NettyTransport implements Transport {
             tls.setHandshakeTimeoutMillis(config.handshakeTimeoutMillis());
             p.addLast("tls", tls);
         }
-        p.addLast("frames", new FrameDecoder(config.maxFrameBytes()));
-        p.addLast("handshake", new HandshakeHandler(connection, handshake, links));
         SyncMessageDecoder decoder = new SyncMessageDecoder();
+        p.addLast("frames", new FrameDecoder(config.maxFrameBytes(), decoder));
+        p.addLast("handshake", new HandshakeHandler(connection, handshake, links));
         p.addLast("messages", decoder);
         p.addLast("link", new LinkHandler(links, connection, decoder));
     }

@@ -2,10 +2,12 @@ package dev.converge.transport.netty;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
 
 /**
- * The bounded outbound queue of one peer: encoded sync messages waiting for the event loop to
- * write them. Any thread offers (never blocks); the peer's event loop polls.
+ * The bounded outbound queue of one peer: sync messages, prepared for encoding (their size known),
+ * waiting for the event loop to write them. Any thread offers (never blocks); the peer's event
+ * loop polls.
  *
  * <p>The bound counts messages and frame bytes (payload plus the 4-byte header). Both counts live
  * in one {@link AtomicLong} (messages in the top 20 bits, bytes in the low 44) so a single
@@ -14,18 +16,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * counted until {@link #release} (after the event loop has handed it to Netty), so the bound
  * covers the queue and the batch being written together.
  */
-final class OutboundQueue {
+final class OutboundQueue<T> {
 
     private static final int BYTES_BITS = 44;
     private static final long BYTES_MASK = (1L << BYTES_BITS) - 1;
     private static final long ONE_MESSAGE = 1L << BYTES_BITS;
 
-    private final ConcurrentLinkedQueue<byte[]> items = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<T> items = new ConcurrentLinkedQueue<>();
     private final AtomicLong reserved = new AtomicLong();
     private final int maxMessages;
     private final long maxBytes;
+    private final ToIntFunction<T> payloadBytes;
 
-    OutboundQueue(int maxMessages, long maxBytes) {
+    /** {@code payloadBytes}: an item's encoded size, without the frame header. */
+    OutboundQueue(int maxMessages, long maxBytes, ToIntFunction<T> payloadBytes) {
         if (maxMessages < 1 || maxMessages > NettyTransportConfig.MAX_QUEUED_MESSAGES_LIMIT) {
             throw new IllegalArgumentException("maxMessages " + maxMessages);
         }
@@ -34,14 +38,16 @@ final class OutboundQueue {
         }
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
+        this.payloadBytes = payloadBytes;
     }
 
-    static long frameBytes(byte[] payload) {
-        return FrameDecoder.HEADER_BYTES + (long) payload.length;
+    /** The frame bytes of {@code item}: its payload and the frame header. */
+    long frameBytes(T item) {
+        return FrameDecoder.HEADER_BYTES + (long) payloadBytes.applyAsInt(item);
     }
 
     /** Queues {@code payload} if both bounds allow it; {@code false} means back-pressure. */
-    boolean offer(byte[] payload) {
+    boolean offer(T payload) {
         long bytes = frameBytes(payload);
         long current;
         do {
@@ -55,7 +61,7 @@ final class OutboundQueue {
     }
 
     /** The oldest message, still counted until {@link #release}; {@code null} when empty. */
-    byte[] poll() {
+    T poll() {
         return items.poll();
     }
 
@@ -68,7 +74,7 @@ final class OutboundQueue {
     int clear() {
         int messages = 0;
         long bytes = 0;
-        byte[] p;
+        T p;
         while ((p = items.poll()) != null) {
             messages++;
             bytes += frameBytes(p);

@@ -13,13 +13,21 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * A frame that does not decode closes the connection with the codec's reason: the stream is
  * not trusted after it, and the protocol recovers from the loss.
  *
+ * <p>Frames reach it two ways: once the connection is authenticated, the {@link FrameDecoder}
+ * in front of it calls {@link #decodeFrame} on each frame where it lies in the read buffer and
+ * passes the decoded message on (no frame buffer, no reference counting per message); frames
+ * split before that (in the read that completed the handshake) arrive as buffers.
+ *
  * <p>Counts the frames it decodes; {@link LinkHandler} publishes the counts once per read, which
  * keeps atomic operations off the per-message path.
  */
 final class SyncMessageDecoder extends ChannelInboundHandlerAdapter {
 
-    /** Larger frames get a one-off array, so a rare 4 MiB message does not pin 4 MiB per connection. */
-    private static final int MAX_SCRATCH_BYTES = 64 << 10;
+    /**
+     * Larger frames are decoded in place (or, not contiguous, from a one-off array), so a rare
+     * 4 MiB message does not pin 4 MiB per connection.
+     */
+    static final int MAX_SCRATCH_BYTES = 64 << 10;
 
     long bytesIn;
     long messagesIn;
@@ -29,53 +37,70 @@ final class SyncMessageDecoder extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf frame)) {
-            ctx.fireChannelRead(msg);
+            ctx.fireChannelRead(msg); // already decoded in place by the frame decoder, or not ours
             return;
         }
         SyncMessage message;
         try {
-            if (!ctx.channel().isActive()) {
-                return; // closing: the rest of this read is discarded
-            }
-            message = decode(frame);
-            int frameBytes = FrameDecoder.HEADER_BYTES + frame.readableBytes();
-            bytesIn += frameBytes;
+            message = decodeFrame(ctx, frame, frame.readerIndex(), frame.readableBytes());
+        } finally {
+            frame.release();
+        }
+        if (message != null) {
+            ctx.fireChannelRead(message);
+        }
+    }
+
+    /**
+     * The message in the frame payload of {@code length} bytes at {@code index} of {@code buf}
+     * (a frame of its own, or the frame decoder's cumulation), counted; {@code null} when the
+     * channel is closing (the rest of the read is discarded) or the payload does not decode (the
+     * connection is then closed with the codec's reason). Leaves {@code buf}'s indices alone.
+     */
+    SyncMessage decodeFrame(ChannelHandlerContext ctx, ByteBuf buf, int index, int length) {
+        if (!ctx.channel().isActive()) {
+            return null; // closing: the rest of this read is discarded
+        }
+        try {
+            SyncMessage message = decode(buf, index, length);
+            bytesIn += FrameDecoder.HEADER_BYTES + length;
             messagesIn++;
-            largestIn = Math.max(largestIn, frameBytes);
+            largestIn = Math.max(largestIn, FrameDecoder.HEADER_BYTES + length);
+            return message;
         } catch (CodecException | RuntimeException e) {
             Connection connection = Connection.of(ctx.channel());
-            String reason = "undecodable sync message of " + frame.readableBytes() + " bytes: " + e.getMessage();
+            String reason = "undecodable sync message of " + length + " bytes: " + e.getMessage();
             if (connection != null) {
                 connection.fail(reason);
             } else {
                 ctx.close();
             }
-            return;
-        } finally {
-            frame.release();
+            return null;
         }
-        ctx.fireChannelRead(message);
     }
 
     /**
-     * Decodes from a heap array: the frame's own, or a copy in this connection's scratch array.
-     * Protobuf's array decoder beats its direct-buffer one (measured here on JDK 17: a 64-byte
-     * delta batch in ~145 ns against ~170-210 ns, a 4 KiB one in ~950 ns against ~1,300 ns, copy
-     * included), and a frame-sized memcpy is cheap next to the parse. The codec copies every byte field it keeps (no aliasing), so the scratch array is
-     * free again as soon as decode returns.
+     * Decodes from a heap array: the buffer's own, or a copy in this connection's scratch array;
+     * a payload larger than {@link #MAX_SCRATCH_BYTES} in place from direct memory. The copy
+     * pays for itself: the codec's array path is faster than reading direct memory field by
+     * field, and it copies a key out of a heap array without first zeroing the new array
+     * (measured in the transport benchmark on JDK 17: decoding 4 KiB delta batches in place cost
+     * the receiving event loop as much or more CPU per message than copying them first). The
+     * codec copies every byte field it keeps (no aliasing), so neither the buffer nor the
+     * scratch array is referenced once decode returns.
      */
-    SyncMessage decode(ByteBuf frame) throws CodecException {
-        int length = frame.readableBytes();
-        if (frame.hasArray()) {
-            return CrdtCodec.decodeMessage(frame.array(), frame.arrayOffset() + frame.readerIndex(), length);
+    SyncMessage decode(ByteBuf buf, int index, int length) throws CodecException {
+        if (buf.hasArray()) {
+            return CrdtCodec.decodeMessage(buf.array(), buf.arrayOffset() + index, length);
         }
         if (length > MAX_SCRATCH_BYTES) {
-            return CrdtCodec.decodeMessage(ByteBufUtil.getBytes(frame));
+            return buf.nioBufferCount() == 1 ? CrdtCodec.decodeMessage(buf.internalNioBuffer(index, length))
+                    : CrdtCodec.decodeMessage(ByteBufUtil.getBytes(buf, index, length));
         }
         if (scratch.length < length) {
             scratch = new byte[Math.max(length, Math.min(MAX_SCRATCH_BYTES, scratch.length * 2))];
         }
-        frame.getBytes(frame.readerIndex(), scratch, 0, length);
+        buf.getBytes(index, scratch, 0, length);
         return CrdtCodec.decodeMessage(scratch, 0, length);
     }
 }

@@ -9,8 +9,10 @@
  * <p><b>Pipeline</b> of every connection, inbound order:
  * {@code [SslHandler] → FrameDecoder → HandshakeHandler → SyncMessageDecoder → LinkHandler}.
  * The handshake handler removes itself once the peer is authenticated; until then it consumes
- * every frame, so no sync message is decoded from an unauthenticated peer. Outbound there is no
- * encoder: a peer's event loop writes ready-made frames packed into batch buffers.
+ * every frame, so no sync message is decoded from an unauthenticated peer. From then on the frame
+ * decoder hands each frame to the sync message decoder where it lies in the read buffer (no
+ * frame buffer per message). Outbound there is no encoder handler: a peer's event loop encodes
+ * queued messages straight into batch buffers.
  *
  * <p><b>Frames</b>: {@code u32 length (big-endian) | payload}, the length excluding itself. The
  * payload is a handshake message (see {@code Handshake}) until the
@@ -33,12 +35,14 @@
  * sides dial, both keep the connection dialled by the smaller replica id, and the switch is
  * invisible to the engine. Diallers reconnect with capped exponential backoff and jitter.
  *
- * <p><b>Back-pressure</b>: {@code send} encodes on the caller's thread and admits the message
- * into the peer's {@code OutboundQueue} against both its message and
+ * <p><b>Back-pressure</b>: {@code send} prepares the message on the caller's thread (maps it to
+ * its encoding and measures it, {@code CrdtCodec.prepare}, so a message that cannot be encoded
+ * fails there) and admits it into the peer's {@code OutboundQueue} against both its message and
  * byte bounds with one compare-and-set, or returns {@code BACK_PRESSURED}. The peer's event loop
- * drains the queue into 64 KiB batch buffers while the channel is writable and flushes once per
- * drain (write coalescing), so a peer that stops reading costs at most its queue bound plus
- * Netty's 1 MiB high water mark, and never blocks anyone.
+ * drains the queue, encoding each message straight into 64 KiB heap batch buffers, while the
+ * channel is writable and flushes once per drain (write coalescing), so a peer that stops
+ * reading costs at most its queue bound plus Netty's 1 MiB high water mark, and never blocks
+ * anyone.
  *
  * <p><b>Threads and time</b>: this module is an adapter, not engine code: it owns its Netty event
  * loops, reads real time for timeouts and backoff, and draws nonces from {@link

@@ -79,10 +79,9 @@ class MessageExchangeTest {
                 }
             }
             long frameBytes = 4 + dev.converge.crdt.codec.CrdtCodec.encode(new dev.converge.crdt.sync.Ack(COUNT)).length;
-            // Inbound counters are published once per socket read, after its messages were delivered:
-            // the last read's count lands a moment after the inbox holds everything.
-            Waits.until(Duration.ofSeconds(10), "inbound link counters published", () -> all.stream()
-                    .allMatch(n -> n.transport().linkStats().stream().allMatch(s -> s.messagesIn() == COUNT)));
+            // Inbound counters are published when a read completes, just after its messages are delivered.
+            Waits.until(Duration.ofSeconds(10), "inbound counters published", () -> all.stream()
+                    .flatMap(n -> n.transport().linkStats().stream()).allMatch(s -> s.messagesIn() == COUNT));
             for (Node x : all) {
                 assertThat(x.transport().linkStats()).hasSize(2).allSatisfy(s -> {
                     assertThat(s.connected()).isTrue();

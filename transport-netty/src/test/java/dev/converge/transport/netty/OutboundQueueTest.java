@@ -17,7 +17,7 @@ class OutboundQueueTest {
 
     @Test
     void boundedByMessages() {
-        OutboundQueue q = new OutboundQueue(3, 1_000);
+        OutboundQueue<byte[]> q = new OutboundQueue<>(3, 1_000, b -> b.length);
         assertThat(q.offer(new byte[1])).isTrue();
         assertThat(q.offer(new byte[1])).isTrue();
         assertThat(q.offer(new byte[1])).isTrue();
@@ -28,7 +28,7 @@ class OutboundQueueTest {
 
     @Test
     void boundedByFrameBytesIncludingHeaders() {
-        OutboundQueue q = new OutboundQueue(100, 30);
+        OutboundQueue<byte[]> q = new OutboundQueue<>(100, 30, b -> b.length);
         assertThat(q.offer(new byte[10])).isTrue();  // 14
         assertThat(q.offer(new byte[12])).isTrue();  // 30: exactly the bound
         assertThat(q.offer(new byte[0])).isFalse();  // 34 would exceed
@@ -37,7 +37,7 @@ class OutboundQueueTest {
 
     @Test
     void polledMessagesStayCountedUntilReleased() {
-        OutboundQueue q = new OutboundQueue(2, 1_000);
+        OutboundQueue<byte[]> q = new OutboundQueue<>(2, 1_000, b -> b.length);
         q.offer(new byte[6]);
         q.offer(new byte[6]);
         assertThat(q.poll()).hasSize(6);
@@ -53,7 +53,7 @@ class OutboundQueueTest {
 
     @Test
     void theLargestBoundsFitThePackedCounter() {
-        OutboundQueue q = new OutboundQueue(NettyTransportConfig.MAX_QUEUED_MESSAGES_LIMIT, NettyTransportConfig.MAX_QUEUED_BYTES_LIMIT);
+        OutboundQueue<byte[]> q = new OutboundQueue<>(NettyTransportConfig.MAX_QUEUED_MESSAGES_LIMIT, NettyTransportConfig.MAX_QUEUED_BYTES_LIMIT, b -> b.length);
         byte[] one = new byte[1 << 20];
         for (int i = 0; i < 1000; i++) {
             assertThat(q.offer(one)).isTrue();
@@ -66,7 +66,7 @@ class OutboundQueueTest {
     void matchesASimpleModel() {
         qt().forAll(lists().of(integers().between(-1, 40)).ofSizeBetween(0, 200), integers().between(1, 10), integers().between(4, 200))
             .checkAssert((ops, maxMessages, maxBytes) -> {
-                OutboundQueue q = new OutboundQueue(maxMessages, maxBytes);
+                OutboundQueue<byte[]> q = new OutboundQueue<>(maxMessages, maxBytes, b -> b.length);
                 Deque<Integer> model = new ArrayDeque<>();
                 long modelBytes = 0;
                 for (int op : ops) {
@@ -94,7 +94,7 @@ class OutboundQueueTest {
 
     @Test
     void concurrentSendersNeverPushItPastItsBounds() throws InterruptedException {
-        OutboundQueue q = new OutboundQueue(500, 20_000);
+        OutboundQueue<byte[]> q = new OutboundQueue<>(500, 20_000, b -> b.length);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong violations = new AtomicLong();
         AtomicLong accepted = new AtomicLong();
