@@ -11,10 +11,13 @@ import java.nio.ByteBuffer;
  * written on demand straight into the caller's buffer. Made by {@link CrdtCodec#prepare}.
  *
  * <p>For a transport that admits a message against a byte bound on the sender's thread and
- * writes it into an outbound buffer later, without an intermediate array: the work that can
- * fail or allocate (mapping states to their messages, sizing) happens in {@code prepare}; writing
- * only copies. Immutable, like the message it holds; {@link #writeTo} may be called any number
- * of times, from any thread.
+ * writes it into an outbound buffer later, without an intermediate array for the whole message:
+ * the work that can fail (mapping values to their state messages, sizing) happens in
+ * {@code prepare}, which also encodes the documents' values; writing only copies, the keys
+ * straight from the documents. A prepared message keeps alive about its encoded size (the value
+ * bytes, and the keys its documents hold anyway), so a queue of them bounded by encoded bytes is
+ * bounded in memory too. Immutable; {@link #writeTo} may be called any number of times, from any
+ * thread.
  */
 public abstract class PreparedMessage {
 

@@ -99,14 +99,9 @@ final class SyncWire {
         }
     }
 
-    /** The {@code value} field of a document: the value's own tag, version and state message. */
-    private static int valueSize(Crdt<?> value, MessageLite state) {
-        return headerSize(value.type().tag()) + state.getSerializedSize();
-    }
-
-    /** The body of a {@code Document} (without its own tag and length). */
-    private static int documentSize(int keyLength, int valueSize) {
-        return (keyLength == 0 ? 0 : delimitedSize(keyLength)) + delimitedSize(valueSize);
+    /** A document's {@code key} field: absent when the key is empty. */
+    private static int keyFieldSize(int keyLength) {
+        return keyLength == 0 ? 0 : delimitedSize(keyLength);
     }
 
     static PreparedMessage prepare(DeltaBatch b) {
@@ -121,27 +116,70 @@ final class SyncWire {
         return new PreparedHeartbeat(h);
     }
 
-    /** A delta batch with its documents' state messages made and its size computed. */
+    /**
+     * A delta batch with its documents' values already encoded (each value field, concatenated
+     * in one array) and its keys held by reference: writing it only copies. What it keeps alive
+     * is about its encoded size (the value bytes, and the keys, which the batch's documents
+     * already hold), not the values' objects or their state messages, which take several times
+     * more heap than their encoding: a transport queue bounded by encoded bytes stays bounded in
+     * memory as well.
+     */
     private static final class PreparedDeltaBatch extends PreparedMessage {
-        private final DeltaBatch batch;
-        private final MessageLite[] states;
+        private final long fromSeq;
+        private final long toSeq;
+        private final long ackSeq;
+        private final Bytes[] keys;
+        /**
+         * Per document, what follows its key on the wire: the value field's tag, length and
+         * bytes (the value's own tag, version and state message), back to back.
+         */
+        private final byte[] values;
         private final int size;
 
         PreparedDeltaBatch(DeltaBatch b) {
             StateEncodingHook.StateEncoding encoding = StateEncodingHook.encoding();
             List<Document> deltas = b.deltas();
             int n = deltas.size();
-            MessageLite[] states = new MessageLite[n];
+            // One document is the usual batch: its state message needs no array.
+            MessageLite single = null;
+            MessageLite[] states = n == 1 ? null : new MessageLite[n];
+            Bytes[] keys = new Bytes[n];
             int size = headerSize(CrdtCodec.DELTA_BATCH) + uint64Size(2, b.fromSeq()) + uint64Size(3, b.toSeq())
                     + uint64Size(5, b.ackSeq());
+            int valueBytes = 0;
             for (int i = 0; i < n; i++) {
                 Document d = deltas.get(i);
                 MessageLite state = encoding.toMessage(d.value());
-                states[i] = state;
-                size += delimitedSize(documentSize(d.key().length(), valueSize(d.value(), state)));
+                if (states == null) {
+                    single = state;
+                } else {
+                    states[i] = state;
+                }
+                keys[i] = d.key();
+                int valueField = delimitedSize(headerSize(d.value().type().tag()) + state.getSerializedSize());
+                valueBytes += valueField;
+                size += delimitedSize(keyFieldSize(d.key().length()) + valueField);
             }
-            this.batch = b;
-            this.states = states;
+            byte[] values = new byte[valueBytes];
+            CodedOutputStream out = CodedOutputStream.newInstance(values);
+            try {
+                for (int i = 0; i < n; i++) {
+                    MessageLite state = states == null ? single : states[i];
+                    int tag = deltas.get(i).value().type().tag();
+                    out.writeUInt32NoTag(DOCUMENT_VALUE);
+                    out.writeUInt32NoTag(headerSize(tag) + state.getSerializedSize());
+                    writeHeader(out, tag);
+                    state.writeTo(out);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("encoding into an exactly sized array failed", e);
+            }
+            out.checkNoSpaceLeft();
+            this.fromSeq = b.fromSeq();
+            this.toSeq = b.toSeq();
+            this.ackSeq = b.ackSeq();
+            this.keys = keys;
+            this.values = values;
             this.size = size;
         }
 
@@ -153,30 +191,35 @@ final class SyncWire {
         @Override
         void write(CodedOutputStream out) throws IOException {
             StateEncodingHook.StateEncoding encoding = StateEncodingHook.encoding();
-            DeltaBatch b = batch;
-            List<Document> deltas = b.deltas();
             writeHeader(out, CrdtCodec.DELTA_BATCH);
-            writeUInt64(out, 2, b.fromSeq());
-            writeUInt64(out, 3, b.toSeq());
-            for (int i = 0; i < states.length; i++) {
-                Document d = deltas.get(i);
-                Crdt<?> value = d.value();
-                MessageLite state = states[i];
-                int keyLength = d.key().length();
-                int valueSize = valueSize(value, state);
+            writeUInt64(out, 2, fromSeq);
+            writeUInt64(out, 3, toSeq);
+            byte[] v = values;
+            int at = 0;
+            for (Bytes key : keys) {
+                // The value field as prepared: its tag (one byte), then a varint length, then the bytes.
+                int length = 0;
+                int p = at + 1;
+                for (int shift = 0; ; shift += 7) {
+                    byte x = v[p++];
+                    length |= (x & 0x7F) << shift;
+                    if (x >= 0) {
+                        break;
+                    }
+                }
+                int valueField = p - at + length;
+                int keyLength = key.length();
                 out.writeUInt32NoTag(DELTA_DELTAS);
-                out.writeUInt32NoTag(documentSize(keyLength, valueSize));
+                out.writeUInt32NoTag(keyFieldSize(keyLength) + valueField);
                 if (keyLength != 0) {
                     out.writeUInt32NoTag(DOCUMENT_KEY);
                     out.writeUInt32NoTag(keyLength);
-                    out.writeRawBytes(encoding.array(d.key()));
+                    out.writeRawBytes(encoding.array(key));
                 }
-                out.writeUInt32NoTag(DOCUMENT_VALUE);
-                out.writeUInt32NoTag(valueSize);
-                writeHeader(out, value.type().tag());
-                state.writeTo(out);
+                out.writeRawBytes(v, at, valueField);
+                at += valueField;
             }
-            writeUInt64(out, 5, b.ackSeq());
+            writeUInt64(out, 5, ackSeq);
         }
     }
 

@@ -10,6 +10,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.GCounter;
+import dev.converge.crdt.ORSet;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.sync.Ack;
 import dev.converge.crdt.sync.DeltaBatch;
@@ -154,6 +155,17 @@ class SyncWireTest {
         assertThatThrownBy(() -> prepared.writeTo(array, 3)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> prepared.writeTo(array, -1)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThat(array).containsOnly(0);
+    }
+
+    @Test
+    void aPreparedDeltaBatchHoldsBytesNotTheValuesOrTheirStateMessages() {
+        // The transport's queue bound counts encoded bytes; a prepared batch must not keep the
+        // values' objects or their state messages (many times the encoded size) alive.
+        ORSet set = ORSet.empty().add(ReplicaId.of(1), Bytes.of("element")).state();
+        PreparedMessage prepared = CrdtCodec.prepare(new DeltaBatch(1, 2, List.of(new Document(Bytes.of("k"), set)), 0));
+        for (java.lang.reflect.Field f : prepared.getClass().getDeclaredFields()) {
+            assertThat(f.getType()).as(f.getName()).isIn(long.class, int.class, byte[].class, Bytes[].class);
+        }
     }
 
     @Test
