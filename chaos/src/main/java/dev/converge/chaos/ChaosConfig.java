@@ -20,12 +20,12 @@ import java.util.Locale;
  * @param livenessMillis the liveness bound
  * @param quietMillis the quiet period after convergence, before the final reads
  * @param convergeTimeoutMillis how long after a heal the digests may take to agree
- * @param wipes whether rounds after the first may start with a wipe-and-rejoin
+ * @param membershipChanges whether rounds after the first may start with a leave-and-rejoin or a wipe-and-rejoin
  * @param keepHistory write the history also when the run passes
  */
 record ChaosConfig(int nodes, long durationMillis, long roundMillis, long seed, Path runDir, int clients, double opsPerSecond,
                    int syncNodes, String netns, String nodeHeap, int clientTimeoutMillis, long livenessMillis, long quietMillis,
-                   long convergeTimeoutMillis, boolean wipes, boolean keepHistory) {
+                   long convergeTimeoutMillis, boolean membershipChanges, boolean keepHistory) {
 
     /** Rounds of equal length, each at most {@code roundMillis} if the duration allows. */
     int rounds() {
@@ -36,14 +36,14 @@ record ChaosConfig(int nodes, long durationMillis, long roundMillis, long seed, 
         return durationMillis / rounds();
     }
 
-    boolean wipesHappen() {
-        return wipes && rounds() >= 2;
+    boolean membershipChangesHappen() {
+        return membershipChanges && rounds() >= 2;
     }
 
     String describe() {
         return String.format(Locale.ROOT, "%d nodes (%s), %d round%s of %.0f s, %d clients at %.0f ops/s, client timeout %d ms, liveness bound %d ms%s",
                 nodes, syncNodes >= nodes ? "all --durability sync" : "n1-n" + syncNodes + " sync, n" + (syncNodes + 1) + "-n" + nodes + " buffered",
                 rounds(), rounds() == 1 ? "" : "s", actualRoundMillis() / 1e3, clients, opsPerSecond, clientTimeoutMillis, livenessMillis,
-                wipesHappen() ? ", wipe-and-rejoin between rounds" : "");
+                membershipChangesHappen() ? ", leave-and-rejoin and wipe-and-rejoin between rounds" : "");
     }
 }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
             "Every peer link goes through a fault proxy (delay with jitter, frames swallowed, dropped or duplicated, "
                 + "connections reset, partitions: halves, one node isolated, asymmetric, bridged); one node at a time is "
                 + "killed with kill -9, paused with SIGSTOP or restarted, each restart checked for lost acknowledged writes; "
-                + "long runs also wipe a node's data between rounds. Concurrent Redis clients record every operation. Each "
+                + "between the rounds of a long run a node leaves (removed by an administrator) and rejoins under a new id, or is wiped. Concurrent Redis clients record every operation. Each "
                 + "round heals, waits for convergence, stays quiet and reads every key on every node; checkers judge sets, "
                 + "counters, registers, convergence, durability, liveness, the nodes' logs and non-vacuity.",
             "",
@@ -102,8 +102,8 @@ public final class ChaosMain implements Callable<Integer> {
             description = "How long after a heal the nodes may take to converge (default: ${DEFAULT-VALUE}).")
     String convergeTimeout;
 
-    @Option(names = "--no-wipe", description = "No wipe-and-rejoin between rounds.")
-    boolean noWipe;
+    @Option(names = {"--no-membership-changes", "--no-wipe"}, description = "No leave-and-rejoin or wipe-and-rejoin between rounds.")
+    boolean noMembershipChanges;
 
     @Option(names = "--keep-history", description = "Write history.jsonl also when the run passes.")
     boolean keepHistory;
@@ -169,14 +169,14 @@ public final class ChaosMain implements Callable<Integer> {
             long s = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
             config = new ChaosConfig(nodes, durationMillis, roundMillis, s, dir.toAbsolutePath().normalize().resolve("seed-" + s), clients, rate,
                     sync, netns, nodeHeap, (int) millis("--client-timeout", clientTimeout), millis("--liveness-bound", livenessBound),
-                    millis("--quiet", quiet), millis("--converge-timeout", convergeTimeout), !noWipe, keepHistory);
+                    millis("--quiet", quiet), millis("--converge-timeout", convergeTimeout), !noMembershipChanges, keepHistory);
         } catch (IllegalArgumentException e) {
             err.println("converge chaos: " + e.getMessage());
             return 2;
         }
         String replay = replayCommand(config);
         if (dryRun) {
-            Schedule schedule = Schedule.generate(config.seed(), nodes, config.rounds(), config.actualRoundMillis(), config.wipesHappen());
+            Schedule schedule = Schedule.generate(config.seed(), nodes, config.rounds(), config.actualRoundMillis(), config.membershipChangesHappen());
             spec.commandLine().getOut().println("seed " + config.seed() + ", " + config.describe() + "; fingerprint " + schedule.fingerprint());
             spec.commandLine().getOut().print(schedule.describe());
             spec.commandLine().getOut().flush();
@@ -233,8 +233,8 @@ public final class ChaosMain implements Callable<Integer> {
         if (syncNodes != null) {
             s.append(" --sync-nodes ").append(syncNodes);
         }
-        if (noWipe) {
-            s.append(" --no-wipe");
+        if (noMembershipChanges) {
+            s.append(" --no-membership-changes");
         }
         return s.toString();
     }

@@ -39,7 +39,7 @@ final class ChaosRun {
     }
 
     Result run() throws InterruptedException, IOException {
-        Schedule schedule = Schedule.generate(config.seed(), config.nodes(), config.rounds(), config.actualRoundMillis(), config.wipesHappen());
+        Schedule schedule = Schedule.generate(config.seed(), config.nodes(), config.rounds(), config.actualRoundMillis(), config.membershipChangesHappen());
         Files.createDirectories(config.runDir());
         out.println("converge chaos: seed " + config.seed() + ", " + config.describe());
         out.println("  network: " + netMode);
@@ -84,8 +84,8 @@ final class ChaosRun {
             }
             workload.start();
             for (Schedule.Round round : schedule.rounds) {
-                if (round.wipe() != null) {
-                    nemesis.wipe(round.wipe());
+                if (round.between() != null) {
+                    nemesis.between(round.between());
                 }
                 out.printf("round %d: %d s of faults under load%n", round.number(), config.actualRoundMillis() / 1000);
                 out.flush();
@@ -142,9 +142,7 @@ final class ChaosRun {
         verdicts.add(RunCheckers.nodes(cluster, notes, finalExits));
         List<FaultKind> planned = new ArrayList<>(FaultKind.NETWORK);
         planned.addAll(FaultKind.PROCESS);
-        if (schedule.rounds.stream().anyMatch(r -> r.wipe() != null)) {
-            planned.add(FaultKind.WIPE);
-        }
+        schedule.rounds.stream().map(Schedule.Round::between).filter(Objects::nonNull).map(Schedule.Fault::kind).distinct().forEach(planned::add);
         verdicts.add(RunCheckers.nonVacuity(ops, history.faults(), planned, nemesis.durability(), schedule.rounds.size(), roundsChecked));
 
         boolean passed = failure == null && verdicts.stream().allMatch(Verdict::passed);

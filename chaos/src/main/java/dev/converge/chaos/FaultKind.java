@@ -30,7 +30,13 @@ enum FaultKind {
     /** A clean restart (SIGTERM) of one node on the same data directory. */
     RESTART("restart", Track.PROCESS),
     /** Between rounds of a long run: kill -9, delete the data directory, start again (a new replica id). */
-    WIPE("wipe-rejoin", Track.BETWEEN_ROUNDS);
+    WIPE("wipe-rejoin", Track.BETWEEN_ROUNDS),
+    /**
+     * Between rounds of a long run: an administrative removal of one node ({@code CONVERGE.REMOVE}
+     * at a peer), which must learn of it and refuse writes; then a clean stop, an empty data
+     * directory and a start under a new replica id that joins the cluster.
+     */
+    LEAVE("leave-rejoin", Track.BETWEEN_ROUNDS);
 
     /** Who runs a fault: the network track, the process track (one node at a time), or the run between rounds. */
     enum Track { NETWORK, PROCESS, BETWEEN_ROUNDS }

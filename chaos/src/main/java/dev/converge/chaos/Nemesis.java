@@ -4,7 +4,10 @@ import dev.converge.chaos.FaultProxy.LinkFaults;
 import dev.converge.chaos.FaultProxy.NetworkState;
 import dev.converge.chaos.Schedule.Fault;
 import dev.converge.chaos.Schedule.Link;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Carries out a round of the {@link Schedule}: the network track and the process track, each on
@@ -37,6 +41,10 @@ final class Nemesis {
     }
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    /** How long the nodes may take to learn of an administrative removal, a round of gossip or two normally. */
+    private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(30);
+    /** A key outside the workload's, for the write a removed node must refuse. */
+    private static final String LEAVE_PROBE_KEY = "chaos:leave-probe";
 
     private final NodeCluster cluster;
     private final FaultProxy proxy;
@@ -325,8 +333,17 @@ final class Nemesis {
         }
     }
 
+    /** Runs the membership change planned before a round. */
+    void between(Fault f) throws InterruptedException {
+        switch (f.kind()) {
+            case WIPE -> wipe(f);
+            case LEAVE -> leave(f);
+            default -> throw new IllegalArgumentException(f.kind().label + " is not a change between rounds");
+        }
+    }
+
     /** Between rounds: kill -9, delete the data directory, start under a new replica id. */
-    void wipe(Fault f) throws InterruptedException {
+    private void wipe(Fault f) throws InterruptedException {
         NodeCluster.Node node = cluster.node(f.node());
         long start = clock.micros();
         String before = node.replica();
@@ -335,6 +352,62 @@ final class Nemesis {
         cluster.start(node);
         record(new History.Fault(f.round(), f.kind(), node.name, start, clock.micros(), f.what(),
                 "replica " + before + " wiped, rejoined as " + node.replica(), before.equals(node.replica()) ? 0 : 1));
+    }
+
+    /**
+     * Between rounds, with the cluster converged and the clients paused: an administrator removes
+     * the node at a peer. Every node, the removed one included, must come to list it as removed,
+     * and the removed one must refuse a write (the rejoin guard) and export what no peer
+     * acknowledged; then it stops cleanly, its data directory is emptied and it starts again, joining
+     * under a new replica id.
+     */
+    private void leave(Fault f) throws InterruptedException {
+        NodeCluster.Node node = cluster.node(f.node());
+        int admin = (f.node() + 1) % n;
+        long start = clock.micros();
+        String before = node.replica();
+        String reply = reader.remove(admin, before);
+        if (!reply.equals("OK")) {
+            throw new ChaosFailure("CONVERGE.REMOVE " + before + " at " + cluster.node(admin).name + " answered " + reply);
+        }
+        long deadline = System.nanoTime() + LEAVE_TIMEOUT.toNanos();
+        for (int i = 0; i < n; i++) {
+            while (!"removed".equals(reader.members(i).get(before))) {
+                if (System.nanoTime() > deadline) {
+                    throw new ChaosFailure(cluster.node(i).name + " did not list " + node.name + "'s replica " + before + " as removed within "
+                            + LEAVE_TIMEOUT.toSeconds() + " s of CONVERGE.REMOVE at " + cluster.node(admin).name);
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
+        if (reader.tryAdd(f.node(), LEAVE_PROBE_KEY, before)) {
+            history.violation(new History.Note(clock.micros(), "nodes", node.name + " accepted a write after learning that its replica "
+                    + before + " was removed"));
+        }
+        Path export = node.dataDir.resolveSibling(node.dataDir.getFileName() + ".unsynced-" + before + ".jsonl");
+        while (!Files.exists(export)) {
+            if (System.nanoTime() > deadline) {
+                throw new ChaosFailure(node.name + " did not export its unacknowledged writes to " + export + " after its removal");
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        long pid = node.pid();
+        int code = cluster.terminate(node, STOP_TIMEOUT);
+        if (code != 0 && code != 143) {
+            history.violation(new History.Note(clock.micros(), "nodes", node.name + " (pid " + pid + ") did not stop cleanly on SIGTERM after "
+                    + "its removal: exit code " + code));
+        }
+        long exported;
+        try (Stream<String> lines = Files.lines(export)) {
+            exported = lines.count();
+        } catch (IOException e) {
+            throw new ChaosFailure("cannot read " + export + ": " + e.getMessage(), e);
+        }
+        cluster.wipe(node);
+        cluster.start(node);
+        record(new History.Fault(f.round(), f.kind(), node.name, start, clock.micros(), f.what(), "replica " + before + " removed at "
+                + cluster.node(admin).name + ", listed removed by all, refused a write, exported " + exported
+                + " unacknowledged write(s), stopped; rejoined as " + node.replica(), before.equals(node.replica()) ? 0 : 1));
     }
 
     private void record(History.Fault f) {

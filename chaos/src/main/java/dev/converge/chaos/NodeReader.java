@@ -1,6 +1,7 @@
 package dev.converge.chaos;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -12,6 +13,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The checkers' own connections, one per node, outside the recorded history: digests while
@@ -20,6 +22,8 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 final class NodeReader implements AutoCloseable {
 
     private static final ProtocolCommand DIGEST = () -> "CONVERGE.DIGEST".getBytes(StandardCharsets.US_ASCII);
+    private static final ProtocolCommand MEMBERS = () -> "CONVERGE.MEMBERS".getBytes(StandardCharsets.US_ASCII);
+    private static final ProtocolCommand REMOVE = () -> "CONVERGE.REMOVE".getBytes(StandardCharsets.US_ASCII);
 
     /** Every key's value on one node: sets (sorted), counters (an absent counter reads 0), registers (absent: no entry). */
     record Snapshot(Map<String, Set<String>> sets, Map<String, Long> counters, Map<String, String> registers) {
@@ -42,6 +46,35 @@ final class NodeReader implements AutoCloseable {
     /** The node's {@code CONVERGE.DIGEST}: equal on two nodes exactly when their states are. */
     String digest(int node) {
         return call(node, j -> new String((byte[]) j.sendCommand(DIGEST), StandardCharsets.US_ASCII));
+    }
+
+    /** {@code CONVERGE.REMOVE replica} at the node: the reply ({@code OK}, {@code ALREADY REMOVED}). */
+    String remove(int node, String replica) {
+        return call(node, j -> new String((byte[]) j.sendCommand(REMOVE, replica), StandardCharsets.US_ASCII));
+    }
+
+    /** The node's {@code CONVERGE.MEMBERS}: replica id to {@code self}, {@code member} or {@code removed}. */
+    Map<String, String> members(int node) {
+        return call(node, j -> {
+            Map<String, String> members = new TreeMap<>();
+            for (Object row : (List<?>) j.sendCommand(MEMBERS)) {
+                List<?> fields = (List<?>) row;
+                members.put(new String((byte[]) fields.get(0), StandardCharsets.US_ASCII), new String((byte[]) fields.get(2), StandardCharsets.US_ASCII));
+            }
+            return members;
+        });
+    }
+
+    /** {@code SADD key member} at the node: true if it was accepted, false if the node answered with an error. */
+    boolean tryAdd(int node, String key, String member) {
+        return call(node, j -> {
+            try {
+                j.sadd(key, member);
+                return true;
+            } catch (JedisDataException e) {
+                return false;
+            }
+        });
     }
 
     /** The node's {@code INFO} section, as text. */

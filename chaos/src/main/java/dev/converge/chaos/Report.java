@@ -68,7 +68,7 @@ final class Report {
             case LINK_RESET -> "connections reset";
             case LINK_DROP -> "frames dropped";
             case LINK_DUPLICATE -> "frames duplicated";
-            case KILL, PAUSE, RESTART, WIPE -> "done";
+            case KILL, PAUSE, RESTART, WIPE, LEAVE -> "done";
             default -> "frames swallowed or connections cut";
         };
     }

@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  * time (a link fault on some links, or a partition); the process track one process fault at a
  * time on one node, so a majority is always up. Each round starts with every fault kind of its
  * track once, in a seeded order, so every round injects every kind; the rest of the round draws
- * kinds at random. Rounds after the first of a long run may start with a wipe-and-rejoin.
+ * kinds at random. Rounds after the first of a long run may start with a membership change: a
+ * leave-and-rejoin (the second round always does) or a wipe-and-rejoin (the third always does).
  */
 final class Schedule {
 
@@ -36,7 +37,7 @@ final class Schedule {
      *
      * @param atMillis start, from the round's start
      * @param forMillis how long it lasts (a kill: how long the node stays down; a restart: 0)
-     * @param node the target of a process fault or wipe, else -1
+     * @param node the target of a process fault or membership change, else -1
      * @param links the directed links a network fault acts on (a partition: the links it cuts)
      * @param refuse a partition that resets and refuses connections instead of swallowing frames
      * @param probability drop or duplicate probability per frame
@@ -53,8 +54,8 @@ final class Schedule {
         }
     }
 
-    /** One round: an optional wipe before it, then both tracks. */
-    record Round(int number, Fault wipe, List<Fault> network, List<Fault> process) {
+    /** One round: an optional membership change before it (wipe or leave), then both tracks. */
+    record Round(int number, Fault between, List<Fault> network, List<Fault> process) {
     }
 
     /** The shortest round that fits every fault kind once at the longest drawn durations. */
@@ -84,9 +85,10 @@ final class Schedule {
     /**
      * The schedule for a seed.
      *
-     * @param wipes whether rounds after the first may start with a wipe-and-rejoin (the second always does)
+     * @param membershipChanges whether rounds after the first may start with a leave-and-rejoin or a
+     *     wipe-and-rejoin (the second round always starts with a leave, the third with a wipe)
      */
-    static Schedule generate(long seed, int nodes, int rounds, long roundMillis, boolean wipes) {
+    static Schedule generate(long seed, int nodes, int rounds, long roundMillis, boolean membershipChanges) {
         if (nodes < 3) {
             throw new IllegalArgumentException("a chaos cluster needs at least 3 nodes, got " + nodes);
         }
@@ -99,15 +101,19 @@ final class Schedule {
             SplittableRandom rr = root.split();
             SplittableRandom net = rr.split();
             SplittableRandom proc = rr.split();
-            Fault wipe = null;
-            boolean wipeNow = rr.nextInt(3) == 0;
-            int wipeNode = rr.nextInt(nodes);
-            if (wipes && r >= 2 && (r == 2 || wipeNow)) {
-                wipe = new Fault(r, FaultKind.WIPE, 0, 0, wipeNode, Set.of(), false, 0, 0, 0, 0,
-                        "n" + (wipeNode + 1) + ": kill -9, delete the data directory, start (a new replica id)");
+            Fault between = null;
+            boolean changeNow = rr.nextInt(3) == 0;
+            int target = rr.nextInt(nodes);
+            boolean leave = r == 2 || (r != 3 && rr.nextBoolean());
+            if (membershipChanges && r >= 2 && (r <= 3 || changeNow)) {
+                between = leave
+                        ? new Fault(r, FaultKind.LEAVE, 0, 0, target, Set.of(), false, 0, 0, 0, 0,
+                                "n" + (target + 1) + ": CONVERGE.REMOVE at a peer, stop, empty the data directory, start (joins under a new replica id)")
+                        : new Fault(r, FaultKind.WIPE, 0, 0, target, Set.of(), false, 0, 0, 0, 0,
+                                "n" + (target + 1) + ": kill -9, delete the data directory, start (a new replica id)");
             }
             List<Fault> process = processTrack(r, proc, nodes, roundMillis);
-            list.add(new Round(r, wipe, networkTrack(r, net, nodes, roundMillis, process), process));
+            list.add(new Round(r, between, networkTrack(r, net, nodes, roundMillis, process), process));
         }
         return new Schedule(seed, nodes, roundMillis, list);
     }
@@ -354,8 +360,8 @@ final class Schedule {
         StringBuilder s = new StringBuilder();
         for (Round r : rounds) {
             List<Fault> all = new ArrayList<>();
-            if (r.wipe() != null) {
-                all.add(r.wipe());
+            if (r.between() != null) {
+                all.add(r.between());
             }
             all.addAll(r.network());
             all.addAll(r.process());

@@ -42,7 +42,7 @@ class ChaosMainTest {
     void aSeedPrintsTheSameScheduleEveryTime() {
         String a = capture(() -> assertThat(ChaosMain.run("--dry-run", "--seed", "11", "--nodes", "5", "--duration", "2m")).isZero());
         String b = capture(() -> assertThat(ChaosMain.run("--dry-run", "--seed", "11", "--nodes", "5", "--duration", "2m")).isZero());
-        assertThat(a).isEqualTo(b).contains("2 rounds of 60 s", "wipe-rejoin", "n1-n3 sync, n4-n5 buffered");
+        assertThat(a).isEqualTo(b).contains("2 rounds of 60 s", "leave-rejoin", "n1-n3 sync, n4-n5 buffered");
     }
 
     @Test

@@ -78,12 +78,21 @@ class ScheduleTest {
     }
 
     @Test
-    void wipesOnlyBetweenRoundsOfALongRun() {
-        assertThat(Schedule.generate(3, 5, 1, 60_000, true).rounds.get(0).wipe()).isNull();
-        Schedule s = Schedule.generate(3, 5, 4, 60_000, true);
-        assertThat(s.rounds.get(0).wipe()).isNull();
-        assertThat(s.rounds.get(1).wipe()).isNotNull();
-        assertThat(Schedule.generate(3, 5, 4, 60_000, false).rounds).allMatch(r -> r.wipe() == null);
+    void membershipChangesOnlyBetweenRoundsOfALongRun() {
+        assertThat(Schedule.generate(3, 5, 1, 60_000, true).rounds.get(0).between()).isNull();
+        for (long seed = 1; seed <= 50; seed++) {
+            Schedule s = Schedule.generate(seed, 5, 10, 60_000, true);
+            assertThat(s.rounds.get(0).between()).isNull();
+            assertThat(s.rounds.get(1).between().kind()).isEqualTo(FaultKind.LEAVE);
+            assertThat(s.rounds.get(2).between().kind()).isEqualTo(FaultKind.WIPE);
+            for (Schedule.Round r : s.rounds) {
+                if (r.between() != null) {
+                    assertThat(r.between().node()).isBetween(0, 4);
+                    assertThat(r.between().round()).isEqualTo(r.number());
+                }
+            }
+            assertThat(Schedule.generate(seed, 5, 10, 60_000, false).rounds).allMatch(r -> r.between() == null);
+        }
     }
 
     @Test
