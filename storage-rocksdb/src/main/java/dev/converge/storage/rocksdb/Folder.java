@@ -47,6 +47,8 @@ final class Folder {
         long snapshotBytes = -1;
         long deltaBytes;
         boolean scheduled;
+        /** Deltas committed but not yet written; the entry stays while any is on its way. */
+        int queued;
     }
 
     private final RocksHandles h;
@@ -119,20 +121,41 @@ final class Folder {
 
     /** What the open-time scan found for a document with pending deltas. */
     void seed(Key key, long snapshotBytes, long deltaBytes) {
-        account(key, snapshotBytes, deltaBytes);
+        account(key, snapshotBytes, deltaBytes, false);
     }
 
-    /** A group write put a delta of {@code bytes} for {@code key}. */
+    /** A commit will write a delta for {@code key} (called in commit order, before the write). */
+    void queued(Key key) {
+        pending.compute(key, (k, p) -> {
+            Pending q = p == null ? new Pending() : p;
+            q.queued++;
+            return q;
+        });
+    }
+
+    /**
+     * Whether {@code key} may have deltas on disk or on their way there. A commit that finds it
+     * untracked may write the whole state as the snapshot: no delta exists that it would leave
+     * behind, unfolded and undeleted, below the snapshot's sequence number.
+     */
+    boolean tracks(Key key) {
+        return pending.containsKey(key);
+    }
+
+    /** A group write put a delta of {@code bytes} for {@code key}, announced by {@link #queued}. */
     void onDelta(Key key, long bytes) {
         lastDeltaNanos = System.nanoTime();
-        account(key, -1, bytes);
+        account(key, -1, bytes, true);
     }
 
-    private void account(Key key, long snapshotBytes, long deltaBytes) {
+    private void account(Key key, long snapshotBytes, long deltaBytes, boolean written) {
         boolean[] schedule = new boolean[1];
         pending.compute(key, (k, p) -> {
             if (p == null) {
                 p = new Pending();
+            }
+            if (written && p.queued > 0) {
+                p.queued--;
             }
             if (snapshotBytes >= 0) {
                 p.snapshotBytes = snapshotBytes;
@@ -238,7 +261,7 @@ final class Folder {
             p.scheduled = false;
             again[0] = claim(p);
             // Forget documents with nothing pending, so the map only holds documents with deltas.
-            return p.deltaBytes <= 0 && !p.scheduled ? null : p;
+            return p.deltaBytes <= 0 && !p.scheduled && p.queued == 0 ? null : p;
         });
         if (again[0]) {
             execute(() -> fold(key));

@@ -70,13 +70,15 @@ final class GroupWriter {
      *
      * @param seq the sequence number of its delta-log entry, 0 for a metadata-only commit
      * @param result what the future completes with
-     * @param created which changes create their document: their state is written as the
-     *     document's snapshot (in {@code deltas}, encoded complete), with no pending delta
+     * @param created which changes create their document (its key-hash entry is written too)
+     * @param whole which changes are written as the document's snapshot (in {@code deltas},
+     *     encoded complete), with no pending delta: every created document, and small ones
+     *     with nothing pending (see {@link RocksStoreOptions#rewriteMaxBytes()})
      * @param ackUpdates acks after merging, only those this commit raised
      * @param clockHighWater the new high-water mark, or null to keep the stored one
      * @param reserved whether it holds a queue slot (see {@link GroupWriter#reserve})
      */
-    record CommitItem(long seq, long result, Key[] keys, CrdtType[] types, boolean[] created, byte[][] deltas,
+    record CommitItem(long seq, long result, Key[] keys, CrdtType[] types, boolean[] created, boolean[] whole, byte[][] deltas,
             StateCache.Entry[] states, byte[] logPayload, Map<ReplicaId, Long> ackUpdates, HybridTimestamp clockHighWater,
             CompletableFuture<Long> future, boolean reserved) implements Item {
     }
@@ -420,12 +422,14 @@ final class GroupWriter {
     private void put(WriteBatch batch, CommitItem c) throws RocksDBException {
         for (int i = 0; i < c.keys().length; i++) {
             Bytes key = c.keys()[i].bytes;
-            if (c.created()[i]) {
-                // A new document's first state is its delta joined with bottom: written as the snapshot,
-                // it costs the same bytes and leaves nothing to fold (nor to track until a fold).
+            if (c.whole()[i]) {
+                // The complete state as the snapshot: it supersedes any older delta (reads start
+                // after this seq) and leaves nothing to fold, nor to track until a fold.
                 byte[] k = key.toByteArray();
                 batch.put(h.docs, k, Values.seal(k, Documents.snapshot(c.seq(), c.deltas()[i])));
-                batch.put(h.keyHash, Layout.keyHashKey(Hashing.keyHash(key), key), NO_BYTES);
+                if (c.created()[i]) {
+                    batch.put(h.keyHash, Layout.keyHashKey(Hashing.keyHash(key), key), NO_BYTES);
+                }
                 continue;
             }
             byte[] dk = Layout.docDeltaKey(key, c.seq());

@@ -303,6 +303,18 @@ public final class RocksDocumentStore implements DocumentStore {
 
     // ---- commits
 
+    /**
+     * The encoded state when it is at most {@code rewriteMaxBytes}, else null. Encodes only
+     * states whose shape says they are small, so a large document's commit stays O(delta).
+     */
+    private byte[] smallState(Crdt<?> state) {
+        if (options.rewriteMaxBytes() == 0 || !Weights.mayEncodeWithin(state, options.rewriteMaxBytes())) {
+            return null;
+        }
+        byte[] encoded = CrdtCodec.encode(state);
+        return encoded.length <= options.rewriteMaxBytes() ? encoded : null;
+    }
+
     @Override
     public CompletionStage<Long> commit(Commit commit) {
         checkOpen();
@@ -312,6 +324,7 @@ public final class RocksDocumentStore implements DocumentStore {
         Bytes[] keyBytes = new Bytes[n];
         byte[][] deltas = new byte[n][];
         CrdtType[] types = new CrdtType[n];
+        byte[][] small = new byte[n][];
         for (int i = 0; i < n; i++) {
             Change c = changes.get(i);
             keyBytes[i] = c.key();
@@ -319,6 +332,7 @@ public final class RocksDocumentStore implements DocumentStore {
             types[i] = c.state().type();
             // Encoded outside the lock: the costly part of a commit runs in parallel across callers.
             deltas[i] = CrdtCodec.encode(c.delta());
+            small[i] = smallState(c.state());
         }
         byte[] logPayload = n == 0 ? null : DeltaLogFormat.encode(commit.origin(), keyBytes, deltas);
         CompletableFuture<Long> future = new CommitFuture(writer);
@@ -349,14 +363,21 @@ public final class RocksDocumentStore implements DocumentStore {
             // Validated: from here on nothing fails, so memory and the queued write agree.
             long seq = n == 0 ? 0 : lastSeq + 1;
             boolean[] created = new boolean[n];
+            boolean[] whole = new boolean[n];
             StateCache.Entry[] states = new StateCache.Entry[n];
             for (int i = 0; i < n; i++) {
                 Change c = changes.get(i);
                 created[i] = previous[i] == null;
-                if (created[i]) {
-                    // Stored as the new document's snapshot, which must be the complete state (a delta
+                // A small document with no delta on disk or queued is written whole (see
+                // rewriteMaxBytes); the folder must know of every other delta before it is
+                // written, so that no later rewrite supersedes a delta it would never delete.
+                whole[i] = created[i] || small[i] != null && !folder.tracks(keys[i]);
+                if (whole[i]) {
+                    // Stored as the document's snapshot, which must be the complete state (a delta
                     // may be partial); the delta log keeps the delta.
-                    deltas[i] = CrdtCodec.encode(c.state());
+                    deltas[i] = small[i] != null ? small[i] : CrdtCodec.encode(c.state());
+                } else {
+                    folder.queued(keys[i]);
                 }
                 states[i] = Weights.afterCommit(c.state(), previous[i], deltas[i].length);
                 cache.committed(keys[i], states[i]);
@@ -373,7 +394,7 @@ public final class RocksDocumentStore implements DocumentStore {
             if (n > 0) {
                 lastSeq = seq;
             }
-            writer.submit(new GroupWriter.CommitItem(seq, lastSeq, keys, types, created, deltas, states, logPayload,
+            writer.submit(new GroupWriter.CommitItem(seq, lastSeq, keys, types, created, whole, deltas, states, logPayload,
                     ackUpdates, clock, future, reserved));
             queued = true;
             if (options.truncateAcked() && !ackUpdates.isEmpty()) {
@@ -433,7 +454,7 @@ public final class RocksDocumentStore implements DocumentStore {
     private void written(GroupWriter.CommitItem item) {
         for (int i = 0; i < item.keys().length; i++) {
             cache.written(item.keys()[i], item.states()[i]);
-            if (!item.created()[i]) {
+            if (!item.whole()[i]) {
                 folder.onDelta(item.keys()[i], Values.HEADER + item.deltas()[i].length);
             }
         }

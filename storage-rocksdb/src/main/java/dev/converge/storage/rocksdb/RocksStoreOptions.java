@@ -31,6 +31,11 @@ import java.util.Optional;
  *     documents' deltas stay below {@code foldMinBytes} for good otherwise: many such documents
  *     (update/delete churn, a store written once) would keep their deltas on disk and in the
  *     folder's bookkeeping indefinitely
+ * @param rewriteMaxBytes a commit to a document whose complete state encodes to at most this
+ *     many bytes, and which has no delta pending, writes the state as the document's snapshot
+ *     instead of a delta (0: always a delta after the first write). For a counter or a short
+ *     register the state is a few times its delta, and writing it costs less than the delta plus
+ *     its share of a later fold (a read, a rewrite and a delete)
  */
 public record RocksStoreOptions(
         Durability durability,
@@ -42,7 +47,8 @@ public record RocksStoreOptions(
         long deltaLogRetention,
         boolean truncateAcked,
         Optional<ReplicaId> newReplicaId,
-        long idleFoldMillis) {
+        long idleFoldMillis,
+        int rewriteMaxBytes) {
 
     /** When a commit counts as durable, and so when its future completes. */
     public enum Durability {
@@ -80,12 +86,18 @@ public record RocksStoreOptions(
         if (idleFoldMillis < 0) {
             throw new IllegalArgumentException("idleFoldMillis must be >= 0, got " + idleFoldMillis);
         }
+        if (rewriteMaxBytes < 0 || rewriteMaxBytes > MAX_REWRITE_BYTES) {
+            throw new IllegalArgumentException("rewriteMaxBytes must be 0.." + MAX_REWRITE_BYTES + ", got " + rewriteMaxBytes);
+        }
         if (newReplicaId == null) {
             throw new IllegalArgumentException("newReplicaId must not be null (use Optional.empty())");
         }
     }
 
-    /** Buffered durability, a 64 MiB cache, fold at 100% of the snapshot (at least 1 KiB), no retention limit. */
+    /** The largest {@code rewriteMaxBytes}: past this a whole state is no longer cheap next to a delta. */
+    public static final int MAX_REWRITE_BYTES = 4096;
+
+    /** Buffered durability, a 64 MiB cache, fold at 100% of the snapshot (at least 1 KiB), small documents (up to 128 bytes) rewritten whole, no retention limit. */
     public static RocksStoreOptions defaults() {
         return builder().build();
     }
@@ -107,6 +119,7 @@ public record RocksStoreOptions(
         b.truncateAcked = truncateAcked;
         b.newReplicaId = newReplicaId;
         b.idleFoldMillis = idleFoldMillis;
+        b.rewriteMaxBytes = rewriteMaxBytes;
         return b;
     }
 
@@ -122,6 +135,7 @@ public record RocksStoreOptions(
         private boolean truncateAcked;
         private Optional<ReplicaId> newReplicaId = Optional.empty();
         private long idleFoldMillis = 1_000;
+        private int rewriteMaxBytes = 128;
 
         private Builder() {
         }
@@ -143,6 +157,11 @@ public record RocksStoreOptions(
 
         public Builder idleFoldMillis(long value) {
             idleFoldMillis = value;
+            return this;
+        }
+
+        public Builder rewriteMaxBytes(int value) {
+            rewriteMaxBytes = value;
             return this;
         }
 
@@ -178,7 +197,7 @@ public record RocksStoreOptions(
 
         public RocksStoreOptions build() {
             return new RocksStoreOptions(durability, cacheMaxBytes, foldFraction, foldMinBytes, maxGroupCommits,
-                    maxPendingCommits, deltaLogRetention, truncateAcked, newReplicaId, idleFoldMillis);
+                    maxPendingCommits, deltaLogRetention, truncateAcked, newReplicaId, idleFoldMillis, rewriteMaxBytes);
         }
     }
 }

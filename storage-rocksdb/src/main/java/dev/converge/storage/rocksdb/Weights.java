@@ -57,6 +57,16 @@ final class Weights {
         return new StateCache.Entry(state, estimate, measured);
     }
 
+    /**
+     * Whether {@code state}'s shape, in O(1), says it may encode to about {@code maxBytes} or
+     * less (every shape weighs more than its encoding, by up to 8 times for small states), so
+     * encoding it to find out is cheap; never for a map, whose size is a walk.
+     */
+    static boolean mayEncodeWithin(Crdt<?> state, int maxBytes) {
+        int known = ofShape(state);
+        return known >= 0 && known <= BASE + 8L * maxBytes;
+    }
+
     /** The weight of {@code state} from its shape, in O(1), or -1 for a map. */
     private static int ofShape(Crdt<?> state) {
         if (state instanceof GCounter g) {

@@ -16,8 +16,9 @@
  *     bytes) and raw deflate.
  *     A new document's first state is written as its snapshot, folded through the commit that
  *     created it (a delta joined with bottom is the state: the same bytes, and nothing pending to
- *     fold or to track); later commits add deltas. Reads seek to the first delta after
- *     {@code foldedThrough}.
+ *     fold or to track); so is every later state of a small document (at most
+ *     {@code rewriteMaxBytes} encoded) while none of its deltas is on disk or queued. Other
+ *     commits add deltas. Reads seek to the first delta after {@code foldedThrough}.
  * <li>{@code docdeltas}: {@code varint(len(key)) ‖ key ‖ seq} → the delta that commit {@code seq}
  *     applied, not yet folded into the snapshot. The length prefix keeps each document's deltas
  *     contiguous and apart from every other key's.

@@ -39,7 +39,7 @@ class CompactionTest {
 
     @Test
     void foldingChangesNoStateAndRemovesTheFoldedDeltas() {
-        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(Long.MAX_VALUE).idleFoldMillis(0).build();
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(Long.MAX_VALUE).idleFoldMillis(0).rewriteMaxBytes(0).build();
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
             List<Bytes> keys = List.of(bytes("g"), bytes("s"), bytes("m"));
             for (int i = 0; i < 200; i++) {
@@ -71,7 +71,7 @@ class CompactionTest {
     @Test
     void readsNeverSeeAPartialFoldWhileWritersRun() throws Exception {
         // No cache and folds after almost every write: reads go to disk while folds commit.
-        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.05).build();
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.05).rewriteMaxBytes(0).build();
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
             int writers = 2;
             AtomicBoolean stop = new AtomicBoolean();
@@ -178,7 +178,7 @@ class CompactionTest {
     void anIdleStoreFoldsSmallDocumentsWhoseDeltasStayBelowTheMinimum() {
         List<Bytes> keys = new ArrayList<>();
         Map<Bytes, Crdt<?>> before = new HashMap<>();
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().idleFoldMillis(0).build())) {
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().idleFoldMillis(0).rewriteMaxBytes(0).build())) {
             for (int i = 0; i < 200; i++) {
                 Bytes key = bytes("churned-" + i);
                 keys.add(key);
@@ -192,7 +192,7 @@ class CompactionTest {
                     + "never folded by size").isEqualTo(200 * 5);
         }
         // Reopened with idle folding: what the open-time scan found is folded once nothing is written.
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().cacheMaxBytes(0).idleFoldMillis(100).build())) {
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().cacheMaxBytes(0).idleFoldMillis(100).rewriteMaxBytes(0).build())) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (pendingDeltas(store) > 0 && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
@@ -205,7 +205,7 @@ class CompactionTest {
 
     @Test
     void aNewDocumentIsWrittenAsItsSnapshotWithNothingPending() {
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().cacheMaxBytes(0).idleFoldMillis(0).build())) {
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().cacheMaxBytes(0).idleFoldMillis(0).rewriteMaxBytes(0).build())) {
             for (int i = 0; i < 100; i++) {
                 store.commit(Commit.of(ME, List.of(Ops.setAdd(store, bytes("once-" + i), ME, bytes("e"))))).toCompletableFuture().join();
             }
@@ -218,6 +218,46 @@ class CompactionTest {
             assertThat(pendingDeltas(store)).as("a second write is a delta").isEqualTo(1);
             assertThat(((ORSet) store.read(bytes("once-0")).orElseThrow()).elements()).containsExactlyInAnyOrder(bytes("e"), bytes("f"));
             StoreChecks.assertConsistent(store);
+        }
+    }
+
+    @Test
+    void aSmallDocumentIsRewrittenWholeWhileNothingIsPendingForIt() {
+        // No folds but the one this test asks for, so the deltas on disk can be counted.
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).idleFoldMillis(0).foldMinBytes(Long.MAX_VALUE).build();
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
+            Bytes counter = bytes("small-counter");
+            for (int i = 0; i < 200; i++) {
+                store.commit(Commit.of(ME, List.of(Ops.increment(store, counter, ME, 1)))).toCompletableFuture().join();
+            }
+            assertThat(pendingDeltas(store)).as("a counter's state is under rewriteMaxBytes: written whole every time").isZero();
+            assertThat(store.metrics().folds()).isZero();
+            assertThat(((GCounter) store.read(counter).orElseThrow()).value()).isEqualTo(200);
+            assertThat(store.readDeltaLog(0, Integer.MAX_VALUE).entries()).as("the delta log keeps every delta").hasSize(200);
+
+            // A set past the limit gets deltas; once it shrinks below the limit, it still gets
+            // deltas while any is pending (a rewrite would leave them below its sequence number,
+            // never folded nor deleted), and is rewritten again after a fold cleared them.
+            Bytes set = bytes("shrinking-set");
+            for (int i = 0; i < 20; i++) {
+                store.commit(Commit.of(ME, List.of(Ops.setAdd(store, set, ME, bytes("element-" + i))))).toCompletableFuture().join();
+            }
+            long large = pendingDeltas(store);
+            assertThat(large).as("adds to a set over 128 bytes are deltas").isGreaterThan(0);
+            for (int i = 0; i < 20; i++) {
+                store.commit(Commit.of(ME, List.of(Ops.setRemove(store, set, bytes("element-" + i))))).toCompletableFuture().join();
+            }
+            assertThat(pendingDeltas(store)).as("removes while deltas are pending are deltas too").isEqualTo(large + 20);
+            store.foldNow(set);
+            assertThat(pendingDeltas(store)).isZero();
+            store.commit(Commit.of(ME, List.of(Ops.setAdd(store, set, ME, bytes("again"))))).toCompletableFuture().join();
+            assertThat(pendingDeltas(store)).as("small again and nothing pending: written whole").isZero();
+            assertThat(((ORSet) store.read(set).orElseThrow()).elements()).containsExactly(bytes("again"));
+            StoreChecks.assertConsistent(store);
+        }
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().cacheMaxBytes(0).build())) {
+            assertThat(((GCounter) store.read(bytes("small-counter")).orElseThrow()).value()).isEqualTo(200);
+            assertThat(((ORSet) store.read(bytes("shrinking-set")).orElseThrow()).elements()).containsExactly(bytes("again"));
         }
     }
 
@@ -236,7 +276,7 @@ class CompactionTest {
     void coldReadsSeekPastTheFoldedHistory() {
         // Folding after almost every write: thousands of deleted deltas under one key. RocksDB
         // keeps them until its own compaction; a read must not step over them.
-        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.01).build();
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.01).rewriteMaxBytes(0).build();
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
             Bytes key = bytes("small");
             for (int i = 0; i < 3000; i++) {

@@ -31,7 +31,7 @@ class CorruptionTest {
 
     @BeforeEach
     void writeThreeDocuments() {
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().foldMinBytes(Long.MAX_VALUE).build())) {
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().foldMinBytes(Long.MAX_VALUE).rewriteMaxBytes(0).build())) {
             for (int i = 0; i < 5; i++) {
                 for (String k : List.of("a", "b", "c")) {
                     store.commit(Commit.of(ME, List.of(Ops.increment(store, bytes(k), ME, 1)))).toCompletableFuture().join();

@@ -142,6 +142,9 @@ class LifecycleTest {
         assertThatThrownBy(() -> RocksStoreOptions.builder().maxGroupCommits(0).build()).hasMessageContaining("maxGroupCommits");
         assertThatThrownBy(() -> RocksStoreOptions.builder().maxPendingCommits(0).build()).hasMessageContaining("maxPendingCommits");
         assertThatThrownBy(() -> RocksStoreOptions.builder().deltaLogRetention(0).build()).hasMessageContaining("deltaLogRetention");
+        assertThatThrownBy(() -> RocksStoreOptions.builder().rewriteMaxBytes(-1).build()).hasMessageContaining("rewriteMaxBytes");
+        assertThatThrownBy(() -> RocksStoreOptions.builder().rewriteMaxBytes(RocksStoreOptions.MAX_REWRITE_BYTES + 1).build())
+                .hasMessageContaining("rewriteMaxBytes");
         assertThat(RocksStoreOptions.defaults().durability()).isEqualTo(RocksStoreOptions.Durability.BUFFERED);
         assertThat(RocksStoreOptions.defaults().toBuilder().build()).isEqualTo(RocksStoreOptions.defaults());
     }

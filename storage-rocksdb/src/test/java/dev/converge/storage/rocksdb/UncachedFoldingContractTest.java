@@ -8,6 +8,7 @@ class UncachedFoldingContractTest extends RocksDocumentStoreContractTest {
 
     @Override
     RocksStoreOptions options() {
-        return RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.01).durability(RocksStoreOptions.Durability.SYNC).build();
+        return RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.01).rewriteMaxBytes(0)
+                .durability(RocksStoreOptions.Durability.SYNC).build();
     }
 }
