@@ -5,8 +5,10 @@ import dev.converge.crdt.Crdt;
 
 /**
  * One document's part of a {@link Commit}: the delta that was applied and the state it produced
- * ({@code previous.join(delta).equals(state)}). A store writes the delta, not the state, so an
- * update costs O(delta) bytes; it may keep the state to answer reads.
+ * ({@code previous.join(delta).equals(state)}, where {@code previous} holds every change
+ * committed before for this key: callers serialise the changes of a document). A store writes
+ * the delta, so an update costs O(delta) bytes; it may keep the state to answer reads, and may
+ * write a small state whole instead of its delta.
  */
 public record Change(Bytes key, Crdt<?> delta, Crdt<?> state) {
 

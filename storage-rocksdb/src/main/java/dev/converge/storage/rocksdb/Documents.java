@@ -33,7 +33,6 @@ import org.rocksdb.RocksIterator;
  */
 final class Documents {
 
-    /** The encoding of each type's bottom: what {@code docs} holds for a document never folded. */
     private Documents() {
     }
 

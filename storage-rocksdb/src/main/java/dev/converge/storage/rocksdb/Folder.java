@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * Background compaction of documents: folds a document's pending deltas into its snapshot once
  * they exceed {@code foldFraction} of it (and {@code foldMinBytes}), so a commit writes only its
  * delta and the cost of rewriting a document is amortised over many updates: each update pays
- * about {@code deltaBytes / foldFraction} bytes of folding however large the document is.
+ * about {@code deltaBytes / foldFraction} bytes of folding however large the document is. It
+ * also tells the store which documents have deltas on disk or queued: only the others may be
+ * written whole (see {@link #tracks}).
  *
  * <p>A fold reads the document at a RocksDB snapshot and writes, in one batch, the new snapshot
  * and a range delete of exactly the deltas it read. Commits keep appending deltas with higher
@@ -58,7 +60,7 @@ final class Folder {
     private final ScheduledThreadPoolExecutor executor;
     private final long idleNanos;
     /** When a delta was last written ({@link System#nanoTime()}); an idle sweep stops when it moves. */
-    private volatile long lastDeltaNanos = System.nanoTime();
+    private volatile long lastWriteNanos = System.nanoTime();
     private final WriteOptions writeOptions;
     private final AtomicLong folds = new AtomicLong();
 
@@ -86,12 +88,12 @@ final class Folder {
      * idle spell.
      */
     private void sweepIfIdle() {
-        long since = lastDeltaNanos;
+        long since = lastWriteNanos;
         if (pending.isEmpty() || System.nanoTime() - since < idleNanos) {
             return;
         }
         for (Key key : pending.keySet()) {
-            if (lastDeltaNanos != since || executor.isShutdown()) {
+            if (lastWriteNanos != since || executor.isShutdown()) {
                 return;
             }
             boolean[] claimed = new boolean[1];
@@ -144,8 +146,13 @@ final class Folder {
 
     /** A group write put a delta of {@code bytes} for {@code key}, announced by {@link #queued}. */
     void onDelta(Key key, long bytes) {
-        lastDeltaNanos = System.nanoTime();
+        lastWriteNanos = System.nanoTime();
         account(key, -1, bytes, true);
+    }
+
+    /** A group write put a document whole: the store is not idle, though no delta was written. */
+    void onWhole() {
+        lastWriteNanos = System.nanoTime();
     }
 
     private void account(Key key, long snapshotBytes, long deltaBytes, boolean written) {
@@ -162,7 +169,10 @@ final class Folder {
             }
             p.deltaBytes += deltaBytes;
             schedule[0] = claim(p);
-            return p;
+            // A fold that read this delta before it was accounted already subtracted it: with
+            // nothing queued either, the document has nothing pending and is forgotten (so its
+            // next commit may be written whole again).
+            return written && p.deltaBytes <= 0 && p.queued == 0 && !p.scheduled ? null : p;
         });
         if (schedule[0]) {
             execute(() -> fold(key));
@@ -260,7 +270,8 @@ final class Folder {
             }
             p.scheduled = false;
             again[0] = claim(p);
-            // Forget documents with nothing pending, so the map only holds documents with deltas.
+            // Forget documents with nothing pending, so the map only holds documents with deltas
+            // on disk or on their way there.
             return p.deltaBytes <= 0 && !p.scheduled && p.queued == 0 ? null : p;
         });
         if (again[0]) {

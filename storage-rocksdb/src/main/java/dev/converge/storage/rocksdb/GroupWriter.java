@@ -46,10 +46,10 @@ import org.rocksdb.WriteOptions;
  * <p>The writer thread also writes what no committer leads: delta-log truncations, barriers, the
  * stop, and commits queued from completion callbacks.
  *
- * <p>Each commit becomes, in the batch: for a new document its {@code docs} entry (the type's
- * bottom: the state lives in the deltas until the first fold) and {@code keyhash} index entry;
- * a {@code docdeltas} entry per change; the {@code deltalog} entry at its sequence number; and
- * changed metadata. RocksDB applies a batch atomically, so a crash keeps a prefix of the groups.
+ * <p>Each commit becomes, in the batch: per change either the document's {@code docs} entry
+ * (the whole state, for a new document or a small one with nothing pending; a new document's
+ * {@code keyhash} index entry too) or a {@code docdeltas} entry; the {@code deltalog} entry at
+ * its sequence number; and changed metadata. RocksDB applies a batch atomically, so a crash keeps a prefix of the groups.
  */
 final class GroupWriter {
 

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link DocumentStore} on RocksDB: durable, crash-safe, and an update to a document writes
- * its delta, not the document.
+ * its delta, not the document (a small document, up to {@code rewriteMaxBytes}, is written whole
+ * when nothing of it is pending: that is cheaper than its delta plus the delta's later fold).
  *
  * <p>Open one with {@link #open(Path, RocksStoreOptions)}; one process at a time may hold a
  * directory. A commit is one RocksDB write batch (its documents' deltas, its delta-log entry,
@@ -454,7 +455,9 @@ public final class RocksDocumentStore implements DocumentStore {
     private void written(GroupWriter.CommitItem item) {
         for (int i = 0; i < item.keys().length; i++) {
             cache.written(item.keys()[i], item.states()[i]);
-            if (!item.whole()[i]) {
+            if (item.whole()[i]) {
+                folder.onWhole();
+            } else {
                 folder.onDelta(item.keys()[i], Values.HEADER + item.deltas()[i].length);
             }
         }

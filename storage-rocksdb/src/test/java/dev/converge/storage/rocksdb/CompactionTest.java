@@ -222,6 +222,81 @@ class CompactionTest {
     }
 
     @Test
+    void documentsCrossingTheRewriteLimitBothWaysUnderFoldsKeepEveryWrite() throws Exception {
+        // Registers whose value alternates under and over rewriteMaxBytes: commits switch between
+        // whole writes and deltas while folds run after nearly every delta and readers go to disk.
+        RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).foldMinBytes(0).foldFraction(0.05).build();
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, options)) {
+            int writers = 2;
+            int keysPerWriter = 4;
+            AtomicBoolean stop = new AtomicBoolean();
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            Map<Bytes, Bytes> last = new java.util.concurrent.ConcurrentHashMap<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int id = w;
+                threads.add(new Thread(() -> {
+                    ReplicaId me = ReplicaId.of(0x200 + id);
+                    java.util.SplittableRandom random = new java.util.SplittableRandom(id);
+                    try {
+                        for (long i = 1; !stop.get(); i++) {
+                            Bytes key = bytes("register-" + id + "-" + random.nextInt(keysPerWriter));
+                            Bytes value = bytes(i + "-" + "x".repeat(random.nextBoolean() ? 4 : 200));
+                            Change c = Ops.register(store, key, new dev.converge.crdt.causal.HybridTimestamp(i, 0, me), value);
+                            store.commit(Commit.of(me, List.of(c))).toCompletableFuture().join();
+                            last.put(key, value);
+                        }
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            for (int r = 0; r < 2; r++) {
+                threads.add(new Thread(() -> {
+                    Map<Bytes, Long> seen = new HashMap<>();
+                    try {
+                        while (!stop.get()) {
+                            for (int w = 0; w < writers; w++) {
+                                for (int k = 0; k < keysPerWriter; k++) {
+                                    Bytes key = bytes("register-" + w + "-" + k);
+                                    var read = store.read(key);
+                                    if (read.isEmpty()) {
+                                        assertThat(seen).as("%s vanished", key).doesNotContainKey(key);
+                                        continue;
+                                    }
+                                    long at = ((dev.converge.crdt.LWWRegister) read.get()).timestamp().orElseThrow().physicalMillis();
+                                    assertThat(at).as("read of %s went back", key).isGreaterThanOrEqualTo(seen.getOrDefault(key, 0L));
+                                    seen.put(key, at);
+                                }
+                            }
+                        }
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+            while (System.nanoTime() < deadline && failures.isEmpty()) {
+                Thread.sleep(50);
+            }
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(failures).isEmpty();
+            assertThat(store.metrics().folds()).as("folds during the run").isGreaterThan(20);
+            for (Map.Entry<Bytes, Bytes> e : last.entrySet()) {
+                assertThat(((dev.converge.crdt.LWWRegister) store.read(e.getKey()).orElseThrow()).value()).as("%s", e.getKey())
+                        .contains(e.getValue());
+            }
+            store.sync();
+            StoreChecks.assertConsistent(store);
+            StoreChecks.assertNoDeltaAtOrBelowItsSnapshot(store);
+        }
+    }
+
+    @Test
     void aSmallDocumentIsRewrittenWholeWhileNothingIsPendingForIt() {
         // No folds but the one this test asks for, so the deltas on disk can be counted.
         RocksStoreOptions options = RocksStoreOptions.builder().cacheMaxBytes(0).idleFoldMillis(0).foldMinBytes(Long.MAX_VALUE).build();
@@ -254,6 +329,7 @@ class CompactionTest {
             assertThat(pendingDeltas(store)).as("small again and nothing pending: written whole").isZero();
             assertThat(((ORSet) store.read(set).orElseThrow()).elements()).containsExactly(bytes("again"));
             StoreChecks.assertConsistent(store);
+            StoreChecks.assertNoDeltaAtOrBelowItsSnapshot(store);
         }
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().cacheMaxBytes(0).build())) {
             assertThat(((GCounter) store.read(bytes("small-counter")).orElseThrow()).value()).isEqualTo(200);

@@ -13,6 +13,7 @@ import dev.converge.crdt.sync.Hashing;
 import dev.converge.crdt.sync.KeyHashRange;
 import dev.converge.crdt.sync.RangeDigest;
 import java.util.HashMap;
+import org.rocksdb.RocksIterator;
 import java.util.List;
 import java.util.Map;
 
@@ -62,5 +63,29 @@ final class StoreChecks {
             assertThat(folded.keySet()).containsExactlyInAnyOrderElementsOf(keys);
         }
         assertThat(store.digests(List.of(KeyHashRange.ALL))).containsExactly(new RangeDigest(KeyHashRange.ALL, sum, keys.size()));
+    }
+
+    /**
+     * Once everything committed is written and no fold runs: no delta lies at or below its
+     * document's snapshot (reads skip such a delta and no fold would ever delete it: a leak).
+     */
+    static void assertNoDeltaAtOrBelowItsSnapshot(RocksDocumentStore store) {
+        RocksHandles h = store.handles();
+        try (RocksIterator it = h.db.newIterator(h.docDeltas)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] dk = it.key();
+                Bytes key = Layout.docOfDeltaKey(dk);
+                byte[] k = key.toByteArray();
+                byte[] snapshot;
+                try {
+                    snapshot = h.db.get(h.docs, k);
+                } catch (org.rocksdb.RocksDBException e) {
+                    throw new AssertionError(e);
+                }
+                assertThat(snapshot).as("document of delta %s", Layout.seqOfDeltaKey(dk)).isNotNull();
+                long foldedThrough = Documents.decodeSnapshot(k, snapshot, key, "check").foldedThrough();
+                assertThat(Layout.seqOfDeltaKey(dk)).as("delta of %s above its snapshot's foldedThrough", key).isGreaterThan(foldedThrough);
+            }
+        }
     }
 }
