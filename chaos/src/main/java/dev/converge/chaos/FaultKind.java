@@ -29,7 +29,10 @@ enum FaultKind {
     PAUSE("pause", Track.PROCESS),
     /** A clean restart (SIGTERM) of one node on the same data directory. */
     RESTART("restart", Track.PROCESS),
-    /** Between rounds of a long run: kill -9, delete the data directory, start again (a new replica id). */
+    /**
+     * Between rounds of a long run: kill -9, delete the data directory, start again (a new replica
+     * id); then the lost id is removed at a peer, as an operator does, and every node must list it removed.
+     */
     WIPE("wipe-rejoin", Track.BETWEEN_ROUNDS),
     /**
      * Between rounds of a long run: an administrative removal of one node ({@code CONVERGE.REMOVE}

@@ -342,16 +342,41 @@ final class Nemesis {
         }
     }
 
-    /** Between rounds: kill -9, delete the data directory, start under a new replica id. */
+    /**
+     * Between rounds: kill -9, delete the data directory, start under a new replica id; then, as
+     * an operator does once the replacement runs, remove the lost id at a peer and wait until
+     * every node lists it as removed.
+     */
     private void wipe(Fault f) throws InterruptedException {
         NodeCluster.Node node = cluster.node(f.node());
+        int admin = (f.node() + 1) % n;
         long start = clock.micros();
         String before = node.replica();
         cluster.kill(node);
         cluster.wipe(node);
         cluster.start(node);
-        record(new History.Fault(f.round(), f.kind(), node.name, start, clock.micros(), f.what(),
-                "replica " + before + " wiped, rejoined as " + node.replica(), before.equals(node.replica()) ? 0 : 1));
+        remove(before, admin, node.name);
+        record(new History.Fault(f.round(), f.kind(), node.name, start, clock.micros(), f.what(), "replica " + before + " wiped, rejoined as "
+                + node.replica() + "; the lost id removed at " + cluster.node(admin).name + ", listed removed by all",
+                before.equals(node.replica()) ? 0 : 1));
+    }
+
+    /** {@code CONVERGE.REMOVE replica} at node {@code admin}; returns once every node lists it as removed. */
+    private void remove(String replica, int admin, String owner) throws InterruptedException {
+        String reply = reader.remove(admin, replica);
+        if (!reply.equals("OK")) {
+            throw new ChaosFailure("CONVERGE.REMOVE " + replica + " at " + cluster.node(admin).name + " answered " + reply);
+        }
+        long deadline = System.nanoTime() + LEAVE_TIMEOUT.toNanos();
+        for (int i = 0; i < n; i++) {
+            while (!"removed".equals(reader.members(i).get(replica))) {
+                if (System.nanoTime() > deadline) {
+                    throw new ChaosFailure(cluster.node(i).name + " did not list " + owner + "'s replica " + replica + " as removed within "
+                            + LEAVE_TIMEOUT.toSeconds() + " s of CONVERGE.REMOVE at " + cluster.node(admin).name);
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
     }
 
     /**
@@ -366,20 +391,8 @@ final class Nemesis {
         int admin = (f.node() + 1) % n;
         long start = clock.micros();
         String before = node.replica();
-        String reply = reader.remove(admin, before);
-        if (!reply.equals("OK")) {
-            throw new ChaosFailure("CONVERGE.REMOVE " + before + " at " + cluster.node(admin).name + " answered " + reply);
-        }
+        remove(before, admin, node.name);
         long deadline = System.nanoTime() + LEAVE_TIMEOUT.toNanos();
-        for (int i = 0; i < n; i++) {
-            while (!"removed".equals(reader.members(i).get(before))) {
-                if (System.nanoTime() > deadline) {
-                    throw new ChaosFailure(cluster.node(i).name + " did not list " + node.name + "'s replica " + before + " as removed within "
-                            + LEAVE_TIMEOUT.toSeconds() + " s of CONVERGE.REMOVE at " + cluster.node(admin).name);
-                }
-                TimeUnit.MILLISECONDS.sleep(100);
-            }
-        }
         if (reader.tryAdd(f.node(), LEAVE_PROBE_KEY, before)) {
             history.violation(new History.Note(clock.micros(), "nodes", node.name + " accepted a write after learning that its replica "
                     + before + " was removed"));

@@ -110,7 +110,7 @@ final class Schedule {
                         ? new Fault(r, FaultKind.LEAVE, 0, 0, target, Set.of(), false, 0, 0, 0, 0,
                                 "n" + (target + 1) + ": CONVERGE.REMOVE at a peer, stop, empty the data directory, start (joins under a new replica id)")
                         : new Fault(r, FaultKind.WIPE, 0, 0, target, Set.of(), false, 0, 0, 0, 0,
-                                "n" + (target + 1) + ": kill -9, delete the data directory, start (a new replica id)");
+                                "n" + (target + 1) + ": kill -9, delete the data directory, start (a new replica id), CONVERGE.REMOVE the lost id at a peer");
             }
             List<Fault> process = processTrack(r, proc, nodes, roundMillis);
             list.add(new Round(r, between, networkTrack(r, net, nodes, roundMillis, process), process));
