@@ -249,7 +249,7 @@ public final class Simulation {
         for (Node node : nodes) {
             if (node.process != null) {
                 Map<Bytes, Crdt<?>> user = new LinkedHashMap<>(node.process.store.snapshot());
-                user.keySet().removeIf(Simulation::system); // the cluster's own documents: checked by checkMembership
+                user.keySet().removeIf(Replica::reservedKey); // the cluster's own documents: checked by checkMembership
                 states.put("n" + node.slot + " (" + node.id + ")", user);
             }
         }
@@ -453,7 +453,7 @@ public final class Simulation {
             return;
         }
         Entry op = node.current;
-        if (op == null && commit.changes().stream().allMatch(c -> system(c.key()))) {
+        if (op == null && commit.changes().stream().allMatch(c -> Replica.reservedKey(c.key()))) {
             return; // an administrative write to the cluster's own documents (a removal)
         }
         if (op == null) {
@@ -754,20 +754,6 @@ public final class Simulation {
         liveness.add(new Violation(Violation.Kind.LIVENESS, Oracle.NOT_CONVERGED + " within " + config.boundRounds() + " gossip rounds ("
                 + config.boundRounds() * gossip + " ms) of the heal: " + divergence() + staleAcknowledgements()));
         return -1;
-    }
-
-    private static final Bytes SYSTEM_PREFIX = Bytes.of("\0converge/");
-
-    private static boolean system(Bytes key) {
-        if (key.length() < SYSTEM_PREFIX.length()) {
-            return false;
-        }
-        for (int i = 0; i < SYSTEM_PREFIX.length(); i++) {
-            if (key.byteAt(i) != SYSTEM_PREFIX.byteAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

@@ -117,16 +117,7 @@ class CompactionTest {
                     }
                 }));
             }
-            threads.forEach(Thread::start);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
-            while (System.nanoTime() < deadline && failures.isEmpty()) {
-                Thread.sleep(50);
-            }
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join();
-            }
-            assertThat(failures).isEmpty();
+            runFor(2500, threads, stop, failures);
             assertThat(store.metrics().folds()).as("folds during the run").isGreaterThan(20);
             for (int w = 0; w < writers; w++) {
                 assertThat(((GCounter) store.read(bytes("counter-" + w)).orElseThrow()).value()).isEqualTo(written[w]);
@@ -275,16 +266,7 @@ class CompactionTest {
                     }
                 }));
             }
-            threads.forEach(Thread::start);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
-            while (System.nanoTime() < deadline && failures.isEmpty()) {
-                Thread.sleep(50);
-            }
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join();
-            }
-            assertThat(failures).isEmpty();
+            runFor(2500, threads, stop, failures);
             assertThat(store.metrics().folds()).as("folds during the run").isGreaterThan(20);
             for (Map.Entry<Bytes, Bytes> e : last.entrySet()) {
                 assertThat(((dev.converge.crdt.LWWRegister) store.read(e.getKey()).orElseThrow()).value()).as("%s", e.getKey())
@@ -335,6 +317,21 @@ class CompactionTest {
             assertThat(((GCounter) store.read(bytes("small-counter")).orElseThrow()).value()).isEqualTo(200);
             assertThat(((ORSet) store.read(bytes("shrinking-set")).orElseThrow()).elements()).containsExactly(bytes("again"));
         }
+    }
+
+    /** Starts {@code threads}, lets them run for {@code millis} or until one fails, stops and joins them; asserts none failed. */
+    private static void runFor(long millis, List<Thread> threads, AtomicBoolean stop, ConcurrentLinkedQueue<Throwable> failures)
+            throws InterruptedException {
+        threads.forEach(Thread::start);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < deadline && failures.isEmpty()) {
+            Thread.sleep(50);
+        }
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failures).isEmpty();
     }
 
     /** Entries in the docdeltas column family. */
