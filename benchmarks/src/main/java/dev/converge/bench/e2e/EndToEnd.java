@@ -108,8 +108,9 @@ public final class EndToEnd {
                 Map.of("nodes", str(e.getKey()), "connections", str(SCALING_CONNECTIONS)), e.getValue(), Double.NaN, "writes/s", null)));
         step("store size against document count (embedded RocksDocumentStore, document cache " + StoreSize.CACHE_BYTES + " bytes)");
         StoreSize.Curve curve = StoreSize.run(plan.storeCheckpoints(), out);
-        measures.add(new Measure("e2e", "e2e.store.diskBytesClosed", Map.of("documents", str(plan.storeCheckpoints().get(plan.storeCheckpoints().size() - 1))),
-                curve.closedDiskBytes(), Double.NaN, "B", null));
+        Map<String, String> lastCheckpoint = Map.of("documents", str(plan.storeCheckpoints().get(plan.storeCheckpoints().size() - 1)));
+        measures.add(new Measure("e2e", "e2e.store.diskBytesClosed", lastCheckpoint, curve.closedDiskBytes(), Double.NaN, "B", null));
+        measures.add(new Measure("e2e", "e2e.store.reopen", lastCheckpoint, curve.reopenSeconds(), Double.NaN, "s", null));
         for (StoreSize.Point p : curve.points()) {
             Map<String, String> docs = Map.of("documents", str(p.documents()));
             measures.add(new Measure("e2e", "e2e.store.diskBytes", docs, p.diskBytes(), Double.NaN, "B", null));

@@ -30,6 +30,12 @@ import java.util.concurrent.locks.ReentrantLock;
 final class DigestTree {
 
     static final int LEAF_BITS = 14;
+    /**
+     * The layout of {@link #save}: bump it whenever a document's hash would change (its encoding,
+     * {@link Hashing}), so a tree saved by another release is rebuilt rather than trusted.
+     */
+    static final int SAVED_FORMAT = 1;
+    private static final int SAVED_HEADER = 2 + 8;
     static final int MAX_DIRTY = 1 << 16;
     static final long MAX_PINNED_BYTES = 32L << 20;
 
@@ -72,6 +78,53 @@ final class DigestTree {
     /** Counts a document whose state cannot be read (corrupt) without a hash, at open. */
     void countAtOpen(Bytes key) {
         counts[leaf(Hashing.keyHash(key))]++;
+    }
+
+    /** A tree saved at a clean close and the document count saved with it. */
+    record Restored(DigestTree tree, long documents) {
+    }
+
+    /**
+     * The tree as saved by {@link #save}, or null when {@code saved} is of another layout (another
+     * release, another leaf count): the caller then rebuilds it by reading every document.
+     */
+    static Restored restore(byte[] saved) {
+        int leaves = 1 << LEAF_BITS;
+        if (saved.length != SAVED_HEADER + 16L * leaves || saved[0] != SAVED_FORMAT || saved[1] != LEAF_BITS) {
+            return null;
+        }
+        long documents = Layout.getLong(saved, 2);
+        DigestTree tree = new DigestTree();
+        long counted = 0;
+        for (int i = 0; i < leaves; i++) {
+            tree.sums[i] = Layout.getLong(saved, SAVED_HEADER + 8 * i);
+            tree.counts[i] = Layout.getLong(saved, SAVED_HEADER + 8 * (leaves + i));
+            counted += tree.counts[i];
+        }
+        return counted == documents ? new Restored(tree, documents) : null;
+    }
+
+    /**
+     * The flushed tree and {@code documents}, for the next open to {@link #restore}; only valid
+     * while no commit follows, so the store saves it at a clean close, after its last commit.
+     */
+    byte[] save(Lock commitLock, long documents) {
+        flush(commitLock);
+        int leaves = 1 << LEAF_BITS;
+        byte[] out = new byte[SAVED_HEADER + 16 * leaves];
+        out[0] = SAVED_FORMAT;
+        out[1] = LEAF_BITS;
+        Layout.putLong(out, 2, documents);
+        lock.lock();
+        try {
+            for (int i = 0; i < leaves; i++) {
+                Layout.putLong(out, SAVED_HEADER + 8 * i, sums[i]);
+                Layout.putLong(out, SAVED_HEADER + 8 * (leaves + i), counts[i]);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return out;
     }
 
     // ---- under the commit lock

@@ -40,6 +40,12 @@ final class Layout {
      * there at the next open: that run did not close cleanly.
      */
     static final byte[] META_RUNNING = ascii("running");
+    /**
+     * The digest tree and document count saved at a clean close (see {@code DigestTree#save}), so
+     * the next open need not read every document. Deleted when a run begins: after a crash the
+     * open rebuilds them.
+     */
+    static final byte[] META_DIGESTS = ascii("digests");
     private static final byte[] META_ACK_PREFIX = ascii("ack/");
 
     private Layout() {

@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
  * @param seqFloor the last sequence number recorded in meta (at truncation or close); the true
  *     last one is the greater of this and the newest delta-log key
  * @param interrupted the previous run, when it did not close cleanly; null otherwise
+ * @param savedDigests the digest tree the last run saved at its clean close; null when it did not
+ *     close cleanly, saved none, or the value is damaged
  */
 record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHighWater, Map<ReplicaId, Long> acks,
-            Run interrupted) {
+            Run interrupted, byte[] savedDigests) {
 
     private static final Logger LOG = LoggerFactory.getLogger(Meta.class);
 
@@ -69,6 +71,11 @@ record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHi
                 byte[] k = it.key();
                 byte[] v = it.value();
                 String name = Bytes.wrap(k.clone()).toString();
+                if (Arrays.equals(k, Layout.META_DIGESTS) && !Values.intact(k, v)) {
+                    // Derived data: damage costs a rebuild at open, not the store.
+                    LOG.warn("open of {}: the saved digest tree is corrupt (checksum mismatch); rebuilding it from the documents", h.directory);
+                    continue;
+                }
                 if (!Values.intact(k, v)) {
                     throw new StorageException("open of " + h.directory + ": corrupt meta value '" + name + "' (checksum mismatch)");
                 }
@@ -123,7 +130,8 @@ record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHi
         long head = fixed.containsKey("head") ? number(h, "head", fixed.get("head")) : 1;
         long seq = fixed.containsKey("seq") ? number(h, "seq", fixed.get("seq")) : 0;
         Run interrupted = fixed.containsKey("running") ? Run.decode(h, fixed.get("running")) : null;
-        return new Meta(ReplicaId.of(id), seq, head, clock, acks, interrupted);
+        byte[] digests = interrupted == null ? fixed.get("digests") : null;
+        return new Meta(ReplicaId.of(id), seq, head, clock, acks, interrupted, digests);
     }
 
     /**
@@ -153,15 +161,17 @@ record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHi
                 put(batch, h.meta, Layout.META_SEQ, Layout.longValue(lastSeq));
             }
             put(batch, h.meta, Layout.META_RUNNING, run.encode());
+            // The saved tree holds only until the first commit of this run; a crash must rebuild it.
+            batch.delete(h.meta, Layout.META_DIGESTS);
             h.db.write(sync, batch);
         }
         if (!reidentify) {
-            return new Meta(replica, seqFloor, head, clockHighWater, acks, null);
+            return new Meta(replica, seqFloor, head, clockHighWater, acks, null, savedDigests);
         }
         LOG.warn("open of {}: the previous run acknowledged writes before fsync (buffered) and did not close before the machine "
                 + "restarted, so its last writes may be lost; continuing as replica {} (was {}) with its recovered "
                 + "documents, so no write is ever numbered twice; peers send back what was lost", h.directory, id, replica);
-        return new Meta(id, lastSeq, lastSeq + 1, clockHighWater, Map.of(), null);
+        return new Meta(id, lastSeq, lastSeq + 1, clockHighWater, Map.of(), null, null);
     }
 
     private static ReplicaId freshId(ReplicaId old) {
@@ -183,7 +193,7 @@ record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHi
             put(batch, h.meta, Layout.META_FORMAT, Layout.longValue(Layout.FORMAT_VERSION));
             h.db.write(sync, batch);
         }
-        return new Meta(replica, 0, 1, null, Map.of(), null);
+        return new Meta(replica, 0, 1, null, Map.of(), null, null);
     }
 
     private static void put(WriteBatch batch, ColumnFamilyHandle cf, byte[] key, byte[] payload) throws RocksDBException {

@@ -19,6 +19,7 @@ import dev.converge.crdt.sync.KeyHashRange;
 import dev.converge.crdt.sync.RangeDigest;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,9 +95,13 @@ public final class RocksDocumentStore implements DocumentStore {
     private final AtomicLong documents;
     /** Guarded by the commit lock. */
     private boolean digestFlushQueued;
+    /** Whether open took the digest tree a clean close saved instead of reading every document. */
+    private final boolean digestsRestored;
 
-    private RocksDocumentStore(RocksHandles h, RocksStoreOptions options, Meta meta, long lastSeq, DigestTree tree, Folder folder, long documents) {
+    private RocksDocumentStore(RocksHandles h, RocksStoreOptions options, Meta meta, long lastSeq, DigestTree tree, Folder folder, long documents,
+                               boolean digestsRestored) {
         this.h = h;
+        this.digestsRestored = digestsRestored;
         this.options = options;
         this.replicaId = meta.replica();
         this.cache = new StateCache(options.cacheMaxBytes());
@@ -138,10 +143,17 @@ public final class RocksDocumentStore implements DocumentStore {
             Meta recorded = Meta.readOrCreate(h, options);
             long lastSeq = Math.max(Math.max(recorded.seqFloor(), recorded.head() - 1), newestLogSeq(h));
             Meta meta = recorded.begin(h, options, bootId, lastSeq);
-            DigestTree tree = new DigestTree();
             folder = new Folder(h, options, "converge-rocksdb-compaction " + directory);
-            long documents = scan(h, tree, folder);
-            RocksDocumentStore store = new RocksDocumentStore(h, options, meta, lastSeq, tree, folder, documents);
+            DigestTree.Restored saved = meta.savedDigests() == null ? null : DigestTree.restore(meta.savedDigests());
+            DigestTree tree = saved == null ? new DigestTree() : saved.tree();
+            long documents;
+            if (saved == null) {
+                documents = scan(h, tree, folder);
+            } else {
+                documents = saved.documents();
+                seedPending(h, folder);
+            }
+            RocksDocumentStore store = new RocksDocumentStore(h, options, meta, lastSeq, tree, folder, documents, saved != null);
             store.writer.start();
             return store;
         } catch (RocksDBException e) {
@@ -170,22 +182,11 @@ public final class RocksDocumentStore implements DocumentStore {
     /**
      * Reads every document once: rebuilds the digest tree, counts documents and tells the folder
      * which have pending deltas. A corrupt document is counted, logged and left out of the
-     * digests; it does not stop the store from opening.
+     * digests; it does not stop the store from opening. Runs after a crash; a clean close saves
+     * the tree instead, and the next open only {@linkplain #seedPending seeds the folder}.
      */
     private static long scan(RocksHandles h, DigestTree tree, Folder folder) throws RocksDBException {
-        Map<Bytes, Long> pendingBytes = new HashMap<>();
-        try (RocksIterator it = h.db.newIterator(h.docDeltas)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                byte[] k = it.key();
-                Bytes doc = Layout.docOfDeltaKey(k);
-                if (doc == null) {
-                    LOG.warn("open of {}: ignoring malformed docdeltas key 0x{}", h.directory, Bytes.wrap(k).toHex());
-                    continue;
-                }
-                pendingBytes.merge(doc, (long) it.value().length, Long::sum);
-            }
-            it.status();
-        }
+        Map<Bytes, Long> pendingBytes = pendingDeltaBytes(h);
         long documents = 0;
         try (ReadOptions read = new ReadOptions(); RocksIterator it = h.db.newIterator(h.docs, read)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -211,10 +212,53 @@ public final class RocksDocumentStore implements DocumentStore {
             }
             it.status();
         }
-        for (Bytes orphan : pendingBytes.keySet()) {
+        warnOrphans(h, pendingBytes.keySet());
+        return documents;
+    }
+
+    /** Tells the folder which documents have pending deltas, reading only those documents. */
+    private static void seedPending(RocksHandles h, Folder folder) throws RocksDBException {
+        Map<Bytes, Long> pendingBytes = pendingDeltaBytes(h);
+        List<Bytes> orphans = new ArrayList<>();
+        try (ReadOptions read = new ReadOptions()) {
+            for (Bytes key : pendingBytes.keySet()) {
+                try {
+                    Documents.Loaded loaded = Documents.load(h, read, key, "open");
+                    if (loaded == null) {
+                        orphans.add(key);
+                    } else {
+                        folder.seed(new Key(key), loaded.snapshotBytes(), loaded.deltaBytes());
+                    }
+                } catch (StorageException corrupt) {
+                    LOG.warn("{}; its deltas are not folded until it is repaired", corrupt.getMessage());
+                }
+            }
+        }
+        warnOrphans(h, orphans);
+    }
+
+    /** The bytes of pending deltas per document, from the one pass over {@code docdeltas} every open makes. */
+    private static Map<Bytes, Long> pendingDeltaBytes(RocksHandles h) throws RocksDBException {
+        Map<Bytes, Long> pendingBytes = new HashMap<>();
+        try (RocksIterator it = h.db.newIterator(h.docDeltas)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                Bytes doc = Layout.docOfDeltaKey(k);
+                if (doc == null) {
+                    LOG.warn("open of {}: ignoring malformed docdeltas key 0x{}", h.directory, Bytes.wrap(k).toHex());
+                    continue;
+                }
+                pendingBytes.merge(doc, (long) it.value().length, Long::sum);
+            }
+            it.status();
+        }
+        return pendingBytes;
+    }
+
+    private static void warnOrphans(RocksHandles h, Collection<Bytes> orphans) {
+        for (Bytes orphan : orphans) {
             LOG.warn("open of {}: deltas of key '{}' have no document; ignored", h.directory, orphan);
         }
-        return documents;
     }
 
     @Override
@@ -702,6 +746,11 @@ public final class RocksDocumentStore implements DocumentStore {
         awaitWritten("sync");
     }
 
+    /** Whether this open took the digest tree saved at the last clean close (for tests). */
+    boolean digestsRestored() {
+        return digestsRestored;
+    }
+
     /** The native handles, for tests that inspect or damage the stored bytes. */
     RocksHandles handles() {
         return h;
@@ -741,11 +790,17 @@ public final class RocksDocumentStore implements DocumentStore {
         }
         writer.stop();
         folder.shutdown();
+        // The tree counts every accepted commit: after a failed write it is not what disk holds, and the next open rebuilds it.
+        // Saved before taking the handle guard: saving flushes under the commit lock, which a reader may hold while it waits for the guard.
+        byte[] digests = clean && writer.failure() == null ? tree.save(commitLock, documents.get()) : null;
         handleGuard.writeLock().lock();
         try {
             if (clean) {
                 try (WriteBatch batch = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
                     batch.put(h.meta, Layout.META_SEQ, Values.seal(Layout.META_SEQ, Layout.longValue(writer.writtenSeq())));
+                    if (digests != null) {
+                        batch.put(h.meta, Layout.META_DIGESTS, Values.seal(Layout.META_DIGESTS, digests));
+                    }
                     batch.delete(h.meta, Layout.META_RUNNING); // a clean close: the next open keeps the id
                     h.db.write(sync, batch);
                     h.flush();

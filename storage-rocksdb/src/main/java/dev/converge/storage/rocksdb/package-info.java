@@ -55,8 +55,8 @@
  *     documents written once) would keep several times its folded size for good.
  * <li>Reads: decoded states in a Caffeine cache bounded by estimated bytes; a miss joins the
  *     snapshot with its pending deltas at one RocksDB snapshot.
- * <li>Digests: a fixed tree of 2<sup>14</sup> leaf sums, rebuilt at open and kept up to date
- *     lazily (see {@code DigestTree}).
+ * <li>Digests: a fixed tree of 2<sup>14</sup> leaf sums, kept up to date lazily, saved at a
+ *     clean close and rebuilt from the documents at an open after a crash (see {@code DigestTree}).
  * <li>Corruption: a value failing its checksum or decoding fails the operations on its key with
  *     a {@link dev.converge.crdt.port.StorageException} naming it; open logs it and goes on.
  * </ul>

@@ -1,0 +1,170 @@
+package dev.converge.storage.rocksdb;
+
+import static dev.converge.storage.contract.Ops.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.port.Change;
+import dev.converge.crdt.port.Commit;
+import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.RangeDigest;
+import dev.converge.storage.contract.Ops;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.RocksIterator;
+
+/**
+ * A clean close saves the digest tree so the next open reads only documents with pending deltas,
+ * not every document; any doubt about the saved tree (a crash since, damage, another layout)
+ * means it is rebuilt from the documents, and the digests always equal a recomputation.
+ */
+class SavedDigestsTest {
+
+    private static final ReplicaId ME = ReplicaId.of(0xD16);
+    /** Deltas stay pending: nothing folds and nothing is written whole. */
+    private static final RocksStoreOptions PENDING = RocksStoreOptions.builder()
+            .newReplicaId(ME).foldMinBytes(Long.MAX_VALUE).rewriteMaxBytes(0).idleFoldMillis(0).build();
+    private static final List<KeyHashRange> RANGES = ranges();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theNextOpenAfterACleanCloseTakesTheSavedTreeAndItsDigestsAreExact() {
+        List<RangeDigest> before;
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            writeMixed(store, 0, 300);
+            before = store.digests(RANGES);
+        }
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            assertThat(store.digestsRestored()).isTrue();
+            assertThat(store.documentCount()).isEqualTo(300);
+            assertThat(store.digests(RANGES)).isEqualTo(before);
+            StoreChecks.assertConsistent(store);
+            // Commits after the restore keep the tree exact.
+            writeMixed(store, 150, 450);
+            StoreChecks.assertConsistent(store);
+        }
+    }
+
+    @Test
+    void documentsWithPendingDeltasAreStillKnownToTheFolderAfterARestore() {
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            writeMixed(store, 0, 40);
+        }
+        assertThat(pendingDeltas()).as("deltas left pending by the first run").isPositive();
+        RocksStoreOptions idleFolds = RocksStoreOptions.builder().newReplicaId(ME).rewriteMaxBytes(0).idleFoldMillis(20).build();
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, idleFolds)) {
+            assertThat(store.digestsRestored()).isTrue();
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (store.metrics().folds() < 40 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            // The idle sweep folds only documents the folder knows have deltas: without the seeding, none.
+            assertThat(store.metrics().folds()).as("idle folds of the 40 documents with pending deltas").isEqualTo(40);
+            StoreChecks.assertConsistent(store);
+        }
+        assertThat(pendingDeltas()).isZero();
+    }
+
+    @Test
+    void anOpenAfterACrashRebuildsTheTreeFromTheDocuments() {
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            writeMixed(store, 0, 200);
+        }
+        RocksDocumentStore crashed = RocksDocumentStore.open(dir, PENDING);
+        assertThat(crashed.digestsRestored()).isTrue();
+        // Commits the saved tree does not know of, then no clean close: trusting it now would be wrong.
+        writeMixed(crashed, 100, 260);
+        List<RangeDigest> expected = crashed.digests(RANGES);
+        crashed.abandon();
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            assertThat(store.digestsRestored()).isFalse();
+            assertThat(store.documentCount()).isEqualTo(260);
+            assertThat(store.digests(RANGES)).isEqualTo(expected);
+            StoreChecks.assertConsistent(store);
+        }
+    }
+
+    @Test
+    void aDamagedSavedTreeIsRebuiltAndTheStoreOpens() throws Exception {
+        List<RangeDigest> before;
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            writeMixed(store, 0, 100);
+            before = store.digests(RANGES);
+        }
+        try (RocksHandles h = RocksHandles.open(dir)) {
+            byte[] saved = h.db.get(h.meta, Layout.META_DIGESTS);
+            saved[Values.HEADER + 100] ^= 0x10;
+            h.db.put(h.meta, Layout.META_DIGESTS, saved);
+        }
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            assertThat(store.digestsRestored()).isFalse();
+            assertThat(store.digests(RANGES)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aTreeSavedInAnotherLayoutIsRebuilt() throws Exception {
+        List<RangeDigest> before;
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            writeMixed(store, 0, 100);
+            before = store.digests(RANGES);
+        }
+        try (RocksHandles h = RocksHandles.open(dir)) {
+            byte[] value = h.db.get(h.meta, Layout.META_DIGESTS);
+            byte[] payload = java.util.Arrays.copyOfRange(value, Values.HEADER, value.length);
+            payload[0] = DigestTree.SAVED_FORMAT + 1; // as a later release that hashes differently would write
+            payload[Values.HEADER + 40] ^= 0x01; // and with other sums: trusting it would show in the digests
+            h.db.put(h.meta, Layout.META_DIGESTS, Values.seal(Layout.META_DIGESTS, payload));
+        }
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            assertThat(store.digestsRestored()).isFalse();
+            assertThat(store.digests(RANGES)).isEqualTo(before);
+        }
+    }
+
+    /** Keys {@code k0..k(to-1)} from {@code from} on: sets, counters and registers, several deltas each. */
+    private static void writeMixed(RocksDocumentStore store, int from, int to) {
+        for (int round = 0; round < 3; round++) {
+            List<Change> changes = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                Bytes key = bytes("k" + i);
+                changes.add(switch (i % 3) {
+                    case 0 -> Ops.setAdd(store, key, ME, bytes("e" + round));
+                    case 1 -> Ops.increment(store, key, ME, round + 1);
+                    default -> Ops.mvWrite(store, key, ME, bytes("v" + round));
+                });
+                if (changes.size() == 20) {
+                    store.commit(Commit.of(ME, changes)).toCompletableFuture().join();
+                    changes = new ArrayList<>();
+                }
+            }
+            if (!changes.isEmpty()) {
+                store.commit(Commit.of(ME, changes)).toCompletableFuture().join();
+            }
+        }
+    }
+
+    private long pendingDeltas() {
+        try (RocksHandles h = RocksHandles.open(dir); RocksIterator it = h.db.newIterator(h.docDeltas)) {
+            long n = 0;
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    private static List<KeyHashRange> ranges() {
+        List<KeyHashRange> out = new ArrayList<>(List.of(KeyHashRange.ALL));
+        for (KeyHashRange half : KeyHashRange.ALL.split()) {
+            out.addAll(List.of(half.split()));
+        }
+        return out;
+    }
+}
