@@ -260,7 +260,18 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     static String describe(Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-        String m = c.getMessage();
-        return m == null ? c.getClass().getSimpleName() : m;
+        String m = message(c);
+        // BoringSSL's engine wraps the reason (say, the certificate check's failure) in "General OpenSslEngine problem": name the root too.
+        Throwable root = c;
+        for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 16; depth++) {
+            root = root.getCause();
+        }
+        String because = message(root);
+        return root == c || m.contains(because) ? m : m + ": " + because;
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
     }
 }

@@ -126,8 +126,8 @@ final class Peer {
     /**
      * Frames appended to one batch buffer, each encoded straight into it
      * ({@link PreparedMessage#writeTo(byte[], int)}). Batch buffers are heap buffers: protobuf's
-     * array encoder is much cheaper per field than its direct-buffer one, the JDK's TLS engine
-     * encrypts heap buffers without copying them first, and without TLS the native transport
+     * array encoder is much cheaper per field than its direct-buffer one, TLS copies a batch to
+     * direct memory at most once beside the cipher's own pass, and without TLS the native transport
      * copies each batch into direct memory for the socket in one bulk copy, as the encoding into
      * a direct buffer would have cost anyway.
      */

@@ -1,6 +1,7 @@
 package dev.converge.transport.netty;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -13,10 +14,16 @@ import java.security.KeyStore;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 
-/** Builds the server and client TLS contexts of a {@link TlsConfig}: TLS 1.3 only, JDK provider, client certificates required. */
+/**
+ * Builds the server and client TLS contexts of a {@link TlsConfig}: TLS 1.3 only, client
+ * certificates required. The provider is BoringSSL (netty-tcnative) where its native library
+ * loads, the JDK's otherwise: the JDK's AES-GCM runs at a fraction of BoringSSL's speed on the
+ * same cores, and a sync link moves whole documents.
+ */
 final class Tls {
 
     static final String PROTOCOL = "TLSv1.3";
+    static final SslProvider PROVIDER = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
 
     private Tls() {
     }
@@ -33,6 +40,11 @@ final class Tls {
     }
 
     static SslContext client(TlsConfig config) {
+        return client(config, PROVIDER);
+    }
+
+    /** As {@link #client(TlsConfig)}, on {@code provider}: tests check that the JDK fallback talks to BoringSSL. */
+    static SslContext client(TlsConfig config, SslProvider provider) {
         try {
             SslContextBuilder b = SslContextBuilder.forClient();
             if (config.identityFormat() == TlsConfig.Format.PEM) {
@@ -42,7 +54,7 @@ final class Tls {
             }
             // Off by default (see TlsConfig): null disables the JDK's endpoint identification.
             b.endpointIdentificationAlgorithm(config.verifyHostname() ? "HTTPS" : null);
-            return trust(b, config).build();
+            return trust(b, config).sslProvider(provider).build();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             throw new IllegalArgumentException("cannot load the TLS material of " + config + ": " + e.getMessage(), e);
         }
@@ -56,7 +68,7 @@ final class Tls {
             tmf.init(load(config.trustFile(), config.trustPassword()));
             b.trustManager(tmf);
         }
-        return b.sslProvider(SslProvider.JDK).protocols(PROTOCOL);
+        return b.sslProvider(PROVIDER).protocols(PROTOCOL);
     }
 
     private static KeyManagerFactory keyManagers(TlsConfig config) throws IOException, GeneralSecurityException {

@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Mutual TLS 1.3 for every link: this node's certificate and key, and the certificates it trusts
  * to sign its peers'. Both directions present and check a certificate (client authentication is
- * required), on the JDK's TLS provider.
+ * required), on BoringSSL where its native library loads and the JDK provider elsewhere (see Tls).
  *
  * <p>Material is read from files once, when the transport is created, either as PEM (an X.509
  * certificate chain plus an unencrypted or encrypted PKCS#8 private key; trusted CA certificates)

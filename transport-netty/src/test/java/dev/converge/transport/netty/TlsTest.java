@@ -15,6 +15,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -139,6 +140,33 @@ class TlsTest {
             LogCapture.get().await(WAIT, "[0000000000000001] connection from", "handshake failed: TLS");
             assertThat(a.transport().handshakeFailures()).isPositive();
             assertThat(a.transport().connectedPeers()).isEmpty();
+        }
+    }
+
+    @Test
+    void nodesUseBoringSslAndAJdkProviderPeerStillCompletesTheHandshake() throws Exception {
+        // The native library ships for linux x86_64 and aarch64 (CI's platforms): elsewhere the JDK provider is used.
+        assertThat(Tls.PROVIDER).isEqualTo(SslProvider.OPENSSL);
+        try (TestNodes nodes = new TestNodes()) {
+            Node a = nodes.start(TestNodes.config(1).tls(TestCertificates.pem(dir, "jdk-1", node1, ca)).build());
+            SslContext jdkClient = Tls.client(TestCertificates.pem(dir, "jdk-2", node2, ca), SslProvider.JDK);
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            try {
+                SslHandler[] tls = new SslHandler[1];
+                Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel c) {
+                        tls[0] = jdkClient.newHandler(c.alloc(), a.endpoint().host(), a.endpoint().port());
+                        c.pipeline().addLast(tls[0]);
+                    }
+                }).connect(a.endpoint().host(), a.endpoint().port()).sync().channel();
+                assertThat(tls[0].handshakeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+                assertThat(tls[0].handshakeFuture().isSuccess()).as("JDK client to BoringSSL server: %s", tls[0].handshakeFuture().cause()).isTrue();
+                assertThat(tls[0].engine().getSession().getProtocol()).isEqualTo(Tls.PROTOCOL);
+                ch.close().sync();
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
         }
     }
 
