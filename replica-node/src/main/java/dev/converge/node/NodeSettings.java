@@ -49,7 +49,7 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
 
     /** Every key a configuration file may hold (the long option names, without dashes). */
     static final Set<String> KEYS = Set.of("data-dir", "node-id", "listen", "redis", "http", "seeds", "seed", "cluster-name",
-            "secret-file", "redis-password-file", "tls-cert", "tls-key", "tls-trust", "durability", "cache-size", "max-clients",
+            "secret-file", "redis-password-file", "tls-cert", "tls-key", "tls-trust", "tls-provider", "durability", "cache-size", "max-clients",
             "log-level", "discover", "max-message-size");
 
     /** One configured value and where it came from, for error messages. */
@@ -325,7 +325,16 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
     private static Optional<ReplicaConfig.TlsFiles> tls(Map<String, Value> values) {
         List<String> keys = List.of("tls-cert", "tls-key", "tls-trust");
         long given = keys.stream().filter(values::containsKey).count();
+        boolean openssl = switch (text(values, "tls-provider", "jdk").toLowerCase(Locale.ROOT)) {
+            case "jdk" -> false;
+            case "openssl" -> true;
+            default -> throw new ConfigException("tls-provider", "invalid value for " + origin(values, "tls-provider")
+                    + ": expected 'jdk' (the JDK's TLS) or 'openssl' (BoringSSL), got '" + text(values, "tls-provider", "") + "'");
+        };
         if (given == 0) {
+            if (values.containsKey("tls-provider")) {
+                throw new ConfigException("tls-provider", "--tls-provider needs TLS: give --tls-cert, --tls-key and --tls-trust");
+            }
             return Optional.empty();
         }
         if (given != keys.size()) {
@@ -341,7 +350,7 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
                 throw new ConfigException(keys.get(i), "invalid value for " + v.origin() + ": cannot read " + files[i]);
             }
         }
-        return Optional.of(new ReplicaConfig.TlsFiles(files[0], files[1], files[2]));
+        return Optional.of(new ReplicaConfig.TlsFiles(files[0], files[1], files[2], openssl));
     }
 
     /**

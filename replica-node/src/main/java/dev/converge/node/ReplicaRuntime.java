@@ -203,7 +203,8 @@ public final class ReplicaRuntime implements AutoCloseable {
                 .listen(config.listen().orElse(null))
                 .maxFrameBytes(config.maxMessageBytes())
                 .maxQueuedBytes(Math.max(16L << 20, 4L * config.maxMessageBytes())); // the transport's default, or four messages
-        config.tls().ifPresent(t -> b.tls(TlsConfig.pem(t.certificateChain(), t.privateKey(), t.trustedCertificates())));
+        config.tls().ifPresent(t -> b.tls(TlsConfig.pem(t.certificateChain(), t.privateKey(), t.trustedCertificates())
+                .withProvider(t.openssl() ? TlsConfig.Provider.OPENSSL : TlsConfig.Provider.JDK)));
         return NettyTransport.create(b.build());
     }
 

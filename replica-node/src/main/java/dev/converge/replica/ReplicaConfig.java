@@ -46,8 +46,11 @@ public record ReplicaConfig(Optional<Path> dataDirectory, Durability durability,
         BUFFERED
     }
 
-    /** PEM files for mutual TLS: this node's certificate chain and key, and the certificates it trusts. */
-    public record TlsFiles(Path certificateChain, Path privateKey, Path trustedCertificates) {
+    /**
+     * PEM files for mutual TLS: this node's certificate chain and key, and the certificates it
+     * trusts; and the TLS implementation, {@code openssl} (BoringSSL, native) or {@code jdk}.
+     */
+    public record TlsFiles(Path certificateChain, Path privateKey, Path trustedCertificates, boolean openssl) {
     }
 
     public ReplicaConfig {

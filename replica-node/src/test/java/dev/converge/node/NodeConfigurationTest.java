@@ -72,6 +72,14 @@ class NodeConfigurationTest {
         assertThat(t.replicaConfig().peers()).hasSize(2);
         assertThat(t.replicaConfig().maxMessageBytes()).isEqualTo(64 << 10);
         assertThat(t.replicaConfig().effectiveEngine().sync().maxBatchBytes()).as("a quarter of the message limit").isEqualTo(16 << 10);
+
+        String pem = secret(dir).toString(); // any readable file: TLS material is loaded when the transport starts
+        NodeSettings jdk = NodeSettings.resolve(cli("data-dir", dir.toString(), "secret-file", pem, "tls-cert", pem, "tls-key", pem,
+                "tls-trust", pem), Map.of(), null, NO_ENV);
+        assertThat(jdk.replicaConfig().tls()).hasValueSatisfying(f -> assertThat(f.openssl()).isFalse());
+        NodeSettings openssl = NodeSettings.resolve(cli("data-dir", dir.toString(), "secret-file", pem, "tls-cert", pem, "tls-key", pem,
+                "tls-trust", pem, "tls-provider", "OpenSSL"), Map.of(), null, NO_ENV);
+        assertThat(openssl.replicaConfig().tls()).hasValueSatisfying(f -> assertThat(f.openssl()).isTrue());
     }
 
     @Test
@@ -132,6 +140,10 @@ class NodeConfigurationTest {
                 .startsWith("redis: --listen, --redis and --http must use different ports");
         assertThat(failure(cli("data-dir", d, "secret-file", s, "tls-cert", s), Map.of(), NO_ENV))
                 .startsWith("tls-key: TLS needs --tls-cert, --tls-key and --tls-trust together; missing --tls-key, --tls-trust");
+        assertThat(failure(cli("data-dir", d, "secret-file", s, "tls-cert", s, "tls-key", s, "tls-trust", s, "tls-provider", "gnutls"), Map.of(), NO_ENV))
+                .startsWith("tls-provider: invalid value for --tls-provider: expected 'jdk' (the JDK's TLS) or 'openssl' (BoringSSL), got 'gnutls'");
+        assertThat(failure(cli("data-dir", d, "secret-file", s, "tls-provider", "openssl"), Map.of(), NO_ENV))
+                .isEqualTo("tls-provider: --tls-provider needs TLS: give --tls-cert, --tls-key and --tls-trust");
         assertThat(failure(Map.of(), Map.of("data-dir", List.of(d), "secret-file", List.of(s), "colour", List.of("blue")), NO_ENV))
                 .startsWith("colour: unknown key 'colour' in node.yaml");
         assertThat(failure(Map.of(), Map.of("data-dir", List.of(d), "secret-file", List.of(s), "redis", List.of("x:y")), NO_ENV))

@@ -174,12 +174,12 @@ public final class Goals {
             out.add(row);
         }
         for (Measure m : measures) {
-            if (m.name().equals("transport.converge") || m.name().equals("transport.converge-tls")) {
+            if (m.name().equals("transport.converge") || m.name().startsWith("transport.converge-tls")) {
                 String where = m.params().get("bytes") + " B, " + m.params().get("links") + " link(s), round " + m.params().get("round");
-                boolean tls = m.name().endsWith("tls");
+                boolean tls = m.name().startsWith("transport.converge-tls");
                 String base = tls ? "transport.converge" : "transport.raw";
                 measures.stream().filter(b -> b.name().equals(base) && b.params().equals(m.params())).findFirst().ifPresent(b -> {
-                    Map<String, Object> row = dynamic("transport", (tls ? "TLS vs plaintext, " : "vs raw Netty, ") + where, m,
+                    Map<String, Object> row = dynamic("transport", (tls ? (m.name().endsWith("openssl") ? "TLS (openssl provider) vs plaintext, " : "TLS (jdk provider) vs plaintext, ") : "vs raw Netty, ") + where, m,
                             Double.NaN, tls ? ">= 0.5x" : ">= 0.8x");
                     row.put("baseline", b.name() + " (" + b.paramText() + ")");
                     row.put("baselineValue", b.score());

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
  *     dev.converge.bench.transport.TransportThroughput [--warmup 2] [--measure 4] [--rounds 2]
- *     [--sizes 64,4096] [--links 1,3] [--kinds raw,raw-packed,converge,converge-tls]
+ *     [--sizes 64,4096] [--links 1,3] [--kinds raw,raw-packed,raw-codec,converge,converge-tls,converge-tls-openssl]
  * </pre>
  * Each round runs every kind back to back for one size and link count, so the kinds compared in
  * a row of the table were measured minutes apart at most; the table shows the median of the
@@ -38,7 +38,7 @@ public final class TransportThroughput {
     public static void main(String[] args) throws Exception {
         BenchLogging.quiet();
         Map<String, String> opts = new LinkedHashMap<>(Map.of("warmup", "2", "measure", "4", "rounds", "2",
-                "sizes", "64,4096", "links", "1,3", "kinds", "raw,raw-packed,raw-codec,converge,converge-tls"));
+                "sizes", "64,4096", "links", "1,3", "kinds", "raw,raw-packed,raw-codec,converge,converge-tls,converge-tls-openssl"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
@@ -50,7 +50,7 @@ public final class TransportThroughput {
         List<String> kinds = List.of(opts.get("kinds").split(","));
 
         Path dir = Files.createTempDirectory("converge-bench-tls");
-        TlsConfig tls = kinds.contains("converge-tls") ? selfSignedTls(dir) : null;
+        TlsConfig tls = kinds.stream().anyMatch(k -> k.startsWith("converge-tls")) ? selfSignedTls(dir) : null;
         System.out.printf(Locale.ROOT, "transport throughput: %d s warm-up + %d s measured per row, %d round(s), %d cores, %s%n",
                 warmup, measure, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
 
@@ -66,11 +66,12 @@ public final class TransportThroughput {
                             case "raw-codec" -> new RawNettyScenario(size, links, true, message);
                             case "converge" -> new ConvergeScenario(message, links, null);
                             case "converge-tls" -> new ConvergeScenario(message, links, tls);
+                            case "converge-tls-openssl" -> new ConvergeScenario(message, links, tls.withProvider(TlsConfig.Provider.OPENSSL));
                             default -> throw new IllegalArgumentException("unknown kind " + kind);
                         };
                         double[] r = run(s, warmup, measure, size);
                         results.computeIfAbsent(new Key(kind, size, links), k -> new ArrayList<>()).add(r);
-                        System.out.printf(Locale.ROOT, "round %d  %-13s %5d B  %d link(s): %,12.0f msg/s  %8.1f MB/s  %6.0f CPU ns/msg  load %s%n",
+                        System.out.printf(Locale.ROOT, "round %d  %-20s %5d B  %d link(s): %,12.0f msg/s  %8.1f MB/s  %6.0f CPU ns/msg  load %s%n",
                                 round, kind, CrdtCodec.encode(message).length, links, r[0], r[1], r[2], loadAverage());
                     }
                 }
@@ -128,7 +129,7 @@ public final class TransportThroughput {
                             size >= 1024 ? size / 1024 + " KiB" : size + " B", links, kind, rate, median(rs, 1), median(rs, 2),
                             ratio(results, new Key("raw", size, links), rate), ratio(results, new Key("raw-packed", size, links), rate),
                             ratio(results, new Key("raw-codec", size, links), rate),
-                            kind.equals("converge-tls") ? ratio(results, new Key("converge", size, links), rate) : "");
+                            kind.startsWith("converge-tls") ? ratio(results, new Key("converge", size, links), rate) : "");
                 }
             }
         }
@@ -151,7 +152,7 @@ public final class TransportThroughput {
                 "-keypass", "benchpass", "-ext", "SAN=ip:127.0.0.1");
         exec(keytool, "-exportcert", "-rfc", "-alias", "node", "-keystore", store.toString(), "-storepass", "benchpass",
                 "-file", trust.toString());
-        return new TlsConfig(TlsConfig.Format.PKCS12, store, null, "benchpass".toCharArray(), TlsConfig.Format.PEM, trust, null, false);
+        return new TlsConfig(TlsConfig.Format.PKCS12, store, null, "benchpass".toCharArray(), TlsConfig.Format.PEM, trust, null, false, TlsConfig.Provider.JDK);
     }
 
     private static void exec(String... command) throws IOException, InterruptedException {

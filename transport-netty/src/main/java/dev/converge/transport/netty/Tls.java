@@ -16,35 +16,29 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Builds the server and client TLS contexts of a {@link TlsConfig}: TLS 1.3 only, client
- * certificates required. The provider is BoringSSL (netty-tcnative) where its native library
- * loads, the JDK's otherwise: the JDK's AES-GCM runs at a fraction of BoringSSL's speed on the
- * same cores, and a sync link moves whole documents.
+ * certificates required, on the configured provider.
  */
 final class Tls {
 
     static final String PROTOCOL = "TLSv1.3";
-    static final SslProvider PROVIDER = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
 
     private Tls() {
     }
 
     static SslContext server(TlsConfig config) {
+        SslProvider provider = provider(config.provider());
         try {
             SslContextBuilder b = config.identityFormat() == TlsConfig.Format.PEM
                     ? SslContextBuilder.forServer(config.identityFile().toFile(), config.privateKeyFile().toFile(), password(config.identityPassword()))
                     : SslContextBuilder.forServer(keyManagers(config));
-            return trust(b, config).clientAuth(ClientAuth.REQUIRE).build();
+            return trust(b, config, provider).clientAuth(ClientAuth.REQUIRE).build();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             throw new IllegalArgumentException("cannot load the TLS material of " + config + ": " + e.getMessage(), e);
         }
     }
 
     static SslContext client(TlsConfig config) {
-        return client(config, PROVIDER);
-    }
-
-    /** As {@link #client(TlsConfig)}, on {@code provider}: tests check that the JDK fallback talks to BoringSSL. */
-    static SslContext client(TlsConfig config, SslProvider provider) {
+        SslProvider provider = provider(config.provider());
         try {
             SslContextBuilder b = SslContextBuilder.forClient();
             if (config.identityFormat() == TlsConfig.Format.PEM) {
@@ -54,13 +48,13 @@ final class Tls {
             }
             // Off by default (see TlsConfig): null disables the JDK's endpoint identification.
             b.endpointIdentificationAlgorithm(config.verifyHostname() ? "HTTPS" : null);
-            return trust(b, config).sslProvider(provider).build();
+            return trust(b, config, provider).build();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             throw new IllegalArgumentException("cannot load the TLS material of " + config + ": " + e.getMessage(), e);
         }
     }
 
-    private static SslContextBuilder trust(SslContextBuilder b, TlsConfig config) throws IOException, GeneralSecurityException {
+    private static SslContextBuilder trust(SslContextBuilder b, TlsConfig config, SslProvider provider) throws IOException, GeneralSecurityException {
         if (config.trustFormat() == TlsConfig.Format.PEM) {
             b.trustManager(config.trustFile().toFile());
         } else {
@@ -68,7 +62,20 @@ final class Tls {
             tmf.init(load(config.trustFile(), config.trustPassword()));
             b.trustManager(tmf);
         }
-        return b.sslProvider(PROVIDER).protocols(PROTOCOL);
+        return b.sslProvider(provider).protocols(PROTOCOL);
+    }
+
+    private static SslProvider provider(TlsConfig.Provider provider) {
+        if (provider == TlsConfig.Provider.JDK) {
+            return SslProvider.JDK;
+        }
+        if (!OpenSsl.isAvailable()) {
+            Throwable why = OpenSsl.unavailabilityCause();
+            throw new IllegalArgumentException("TLS provider openssl: BoringSSL (netty-tcnative) does not load on this platform ("
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")" + (why == null ? "" : ": " + why.getMessage())
+                    + "; use the jdk provider");
+        }
+        return SslProvider.OPENSSL;
     }
 
     private static KeyManagerFactory keyManagers(TlsConfig config) throws IOException, GeneralSecurityException {

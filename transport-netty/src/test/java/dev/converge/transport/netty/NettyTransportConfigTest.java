@@ -71,9 +71,9 @@ class NettyTransportConfigTest {
 
     @Test
     void tlsConfigsMustBeComplete() {
-        assertThatThrownBy(() -> new TlsConfig(TlsConfig.Format.PEM, Path.of("a.crt"), null, null, TlsConfig.Format.PEM, Path.of("ca.crt"), null, false))
+        assertThatThrownBy(() -> new TlsConfig(TlsConfig.Format.PEM, Path.of("a.crt"), null, null, TlsConfig.Format.PEM, Path.of("ca.crt"), null, false, TlsConfig.Provider.JDK))
                 .hasMessageContaining("needs a private key file");
-        assertThatThrownBy(() -> new TlsConfig(TlsConfig.Format.PKCS12, Path.of("a.p12"), Path.of("a.key"), null, TlsConfig.Format.PEM, Path.of("ca.crt"), null, false))
+        assertThatThrownBy(() -> new TlsConfig(TlsConfig.Format.PKCS12, Path.of("a.p12"), Path.of("a.key"), null, TlsConfig.Format.PEM, Path.of("ca.crt"), null, false, TlsConfig.Provider.JDK))
                 .hasMessageContaining("carries its own key");
         assertThat(TlsConfig.pem(Path.of("a"), Path.of("b"), Path.of("c")).withHostnameVerification(true).verifyHostname()).isTrue();
     }

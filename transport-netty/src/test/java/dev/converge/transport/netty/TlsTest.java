@@ -15,7 +15,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -144,29 +143,37 @@ class TlsTest {
     }
 
     @Test
-    void nodesUseBoringSslAndAJdkProviderPeerStillCompletesTheHandshake() throws Exception {
-        // The native library ships for linux x86_64 and aarch64 (CI's platforms): elsewhere the JDK provider is used.
-        assertThat(Tls.PROVIDER).isEqualTo(SslProvider.OPENSSL);
+    void boringSslNodesTalkToEachOtherAndToJdkNodes() {
+        TlsConfig.Provider openssl = TlsConfig.Provider.OPENSSL;
         try (TestNodes nodes = new TestNodes()) {
-            Node a = nodes.start(TestNodes.config(1).tls(TestCertificates.pem(dir, "jdk-1", node1, ca)).build());
-            SslContext jdkClient = Tls.client(TestCertificates.pem(dir, "jdk-2", node2, ca), SslProvider.JDK);
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-            try {
-                SslHandler[] tls = new SslHandler[1];
-                Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel c) {
-                        tls[0] = jdkClient.newHandler(c.alloc(), a.endpoint().host(), a.endpoint().port());
-                        c.pipeline().addLast(tls[0]);
-                    }
-                }).connect(a.endpoint().host(), a.endpoint().port()).sync().channel();
-                assertThat(tls[0].handshakeFuture().await(5, TimeUnit.SECONDS)).isTrue();
-                assertThat(tls[0].handshakeFuture().isSuccess()).as("JDK client to BoringSSL server: %s", tls[0].handshakeFuture().cause()).isTrue();
-                assertThat(tls[0].engine().getSession().getProtocol()).isEqualTo(Tls.PROTOCOL);
-                ch.close().sync();
-            } finally {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            }
+            Node a = nodes.start(TestNodes.config(1).tls(TestCertificates.pem(dir, "ossl-1", node1, ca).withProvider(openssl)).build());
+            Node b = nodes.start(TestNodes.config(2).tls(TestCertificates.pkcs12(dir, "ossl-2", node2, ca).withProvider(openssl)).build());
+            Node c = nodes.start(TestNodes.config(3).tls(TestCertificates.pem(dir, "jdk-3", node2, ca)).build());
+            b.transport().connect(a.endpoint());
+            a.transport().connect(c.endpoint()); // a BoringSSL client, a JDK server
+            b.transport().connect(c.endpoint());
+            a.recorder().awaitUp(b.id(), WAIT);
+            a.recorder().awaitUp(c.id(), WAIT);
+            b.recorder().awaitUp(c.id(), WAIT);
+            exchange(a, b);
+            exchange(a, c);
+            exchange(b, c);
+            assertThat(a.transport().handshakeFailures() + b.transport().handshakeFailures() + c.transport().handshakeFailures()).isZero();
+        }
+    }
+
+    @Test
+    void boringSslRefusesACertificateFromAnUnknownCaWithTheReason() {
+        try (TestNodes nodes = new TestNodes()) {
+            LogCapture.get().clear();
+            Node a = nodes.start(TestNodes.config(1).tls(TestCertificates.pem(dir, "ossl-ca-1", node1, ca).withProvider(TlsConfig.Provider.OPENSSL)).build());
+            Node bad = nodes.start(TestNodes.config(0xBAD).reconnectBaseMillis(500).reconnectMaxMillis(1_000)
+                    .tls(TestCertificates.pem(dir, "ossl-rogue", rogue, otherCa, ca)).build());
+            a.transport().connect(bad.endpoint());
+            // BoringSSL says "General OpenSslEngine problem"; the log line also names the certificate check's failure.
+            LogCapture.get().await(WAIT, "[0000000000000001] connection to " + bad.endpoint(), "handshake failed: TLS",
+                    "unable to find valid certification path");
+            assertThat(a.transport().connectedPeers()).isEmpty();
         }
     }
 
@@ -190,7 +197,7 @@ class TlsTest {
                 .hasMessageContaining("cannot load the TLS material");
         TlsConfig wrongPassword = TestCertificates.pkcs12(dir, "pw", node1, ca);
         TlsConfig bad = new TlsConfig(TlsConfig.Format.PKCS12, wrongPassword.identityFile(), null, "wrong".toCharArray(),
-                TlsConfig.Format.PKCS12, wrongPassword.trustFile(), wrongPassword.trustPassword(), false);
+                TlsConfig.Format.PKCS12, wrongPassword.trustFile(), wrongPassword.trustPassword(), false, TlsConfig.Provider.JDK);
         assertThatThrownBy(() -> NettyTransport.create(TestNodes.config(1).tls(bad).build()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot load the TLS material");
