@@ -92,29 +92,18 @@ class SavedDigestsTest {
 
     @Test
     void aDamagedSavedTreeIsRebuiltAndTheStoreOpens() throws Exception {
-        List<RangeDigest> before;
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
-            writeMixed(store, 0, 100);
-            before = store.digests(RANGES);
-        }
+        List<RangeDigest> before = writeAndClose();
         try (RocksHandles h = RocksHandles.open(dir)) {
             byte[] saved = h.db.get(h.meta, Layout.META_DIGESTS);
             saved[Values.HEADER + 100] ^= 0x10;
             h.db.put(h.meta, Layout.META_DIGESTS, saved);
         }
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
-            assertThat(store.digestsRestored()).isFalse();
-            assertThat(store.digests(RANGES)).isEqualTo(before);
-        }
+        assertReopenRebuilds(before);
     }
 
     @Test
     void aTreeSavedInAnotherLayoutIsRebuilt() throws Exception {
-        List<RangeDigest> before;
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
-            writeMixed(store, 0, 100);
-            before = store.digests(RANGES);
-        }
+        List<RangeDigest> before = writeAndClose();
         try (RocksHandles h = RocksHandles.open(dir)) {
             byte[] value = h.db.get(h.meta, Layout.META_DIGESTS);
             byte[] payload = java.util.Arrays.copyOfRange(value, Values.HEADER, value.length);
@@ -122,9 +111,21 @@ class SavedDigestsTest {
             payload[Values.HEADER + 40] ^= 0x01; // and with other sums: trusting it would show in the digests
             h.db.put(h.meta, Layout.META_DIGESTS, Values.seal(Layout.META_DIGESTS, payload));
         }
+        assertReopenRebuilds(before);
+    }
+
+    /** 100 documents written and the store closed cleanly; their digests. */
+    private List<RangeDigest> writeAndClose() {
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            writeMixed(store, 0, 100);
+            return store.digests(RANGES);
+        }
+    }
+
+    private void assertReopenRebuilds(List<RangeDigest> expected) {
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
             assertThat(store.digestsRestored()).isFalse();
-            assertThat(store.digests(RANGES)).isEqualTo(before);
+            assertThat(store.digests(RANGES)).isEqualTo(expected);
         }
     }
 
