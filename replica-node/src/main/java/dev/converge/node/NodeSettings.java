@@ -333,7 +333,7 @@ record NodeSettings(Path dataDir, String nodeId, Endpoint listen, Optional<Endpo
         };
         if (given == 0) {
             if (values.containsKey("tls-provider")) {
-                throw new ConfigException("tls-provider", "--tls-provider needs TLS: give --tls-cert, --tls-key and --tls-trust");
+                throw new ConfigException("tls-provider", origin(values, "tls-provider") + " needs TLS: give --tls-cert, --tls-key and --tls-trust");
             }
             return Optional.empty();
         }

@@ -51,6 +51,11 @@ public record ReplicaConfig(Optional<Path> dataDirectory, Durability durability,
      * trusts; and the TLS implementation, {@code openssl} (BoringSSL, native) or {@code jdk}.
      */
     public record TlsFiles(Path certificateChain, Path privateKey, Path trustedCertificates, boolean openssl) {
+
+        /** On the JDK's TLS provider. */
+        public TlsFiles(Path certificateChain, Path privateKey, Path trustedCertificates) {
+            this(certificateChain, privateKey, trustedCertificates, false);
+        }
     }
 
     public ReplicaConfig {

@@ -144,6 +144,8 @@ class NodeConfigurationTest {
                 .startsWith("tls-provider: invalid value for --tls-provider: expected 'jdk' (the JDK's TLS) or 'openssl' (BoringSSL), got 'gnutls'");
         assertThat(failure(cli("data-dir", d, "secret-file", s, "tls-provider", "openssl"), Map.of(), NO_ENV))
                 .isEqualTo("tls-provider: --tls-provider needs TLS: give --tls-cert, --tls-key and --tls-trust");
+        assertThat(failure(Map.of(), Map.of("data-dir", List.of(d), "secret-file", List.of(s), "tls-provider", List.of("openssl")), NO_ENV))
+                .isEqualTo("tls-provider: 'tls-provider' in node.yaml needs TLS: give --tls-cert, --tls-key and --tls-trust");
         assertThat(failure(Map.of(), Map.of("data-dir", List.of(d), "secret-file", List.of(s), "colour", List.of("blue")), NO_ENV))
                 .startsWith("colour: unknown key 'colour' in node.yaml");
         assertThat(failure(Map.of(), Map.of("data-dir", List.of(d), "secret-file", List.of(s), "redis", List.of("x:y")), NO_ENV))

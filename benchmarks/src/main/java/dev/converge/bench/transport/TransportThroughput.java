@@ -47,7 +47,11 @@ public final class TransportThroughput {
         int rounds = Integer.parseInt(opts.get("rounds"));
         int[] sizes = Arrays.stream(opts.get("sizes").split(",")).mapToInt(Integer::parseInt).toArray();
         int[] linkCounts = Arrays.stream(opts.get("links").split(",")).mapToInt(Integer::parseInt).toArray();
-        List<String> kinds = List.of(opts.get("kinds").split(","));
+        List<String> kinds = new ArrayList<>(List.of(opts.get("kinds").split(",")));
+        if (kinds.contains("converge-tls-openssl") && !io.netty.handler.ssl.OpenSsl.isAvailable()) {
+            System.out.println("converge-tls-openssl skipped: BoringSSL (netty-tcnative) does not load here");
+            kinds.remove("converge-tls-openssl");
+        }
 
         Path dir = Files.createTempDirectory("converge-bench-tls");
         TlsConfig tls = kinds.stream().anyMatch(k -> k.startsWith("converge-tls")) ? selfSignedTls(dir) : null;

@@ -2,6 +2,11 @@ package dev.converge.storage.rocksdb;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
+import dev.converge.crdt.GCounter;
+import dev.converge.crdt.LWWRegister;
+import dev.converge.crdt.ORSet;
+import dev.converge.crdt.causal.HybridTimestamp;
+import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.sync.Hashing;
 import dev.converge.crdt.sync.KeyHashRange;
@@ -35,7 +40,8 @@ final class DigestTree {
      * {@link Hashing}), so a tree saved by another release is rebuilt rather than trusted.
      */
     static final int SAVED_FORMAT = 1;
-    private static final int SAVED_HEADER = 2 + 8;
+    /** Format, leaf bits, documents, last seq, replica id, hash fingerprint. */
+    private static final int SAVED_HEADER = 2 + 8 + 8 + 8 + 8;
     static final int MAX_DIRTY = 1 << 16;
     static final long MAX_PINNED_BYTES = 32L << 20;
 
@@ -85,12 +91,32 @@ final class DigestTree {
     }
 
     /**
-     * The tree as saved by {@link #save}, or null when {@code saved} is of another layout (another
-     * release, another leaf count): the caller then rebuilds it by reading every document.
+     * Hashes of fixed documents of several types under this release's codec and hash functions:
+     * saved with the tree, so a tree hashed by a release that encodes or hashes differently is
+     * rebuilt even if nobody remembered to bump {@link #SAVED_FORMAT}.
      */
-    static Restored restore(byte[] saved) {
+    static final long HASH_FINGERPRINT = fingerprint();
+
+    private static long fingerprint() {
+        ReplicaId r = ReplicaId.of(1);
+        Bytes key = Bytes.of("converge/fingerprint");
+        long h = Hashing.keyHash(key);
+        h = 31 * h + documentHash(key, GCounter.empty().increment(r, 7).state());
+        h = 31 * h + documentHash(key, ORSet.empty().add(r, Bytes.of("x")).state());
+        return 31 * h + documentHash(key, LWWRegister.empty().set(r, new HybridTimestamp(1, 2, r), Bytes.of("v")).state());
+    }
+
+    /**
+     * The tree as saved by {@link #save}, or null when it does not belong to this store as it is
+     * now: another layout or hash fingerprint (another release), or another last sequence number
+     * or replica id (a run since, by a release that does not know of saved trees and so left this
+     * one behind). The caller then rebuilds the tree by reading every document.
+     */
+    static Restored restore(byte[] saved, long lastSeq, ReplicaId replica) {
         int leaves = 1 << LEAF_BITS;
-        if (saved.length != SAVED_HEADER + 16L * leaves || saved[0] != SAVED_FORMAT || saved[1] != LEAF_BITS) {
+        if (saved.length != SAVED_HEADER + 16L * leaves || saved[0] != SAVED_FORMAT || saved[1] != LEAF_BITS
+                || Layout.getLong(saved, 10) != lastSeq || Layout.getLong(saved, 18) != replica.value()
+                || Layout.getLong(saved, 26) != HASH_FINGERPRINT) {
             return null;
         }
         long documents = Layout.getLong(saved, 2);
@@ -105,16 +131,20 @@ final class DigestTree {
     }
 
     /**
-     * The flushed tree and {@code documents}, for the next open to {@link #restore}; only valid
-     * while no commit follows, so the store saves it at a clean close, after its last commit.
+     * The flushed tree and {@code documents}, stamped with the store's last sequence number and
+     * replica id, for the next open to {@link #restore}; only valid while no commit follows, so the
+     * store saves it at a clean close, after its last commit.
      */
-    byte[] save(Lock commitLock, long documents) {
+    byte[] save(Lock commitLock, long documents, long lastSeq, ReplicaId replica) {
         flush(commitLock);
         int leaves = 1 << LEAF_BITS;
         byte[] out = new byte[SAVED_HEADER + 16 * leaves];
         out[0] = SAVED_FORMAT;
         out[1] = LEAF_BITS;
         Layout.putLong(out, 2, documents);
+        Layout.putLong(out, 10, lastSeq);
+        Layout.putLong(out, 18, replica.value());
+        Layout.putLong(out, 26, HASH_FINGERPRINT);
         lock.lock();
         try {
             for (int i = 0; i < leaves; i++) {

@@ -118,6 +118,8 @@ final class GroupWriter {
     private volatile long writtenSeq;
     private volatile long head;
     private volatile StorageException failure;
+    /** A write error to raise instead of the next group's write: tests of what a failed disk leaves behind. */
+    private volatile String injectedFault;
     /** Set by whichever thread wrote the stop. */
     private volatile boolean stopped;
     /** The writing role: held while taking a group off the queue and writing it. */
@@ -257,6 +259,11 @@ final class GroupWriter {
         return head;
     }
 
+    /** Makes the next group's write fail with {@code message}, as a failing disk would (for tests). */
+    void injectFault(String message) {
+        injectedFault = message;
+    }
+
     StorageException failure() {
         return failure;
     }
@@ -391,6 +398,10 @@ final class GroupWriter {
                 newHead = truncate(batch, maxSeq - retention, newHead, maxSeq);
             }
             if (batch.count() > 0) {
+                String fault = injectedFault;
+                if (fault != null) {
+                    throw new RocksDBException(fault);
+                }
                 h.db.write(writeOptions, batch);
                 groups.incrementAndGet();
             }

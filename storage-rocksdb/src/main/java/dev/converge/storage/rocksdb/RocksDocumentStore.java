@@ -144,7 +144,11 @@ public final class RocksDocumentStore implements DocumentStore {
             long lastSeq = Math.max(Math.max(recorded.seqFloor(), recorded.head() - 1), newestLogSeq(h));
             Meta meta = recorded.begin(h, options, bootId, lastSeq);
             folder = new Folder(h, options, "converge-rocksdb-compaction " + directory);
-            DigestTree.Restored saved = meta.savedDigests() == null ? null : DigestTree.restore(meta.savedDigests());
+            DigestTree.Restored saved = meta.savedDigests() == null ? null : DigestTree.restore(meta.savedDigests(), lastSeq, meta.replica());
+            if (meta.savedDigests() != null && saved == null) {
+                LOG.warn("open of {}: the saved digest tree is of another release or an older run; rebuilding it from the documents",
+                        directory);
+            }
             DigestTree tree = saved == null ? new DigestTree() : saved.tree();
             long documents;
             if (saved == null) {
@@ -216,22 +220,18 @@ public final class RocksDocumentStore implements DocumentStore {
         return documents;
     }
 
-    /** Tells the folder which documents have pending deltas, reading only those documents. */
+    /**
+     * Tells the folder which documents have pending deltas, from their stored sizes only: a fold
+     * reads the document anyway, and reports it if it is corrupt.
+     */
     private static void seedPending(RocksHandles h, Folder folder) throws RocksDBException {
-        Map<Bytes, Long> pendingBytes = pendingDeltaBytes(h);
         List<Bytes> orphans = new ArrayList<>();
-        try (ReadOptions read = new ReadOptions()) {
-            for (Bytes key : pendingBytes.keySet()) {
-                try {
-                    Documents.Loaded loaded = Documents.load(h, read, key, "open");
-                    if (loaded == null) {
-                        orphans.add(key);
-                    } else {
-                        folder.seed(new Key(key), loaded.snapshotBytes(), loaded.deltaBytes());
-                    }
-                } catch (StorageException corrupt) {
-                    LOG.warn("{}; its deltas are not folded until it is repaired", corrupt.getMessage());
-                }
+        for (Map.Entry<Bytes, Long> e : pendingDeltaBytes(h).entrySet()) {
+            byte[] snapshot = h.db.get(h.docs, e.getKey().toByteArray());
+            if (snapshot == null) {
+                orphans.add(e.getKey());
+            } else {
+                folder.seed(new Key(e.getKey()), snapshot.length, e.getValue());
             }
         }
         warnOrphans(h, orphans);
@@ -377,7 +377,9 @@ public final class RocksDocumentStore implements DocumentStore {
             types[i] = c.state().type();
             // Encoded outside the lock: the costly part of a commit runs in parallel across callers.
             deltas[i] = CrdtCodec.encode(c.delta());
-            small[i] = smallState(c.state());
+            // A document with deltas pending is written as a delta whatever its size: skip the
+            // encoding then. Checked again under the lock; a race only costs or forgoes a rewrite.
+            small[i] = folder.tracks(keys[i]) ? null : smallState(c.state());
         }
         byte[] logPayload = n == 0 ? null : DeltaLogFormat.encode(commit.origin(), keyBytes, deltas);
         CompletableFuture<Long> future = new CommitFuture(writer);
@@ -751,6 +753,11 @@ public final class RocksDocumentStore implements DocumentStore {
         return digestsRestored;
     }
 
+    /** Makes the next group write fail as a failing disk would, for tests of what that leaves behind. */
+    void injectWriteFault(String message) {
+        writer.injectFault(message);
+    }
+
     /** The native handles, for tests that inspect or damage the stored bytes. */
     RocksHandles handles() {
         return h;
@@ -792,7 +799,15 @@ public final class RocksDocumentStore implements DocumentStore {
         folder.shutdown();
         // The tree counts every accepted commit: after a failed write it is not what disk holds, and the next open rebuilds it.
         // Saved before taking the handle guard: saving flushes under the commit lock, which a reader may hold while it waits for the guard.
-        byte[] digests = clean && writer.failure() == null ? tree.save(commitLock, documents.get()) : null;
+        byte[] digests = null;
+        if (clean && writer.failure() == null) {
+            try {
+                digests = tree.save(commitLock, documents.get(), writer.writtenSeq(), replicaId);
+            } catch (RuntimeException e) {
+                // Only a shortcut for the next open: closing, and freeing the handles, matters more.
+                LOG.warn("close of {}: the digest tree was not saved ({}); the next open rebuilds it", h.directory, e.toString());
+            }
+        }
         handleGuard.writeLock().lock();
         try {
             if (clean) {

@@ -58,7 +58,8 @@
  * <li>Digests: a fixed tree of 2<sup>14</sup> leaf sums, kept up to date lazily, saved at a
  *     clean close and rebuilt from the documents at an open after a crash (see {@code DigestTree}).
  * <li>Corruption: a value failing its checksum or decoding fails the operations on its key with
- *     a {@link dev.converge.crdt.port.StorageException} naming it; open logs it and goes on.
+ *     a {@link dev.converge.crdt.port.StorageException} naming it; an open that reads every
+ *     document (after a crash) logs it and goes on, and a fold that meets it logs it and skips it.
  * </ul>
  */
 package dev.converge.storage.rocksdb;

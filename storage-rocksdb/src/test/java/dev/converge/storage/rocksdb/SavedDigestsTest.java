@@ -2,11 +2,14 @@ package dev.converge.storage.rocksdb;
 
 import static dev.converge.storage.contract.Ops.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.port.Change;
 import dev.converge.crdt.port.Commit;
+import dev.converge.crdt.sync.Hashing;
 import dev.converge.crdt.sync.KeyHashRange;
 import dev.converge.crdt.sync.RangeDigest;
 import dev.converge.storage.contract.Ops;
@@ -34,7 +37,7 @@ class SavedDigestsTest {
     Path dir;
 
     @Test
-    void theNextOpenAfterACleanCloseTakesTheSavedTreeAndItsDigestsAreExact() {
+    void theNextOpenAfterACleanCloseTakesTheSavedTreeAndItsDigestsAreExact() throws Exception {
         List<RangeDigest> before;
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
             writeMixed(store, 0, 300);
@@ -42,6 +45,8 @@ class SavedDigestsTest {
         }
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
             assertThat(store.digestsRestored()).isTrue();
+            assertThat(store.handles().db.get(store.handles().meta, Layout.META_DIGESTS))
+                    .as("taken at open: a crash of this run must not find it").isNull();
             assertThat(store.documentCount()).isEqualTo(300);
             assertThat(store.digests(RANGES)).isEqualTo(before);
             StoreChecks.assertConsistent(store);
@@ -112,6 +117,51 @@ class SavedDigestsTest {
             h.db.put(h.meta, Layout.META_DIGESTS, Values.seal(Layout.META_DIGESTS, payload));
         }
         assertReopenRebuilds(before);
+    }
+
+    @Test
+    void aTreeLeftBehindByARunThatDidNotSaveOneIsRebuilt() throws Exception {
+        writeAndClose();
+        byte[] stale;
+        try (RocksHandles h = RocksHandles.open(dir)) {
+            stale = h.db.get(h.meta, Layout.META_DIGESTS);
+        }
+        List<RangeDigest> after;
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
+            writeMixed(store, 100, 120);
+            after = store.digests(RANGES);
+        }
+        // As a release that knows nothing of saved trees would leave it: the old tree, the marker cleared.
+        try (RocksHandles h = RocksHandles.open(dir)) {
+            h.db.put(h.meta, Layout.META_DIGESTS, stale);
+        }
+        assertReopenRebuilds(after);
+    }
+
+    @Test
+    void aStoreWhoseWritesFailedSavesNoTree() throws Exception {
+        List<RangeDigest> before;
+        RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING);
+        try {
+            writeMixed(store, 0, 50);
+            before = store.digests(RANGES);
+            store.injectWriteFault("injected: the disk failed");
+            assertThatThrownBy(() -> writeMixed(store, 0, 10)).hasRootCauseMessage("injected: the disk failed");
+            assertThat(store.digests(RANGES)).as("memory counts the failed commit").isNotEqualTo(before);
+        } finally {
+            store.close();
+        }
+        try (RocksDocumentStore reopened = RocksDocumentStore.open(dir, PENDING)) {
+            assertThat(reopened.digestsRestored()).as("the tree counted commits that never reached disk").isFalse();
+            // The failed commits are not on disk; the digests say what the documents are, as a tree saved from memory would not.
+            long sum = 0;
+            List<Bytes> keys = reopened.keys((Bytes) null, null, Integer.MAX_VALUE);
+            for (Bytes key : keys) {
+                sum += Hashing.documentHash(key, CrdtCodec.encode(reopened.read(key).orElseThrow()));
+            }
+            assertThat(reopened.digests(List.of(KeyHashRange.ALL))).containsExactly(new RangeDigest(KeyHashRange.ALL, sum, keys.size()));
+            assertThat(reopened.digests(RANGES)).as("disk holds what was written before the failure").isEqualTo(before);
+        }
     }
 
     /** 100 documents written and the store closed cleanly; their digests. */

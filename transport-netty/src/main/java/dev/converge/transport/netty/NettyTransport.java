@@ -157,7 +157,8 @@ public final class NettyTransport implements Transport {
             }
             state = State.STARTED;
             log.info("[{}] transport started: {}, {}, {}", localId, listening == null ? "not listening" : "listening on " + listening,
-                    epoll ? "epoll" : "nio", serverTls == null ? "plaintext" : "mutual TLS 1.3");
+                    epoll ? "epoll" : "nio", serverTls == null ? "plaintext"
+                    : "mutual TLS 1.3 (" + config.tls().provider().name().toLowerCase(java.util.Locale.ROOT) + " provider)");
         }
     }
 
