@@ -74,7 +74,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         V of(S before, S after);
     }
 
-    private record Waiter(long seq, int peers, CompletableFuture<Integer> future) {
+    private record Waiter(long seq, int peers, UserFuture<Integer> future) {
     }
 
     final ReplicaId self;
@@ -95,7 +95,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     /** Written on the loop only (see {@link #exclude}); read elsewhere for a fast path. */
     private volatile Set<ReplicaId> removed = Set.of();
     private boolean selfRemoved;
-    private final CompletableFuture<Removal> removal = new CompletableFuture<>();
+    private final UserFuture<Removal> removal;
 
     Engine(EngineConfig config, DocumentStore store, Transport transport, Environment env) {
         this.self = store.replicaId();
@@ -108,6 +108,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         this.config = config;
         this.clock = new HybridClock(self, env.clock(), config.maxClockDriftMillis(), store.clockHighWater().orElse(null));
         this.subscriptions = new Subscriptions(env.callbacks(), config.maxPendingEventsPerSubscriber());
+        this.removal = new UserFuture<>(env.callbacks());
         this.protocol = new SyncProtocol(self, config.sync(), store, transport, this, env.loop(), env.random(), this);
         this.lastCommit = CompletableFuture.completedFuture(store.lastSeq());
         this.writeContext = new WriteContext() {
@@ -156,7 +157,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     /** As {@link #write(Bytes, CrdtType, WriteOp, Outcome)}; only {@code system} writes may touch reserved keys. */
     <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome,
                                                           boolean system) {
-        CompletableFuture<Written<V>> result = new CompletableFuture<>();
+        UserFuture<Written<V>> result = new UserFuture<>(env.callbacks());
         env.loop().execute(() -> {
             try {
                 if (closed) {
@@ -202,7 +203,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * what they hold. An update this replica has not seen survives. The key keeps its type.
      */
     CompletionStage<Written<Boolean>> delete(Bytes key) {
-        CompletableFuture<Written<Boolean>> result = new CompletableFuture<>();
+        UserFuture<Written<Boolean>> result = new UserFuture<>(env.callbacks());
         env.loop().execute(() -> {
             try {
                 refuseReserved(key);
@@ -291,14 +292,17 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         return !((MVRegister) state).values().isEmpty();
     }
 
-    private <V> void complete(CompletableFuture<V> future, V value, Throwable failure) {
-        env.callbacks().execute(() -> {
-            if (failure != null) {
-                future.completeExceptionally(failure);
-            } else {
-                future.complete(value);
-            }
-        });
+    /**
+     * Completes a user's future where the engine is (the loop, or the store's writer): a caller
+     * blocked on it wakes at once, and its dependents run on the callback executor (see
+     * {@link UserFuture}).
+     */
+    private static <V> void complete(UserFuture<V> future, V value, Throwable failure) {
+        if (failure != null) {
+            future.completeExceptionally(failure);
+        } else {
+            future.complete(value);
+        }
     }
 
     /** The document's state as type {@code type}, bottom when absent. */
@@ -522,7 +526,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     // ------------------------------------------------------------------ replication waits, status, subscriptions
 
     CompletionStage<Integer> awaitReplicated(long seq, int peers, Duration timeout) {
-        CompletableFuture<Integer> result = new CompletableFuture<>();
+        UserFuture<Integer> result = new UserFuture<>(env.callbacks());
         env.loop().execute(() -> {
             int count = ackedBy(seq);
             if (count >= peers || peers <= 0) {
@@ -541,7 +545,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     }
 
     CompletionStage<SyncStatus> status() {
-        CompletableFuture<SyncStatus> result = new CompletableFuture<>();
+        UserFuture<SyncStatus> result = new UserFuture<>(env.callbacks());
         env.loop().execute(() -> {
             long now = env.loop().nowMillis();
             long wallNow = env.clock().millis();
