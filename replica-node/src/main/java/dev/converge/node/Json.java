@@ -95,7 +95,7 @@ final class Json {
         @Override
         public String toString() {
             try {
-                gen.flush();
+                gen.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -113,7 +113,8 @@ final class Json {
         try {
             return MAPPER.readValue(text, Object.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage() + " at " + location(e), e);
+            // The text may come from anything answering on a port: no control characters reach a terminal.
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage().replaceAll("\\p{Cntrl}", "?") + " at " + location(e), e);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.converge.node;
 
 import dev.converge.crdt.port.Endpoint;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,6 +39,9 @@ import picocli.CommandLine.Spec;
         })
 final class StatusCommand implements Callable<Integer> {
 
+    /** A status lists every peer and member; a cluster of thousands stays far below this. */
+    static final int MAX_STATUS_BYTES = 1 << 20;
+
     @Spec
     CommandSpec spec;
 
@@ -63,13 +68,21 @@ final class StatusCommand implements Callable<Integer> {
         String body;
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMillis)).build();
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://" + endpoint + "/status"))
-                    .timeout(Duration.ofMillis(timeoutMillis)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                err.println("converge status: " + endpoint + " answered HTTP " + response.statusCode());
-                return 3;
+            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create("http://" + endpoint + "/status"))
+                    .timeout(Duration.ofMillis(timeoutMillis)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                if (response.statusCode() != 200) {
+                    err.println("converge status: " + endpoint + " answered HTTP " + response.statusCode());
+                    return 3;
+                }
+                // Whatever answers on that port is read only up to a status's plausible size.
+                byte[] bytes = in.readNBytes(MAX_STATUS_BYTES + 1);
+                if (bytes.length > MAX_STATUS_BYTES) {
+                    err.println("converge status: " + endpoint + " answered with more than " + (MAX_STATUS_BYTES >> 20) + " MiB; not a status");
+                    return 3;
+                }
+                body = new String(bytes, StandardCharsets.UTF_8);
             }
-            body = response.body();
         } catch (IOException | IllegalArgumentException e) {
             err.println("converge status: cannot reach " + endpoint + ": " + e.getMessage());
             return 3;

@@ -292,17 +292,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         return !((MVRegister) state).values().isEmpty();
     }
 
-    /**
-     * Completes a user's future where the engine is (the loop, or the store's writer): a caller
-     * blocked on it wakes at once, and its dependents run on the callback executor (see
-     * {@link UserFuture}).
-     */
+    /** Settles a user's future: a caller blocked on it wakes now; its dependents run on the callback executor. */
     private static <V> void complete(UserFuture<V> future, V value, Throwable failure) {
-        if (failure != null) {
-            future.completeExceptionally(failure);
-        } else {
-            future.complete(value);
-        }
+        future.settle(value, failure);
     }
 
     /** The document's state as type {@code type}, bottom when absent. */
@@ -471,9 +463,13 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         return new Removal(self, writes, complete);
     }
 
-    /** Completes once this replica learns it was removed from the cluster; never, while it is a member. */
+    /**
+     * Completes once this replica learns it was removed from the cluster; never, while it is a
+     * member. A copy per caller: one caller completing or cancelling its stage cannot take the
+     * others' (the runtime's export among them).
+     */
     CompletionStage<Removal> whenRemoved() {
-        return removal;
+        return removal.copy();
     }
 
     @Override

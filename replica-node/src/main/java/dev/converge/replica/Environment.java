@@ -6,8 +6,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * Everything the engine is handed instead of reaching for it: time, randomness, the loop it
- * runs on, and where it completes user futures and delivers change events (never on the loop
- * itself, so a slow callback cannot stall replication).
+ * runs on, and where user futures' dependent stages run and change events are delivered (never
+ * on the loop itself, so a slow callback cannot stall replication).
  */
 public record Environment(InstantSource clock, RandomGenerator random, EventLoop loop, Executor callbacks) {
 

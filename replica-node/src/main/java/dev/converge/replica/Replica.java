@@ -15,8 +15,10 @@ import java.util.concurrent.CompletionStage;
  * A replica embedded in the caller's JVM: typed documents by key, written locally with no
  * coordination (also while offline) and replicated to peers in the background.
  *
- * <p>Writes return a {@link CompletionStage} that completes, off the engine thread, once the
- * write is durable locally; reads return immutable values and never wait. A key keeps the type
+ * <p>Writes return a {@link CompletionStage} that completes once the write is durable locally:
+ * a caller waiting in {@code join} is woken by the engine itself, and stages attached to it run
+ * on the callback executor, never on the engine thread; reads return immutable values and never
+ * wait. A key keeps the type
  * of its first write: a write of another type fails with
  * {@link dev.converge.crdt.WrongTypeException}.
  */

@@ -1,116 +1,106 @@
 package dev.converge.replica;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
-import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * A future handed to the user that the engine completes on its own thread: a caller blocked in
- * {@code join} wakes straight from there, one thread hand-off instead of two. Every dependent the
- * user attaches runs on the callback executor, never on the completing thread, as it would with
- * the plain non-async methods: user code must not run on the engine's loop (or the store's
- * writer), where it could stall replication or wait for itself. Stages derived from this one are
- * ordinary futures completed on the callback executor.
+ * A future handed to the user. The engine {@linkplain #settle settles} it where it is (the loop,
+ * or the store's writer): a caller blocked in {@code join} or {@code get} wakes at once, through an
+ * internal future nobody else can attach to. The future itself is completed by a task on the
+ * callback executor, so every dependent stage, however attached (a non-async method, an
+ * {@code allOf} over several futures, a stage composed onto another), runs there and never on
+ * the engine's threads, where user code could stall replication or wait for itself. Completing it
+ * only on the callback executor, as before, cost a second thread hand-off per write for a caller
+ * that waits.
  */
 final class UserFuture<T> extends CompletableFuture<T> {
 
     private final Executor callbacks;
+    /** Completed by the engine directly; only the blocking and polling methods read it. */
+    private final CompletableFuture<T> settled = new CompletableFuture<>();
 
     UserFuture(Executor callbacks) {
         this.callbacks = callbacks;
     }
 
+    /** The engine's outcome: wakes blocked callers now, runs dependents on the callback executor. */
+    void settle(T value, Throwable failure) {
+        if (failure != null) {
+            settled.completeExceptionally(failure);
+        } else {
+            settled.complete(value);
+        }
+        try {
+            callbacks.execute(() -> {
+                if (failure != null) {
+                    super.completeExceptionally(failure);
+                } else {
+                    super.complete(value);
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            // The runtime is shutting down: dependents are not run, as no callback is any more;
+            // a caller waiting in join still has its answer.
+        }
+    }
+
+    // The blocking and polling methods read the engine's outcome, so that they do not wait for
+    // the callback executor. A caller that completes the future itself settles both.
+
     @Override
-    public Executor defaultExecutor() {
-        return callbacks;
+    public T join() {
+        return settled.join();
     }
 
     @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-        return new CompletableFuture<>();
+    public T get() throws InterruptedException, ExecutionException {
+        return settled.get();
     }
 
     @Override
-    public <U> CompletableFuture<U> thenApply(Function<? super T, ? extends U> fn) {
-        return thenApplyAsync(fn, callbacks);
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        return settled.get(timeout, unit);
     }
 
     @Override
-    public CompletableFuture<Void> thenAccept(Consumer<? super T> action) {
-        return thenAcceptAsync(action, callbacks);
+    public T getNow(T valueIfAbsent) {
+        return settled.getNow(valueIfAbsent);
     }
 
     @Override
-    public CompletableFuture<Void> thenRun(Runnable action) {
-        return thenRunAsync(action, callbacks);
+    public boolean isDone() {
+        return settled.isDone();
     }
 
     @Override
-    public <U, V> CompletableFuture<V> thenCombine(CompletionStage<? extends U> other, BiFunction<? super T, ? super U, ? extends V> fn) {
-        return thenCombineAsync(other, fn, callbacks);
+    public boolean isCompletedExceptionally() {
+        return settled.isCompletedExceptionally();
     }
 
     @Override
-    public <U> CompletableFuture<Void> thenAcceptBoth(CompletionStage<? extends U> other, BiConsumer<? super T, ? super U> action) {
-        return thenAcceptBothAsync(other, action, callbacks);
+    public boolean isCancelled() {
+        return settled.isCancelled();
     }
 
     @Override
-    public CompletableFuture<Void> runAfterBoth(CompletionStage<?> other, Runnable action) {
-        return runAfterBothAsync(other, action, callbacks);
+    public boolean complete(T value) {
+        settled.complete(value);
+        return super.complete(value);
     }
 
     @Override
-    public <U> CompletableFuture<U> applyToEither(CompletionStage<? extends T> other, Function<? super T, U> fn) {
-        return applyToEitherAsync(other, fn, callbacks);
+    public boolean completeExceptionally(Throwable failure) {
+        settled.completeExceptionally(failure);
+        return super.completeExceptionally(failure);
     }
 
     @Override
-    public CompletableFuture<Void> acceptEither(CompletionStage<? extends T> other, Consumer<? super T> action) {
-        return acceptEitherAsync(other, action, callbacks);
-    }
-
-    @Override
-    public CompletableFuture<Void> runAfterEither(CompletionStage<?> other, Runnable action) {
-        return runAfterEitherAsync(other, action, callbacks);
-    }
-
-    @Override
-    public <U> CompletableFuture<U> thenCompose(Function<? super T, ? extends CompletionStage<U>> fn) {
-        return thenComposeAsync(fn, callbacks);
-    }
-
-    @Override
-    public <U> CompletableFuture<U> handle(BiFunction<? super T, Throwable, ? extends U> fn) {
-        return handleAsync(fn, callbacks);
-    }
-
-    @Override
-    public CompletableFuture<T> whenComplete(BiConsumer<? super T, ? super Throwable> action) {
-        return whenCompleteAsync(action, callbacks);
-    }
-
-    @Override
-    public CompletableFuture<T> exceptionally(Function<Throwable, ? extends T> fn) {
-        return exceptionallyAsync(fn, callbacks);
-    }
-
-    @Override
-    public CompletableFuture<T> exceptionallyCompose(Function<Throwable, ? extends CompletionStage<T>> fn) {
-        return exceptionallyComposeAsync(fn, callbacks);
-    }
-
-    @Override
-    public CompletableFuture<T> copy() {
-        return whenComplete((value, failure) -> { });
-    }
-
-    @Override
-    public CompletionStage<T> minimalCompletionStage() {
-        return copy().minimalCompletionStage();
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        settled.cancel(mayInterruptIfRunning);
+        return super.cancel(mayInterruptIfRunning);
     }
 }

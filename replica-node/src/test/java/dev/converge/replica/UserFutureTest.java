@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +14,10 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** User code attached to a future the engine completes never runs on the engine's thread. */
+/**
+ * User code attached to a future the engine settles never runs on the engine's thread, however
+ * it is attached; a caller blocked on it wakes without the callback executor.
+ */
 class UserFutureTest {
 
     private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> new Thread(r, "callbacks"));
@@ -21,7 +25,7 @@ class UserFutureTest {
 
     @AfterEach
     void stop() throws InterruptedException {
-        callbacks.shutdown();
+        callbacks.shutdownNow();
         assertThat(callbacks.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
     }
 
@@ -29,72 +33,79 @@ class UserFutureTest {
         ranOn.add(Thread.currentThread().getName());
     }
 
-    /** Every way of attaching a dependent, each recording the thread it ran on. */
-    private List<CompletionStage<?>> attachAll(UserFuture<Integer> f) {
-        CompletableFuture<Integer> other = CompletableFuture.completedFuture(2);
+    private static void settleOn(String thread, UserFuture<Integer> f, Integer value, Throwable failure) throws InterruptedException {
+        Thread t = new Thread(() -> f.settle(value, failure), thread);
+        t.start();
+        t.join();
+    }
+
+    /** Dependents attached every way: directly, through allOf/anyOf, as the other stage of a plain future, composed. */
+    private List<CompletionStage<?>> attachAll(UserFuture<Integer> f, UserFuture<Integer> second) {
+        CompletableFuture<Integer> plain = CompletableFuture.completedFuture(2);
         Function<Integer, Integer> id = v -> {
             record();
             return v;
         };
         return List.of(
-                f.thenApply(id), f.thenAccept(v -> record()), f.thenRun(this::record),
-                f.thenCombine(other, (a, b) -> id.apply(a)), f.thenAcceptBoth(other, (a, b) -> record()), f.runAfterBoth(other, this::record),
-                f.applyToEither(new CompletableFuture<>(), id), f.acceptEither(new CompletableFuture<>(), v -> record()),
-                f.runAfterEither(new CompletableFuture<>(), this::record),
-                f.thenCompose(v -> CompletableFuture.completedFuture(id.apply(v))), f.handle((v, e) -> id.apply(v)),
-                f.whenComplete((v, e) -> record()), f.copy().thenApply(id), f.minimalCompletionStage().thenApply(id),
-                f.toCompletableFuture().thenApply(id), f.thenApplyAsync(id));
+                f.thenApply(id), f.thenAccept(v -> record()), f.whenComplete((v, e) -> record()), f.handle((v, e) -> id.apply(v)),
+                f.thenCombine(plain, (a, b) -> id.apply(a)), plain.thenCombine(f, (a, b) -> id.apply(b)),
+                new CompletableFuture<Integer>().applyToEither(f, id), CompletableFuture.allOf(f, second).thenRun(this::record),
+                CompletableFuture.anyOf(f).thenRun(this::record), plain.thenCompose(v -> f).thenApply(id),
+                f.thenCompose(v -> second).thenApply(id), f.copy().thenApply(id), f.minimalCompletionStage().thenApply(id));
     }
 
     @Test
-    void dependentsAttachedBeforeOrAfterCompletionRunOnTheCallbackExecutor() throws Exception {
-        UserFuture<Integer> before = new UserFuture<>(callbacks);
-        List<CompletionStage<?>> early = attachAll(before);
-        Thread loop = new Thread(() -> before.complete(7), "loop");
-        loop.start();
-        loop.join();
-        for (CompletionStage<?> s : early) {
+    void dependentsRunOnTheCallbackExecutorHoweverTheyAreAttached() throws Exception {
+        UserFuture<Integer> f = new UserFuture<>(callbacks);
+        UserFuture<Integer> second = new UserFuture<>(callbacks);
+        List<CompletionStage<?>> stages = attachAll(f, second);
+        settleOn("loop", f, 7, null);
+        settleOn("writer", second, 8, null);
+        for (CompletionStage<?> s : stages) {
             s.toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
-        UserFuture<Integer> after = new UserFuture<>(callbacks);
-        after.complete(8); // already complete when the dependents are attached, on this test's thread
-        for (CompletionStage<?> s : attachAll(after)) {
-            s.toCompletableFuture().get(5, TimeUnit.SECONDS);
-        }
-        assertThat(ranOn).hasSize(2 * 16).containsOnly("callbacks");
+        assertThat(ranOn).hasSize(13).containsOnly("callbacks");
     }
 
     @Test
-    void failuresReachExceptionallyOnTheCallbackExecutor() throws Exception {
+    void failuresReachTheirHandlersOnTheCallbackExecutor() throws Exception {
         UserFuture<Integer> f = new UserFuture<>(callbacks);
         CompletableFuture<Integer> recovered = f.exceptionally(e -> {
             record();
             return -1;
         });
-        CompletableFuture<Integer> composed = f.exceptionallyCompose(e -> {
-            record();
-            return CompletableFuture.completedFuture(-2);
-        });
-        Thread loop = new Thread(() -> f.completeExceptionally(new IllegalStateException("boom")), "loop");
-        loop.start();
-        loop.join();
+        settleOn("loop", f, null, new IllegalStateException("boom"));
         assertThat(recovered.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
-        assertThat(composed.get(5, TimeUnit.SECONDS)).isEqualTo(-2);
-        assertThat(ranOn).containsExactly("callbacks", "callbacks");
+        assertThat(ranOn).containsExactly("callbacks");
+        assertThat(f.isCompletedExceptionally()).isTrue();
     }
 
     @Test
-    void aBlockedCallerIsWokenByTheCompletingThreadItself() throws Exception {
-        UserFuture<Integer> f = new UserFuture<>(callbacks);
+    void aBlockedCallerIsWokenWithoutTheCallbackExecutor() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
         callbacks.execute(() -> {
             try {
-                Thread.sleep(60_000); // the callback executor is stuck: join must not need it
+                release.await(); // the callback executor is busy: join must not need it
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
-        new Thread(() -> f.complete(42), "loop").start();
+        UserFuture<Integer> f = new UserFuture<>(callbacks);
+        CompletableFuture<Integer> dependent = f.thenApply(v -> v + 1);
+        new Thread(() -> f.settle(42, null), "loop").start();
         assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo(42);
-        callbacks.shutdownNow();
+        assertThat(f.toCompletableFuture().join()).isEqualTo(42);
+        assertThat(f.isDone()).isTrue();
+        assertThat(dependent).as("dependents wait for the callback executor").isNotDone();
+        release.countDown();
+        assertThat(dependent.get(5, TimeUnit.SECONDS)).isEqualTo(43);
+    }
+
+    @Test
+    void aSettleAfterTheCallbackExecutorStoppedStillAnswersWaiters() throws Exception {
+        callbacks.shutdown();
+        UserFuture<Integer> f = new UserFuture<>(callbacks);
+        settleOn("loop", f, 5, null);
+        assertThat(f.join()).isEqualTo(5);
     }
 }

@@ -21,6 +21,7 @@ class ReportTest {
         assertThat(parsed).containsEntry("e", 1250.0).containsKey("n");
         assertThat(parsed.get("n")).isNull();
         assertThat(Json.write(List.of(35306.022, 1e-5, 3.0))).doesNotContain(".,").doesNotContain(".\n");
+        assertThat(Json.write(Map.of("o", Map.of(), "a", List.of()))).contains("{}").contains("[]");
         assertThat(Json.parse(Json.write(List.of(35306.022)))).isEqualTo(List.of(35306.02));
     }
 
