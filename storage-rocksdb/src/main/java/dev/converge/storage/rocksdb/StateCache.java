@@ -53,10 +53,17 @@ final class StateCache {
                 .build();
     }
 
-    /** The newest state in memory, or null. */
+    /**
+     * The newest state in memory, or null. Looks in {@code inflight} first, as a commit publishes
+     * there first: looking in the cache first, a reader could miss there, find a commit's state
+     * in {@code inflight}, and on its next read find an older state in the cache (cached by a
+     * load that finished just before the commit began, not yet replaced by the commit's own put)
+     * — a read going back. This way a state found in {@code inflight} stays there until written,
+     * after the commit's put, past which no older state can be cached.
+     */
     Entry get(Key key) {
-        Entry e = cache.getIfPresent(key);
-        return e != null ? e : inflight.get(key);
+        Entry e = inflight.get(key);
+        return e != null ? e : cache.getIfPresent(key);
     }
 
     /** Records a committed state; called under the commit lock, in commit order. */
@@ -75,7 +82,8 @@ final class StateCache {
 
     /** The writer has written {@code e}; forgets it unless a newer commit replaced it. */
     void written(Key key, Entry e) {
-        inflight.remove(key, e);
+        // By identity: a newer commit's entry may be equal to this one and is not written yet.
+        inflight.computeIfPresent(key, (k, current) -> current == e ? null : current);
     }
 
     long stamp(Key key) {
