@@ -8,6 +8,7 @@ import dev.converge.crdt.port.Transport;
 import dev.converge.crdt.port.Transport.SendResult;
 import dev.converge.crdt.sync.SyncMessage;
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -147,7 +149,7 @@ final class Links implements HandshakeHandler.Listener {
                     peer.reconnects.incrementAndGet();
                 }
                 peer.everUp = true;
-                log.info("{}: link up", connection);
+                log.info("{}: link up{}", connection, tlsSuite(channel));
                 notifyListener(peer.id, true);
             } else {
                 peer.downDeferred = false;
@@ -324,5 +326,15 @@ final class Links implements HandshakeHandler.Listener {
             total += n;
         }
         return total;
+    }
+
+    /** The negotiated TLS protocol and cipher suite, for the link-up line; empty on plaintext links. */
+    private static String tlsSuite(Channel channel) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return "";
+        }
+        SSLSession session = tls.engine().getSession();
+        return " (" + session.getProtocol() + " " + session.getCipherSuite() + ")";
     }
 }
