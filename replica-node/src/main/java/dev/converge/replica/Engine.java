@@ -90,6 +90,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     private final AtomicLong typeConflicts = new AtomicLong();
     private final WriteContext writeContext;
     private CompletionStage<Long> lastCommit;
+    /** Whether a task that writes the deferred local commits is queued on the loop (see {@link #commitLocal}). */
+    private boolean deferredWriteScheduled;
     private EventLoop.Cancellable tick;
     private volatile boolean closed;
     /** Written on the loop only (see {@link #exclude}); read elsewhere for a fast path. */
@@ -180,9 +182,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                     throw new IllegalArgumentException("the write's delta of " + deltaBytes + " bytes exceeds maxBatchBytes "
                             + config.sync().maxBatchBytes() + "; split it into smaller writes");
                 }
-                CompletionStage<Long> committed = store.commit(new Commit(self, List.of(new Change(key, m.delta(), m.state())),
-                        Map.of(), Optional.of(clock.last())));
-                lastCommit = committed;
+                CompletionStage<Long> committed = commitLocal(key, m);
                 committed.whenComplete((seq, failure) -> {
                     complete(result, failure == null ? new Written<>(value, seq) : null, failure);
                     if (failure == null) {
@@ -215,9 +215,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                     return;
                 }
                 Mutation<?> m = deletion(current);
-                CompletionStage<Long> committed = store.commit(new Commit(self, List.of(new Change(key, m.delta(), m.state())),
-                        Map.of(), Optional.of(clock.last())));
-                lastCommit = committed;
+                CompletionStage<Long> committed = commitLocal(key, m);
                 committed.whenComplete((seq, failure) -> {
                     complete(result, failure == null ? new Written<>(true, seq) : null, failure);
                     if (failure == null) {
@@ -230,6 +228,35 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             }
         });
         return result;
+    }
+
+    /**
+     * Commits a local write, leaving its disk write to the end of the loop's current burst: local
+     * writes queued on the loop together (a client's pipeline, many callers at once) then share
+     * one write to disk instead of paying one each. Each keeps its own commit, sequence number and
+     * log entry, and reads see it at once.
+     */
+    private CompletionStage<Long> commitLocal(Bytes key, Mutation<?> m) {
+        CompletionStage<Long> committed = store.commitDeferred(new Commit(self, List.of(new Change(key, m.delta(), m.state())),
+                Map.of(), Optional.of(clock.last())));
+        lastCommit = committed;
+        if (!deferredWriteScheduled) {
+            deferredWriteScheduled = true;
+            env.loop().execute(() -> {
+                deferredWriteScheduled = false;
+                writeDeferred();
+            });
+        }
+        return committed;
+    }
+
+    private void writeDeferred() {
+        try {
+            store.writeDeferred();
+        } catch (RuntimeException e) {
+            // A closed or failed store: the deferred commits' futures say so (or the close does).
+            LOG.debug("writing deferred commits: {}", e.getMessage());
+        }
     }
 
     private static void refuseReserved(Bytes key) {
@@ -573,6 +600,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         env.loop().execute(() -> {
             closed = true;
+            writeDeferred();
             if (tick != null) {
                 tick.cancel();
             }

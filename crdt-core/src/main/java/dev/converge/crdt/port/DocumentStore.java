@@ -46,6 +46,20 @@ public interface DocumentStore extends AutoCloseable {
      */
     CompletionStage<Long> commit(Commit commit);
 
+    /**
+     * As {@link #commit}, for a caller about to commit again: a store that writes a commit on
+     * its committer's thread may leave this one queued until {@link #writeDeferred} or a later
+     * commit writes, so commits made in a burst share one write. Reads see it at once, as after
+     * {@code commit}; its future completes once it is durable, as ever. By default a plain commit.
+     */
+    default CompletionStage<Long> commitDeferred(Commit commit) {
+        return commit(commit);
+    }
+
+    /** Writes what {@link #commitDeferred} left queued on this thread's account; by default nothing is left. */
+    default void writeDeferred() {
+    }
+
     /** The highest local sequence number assigned, 0 before the first commit. */
     long lastSeq();
 

@@ -362,6 +362,27 @@ public final class RocksDocumentStore implements DocumentStore {
 
     @Override
     public CompletionStage<Long> commit(Commit commit) {
+        return commit(commit, true);
+    }
+
+    /**
+     * In {@code buffered} mode, leaves the commit queued for {@link #writeDeferred} (or the next
+     * commit that writes), so a burst of commits from one thread is one RocksDB write, not one
+     * each; past {@code maxGroupCommits} queued it writes anyway, so the queue stays a group long.
+     * In {@code sync} mode the writer thread writes every group either way.
+     */
+    @Override
+    public CompletionStage<Long> commitDeferred(Commit commit) {
+        return commit(commit, false);
+    }
+
+    @Override
+    public void writeDeferred() {
+        checkOpen();
+        writer.lead();
+    }
+
+    private CompletionStage<Long> commit(Commit commit, boolean write) {
         checkOpen();
         List<Change> changes = commit.changes();
         int n = changes.size();
@@ -457,7 +478,9 @@ public final class RocksDocumentStore implements DocumentStore {
                 writer.release(reserved);
             }
         }
-        writer.lead();
+        if (write || writer.pending() >= options.maxGroupCommits()) {
+            writer.lead();
+        }
         return future;
     }
 

@@ -154,6 +154,69 @@ class ConcurrencyTest {
     }
 
     @Test
+    void deferredCommitsAreReadAtOnceAndWrittenTogether() {
+        ReplicaId me = ReplicaId.of(0x611);
+        Bytes key = bytes("burst");
+        long value = 0;
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.builder().maxGroupCommits(8).build())) {
+            // The idle writer thread looks at the queue every 100 ms as a safety net, and may take
+            // a burst itself: a burst it touched is tried again; one it did not must be one group.
+            boolean oneGroup = false;
+            for (int attempt = 0; attempt < 3 && !oneGroup; attempt++) {
+                long groupsBefore = store.metrics().groups();
+                List<CompletableFuture<Long>> burst = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    Crdt<?> current = store.read(key).orElse(GCounter.empty());
+                    Mutation<GCounter> m = ((GCounter) current).increment(me, 1);
+                    burst.add(store.commitDeferred(Commit.of(me, List.of(new Change(key, m.delta(), m.state())))).toCompletableFuture());
+                    value++;
+                    // Visible before it is written: the next commit of the burst builds on it.
+                    assertThat(((GCounter) store.read(key).orElseThrow()).value()).isEqualTo(value);
+                }
+                boolean untouched = burst.stream().noneMatch(CompletableFuture::isDone);
+                store.writeDeferred();
+                for (int i = 0; i < burst.size(); i++) {
+                    assertThat(burst.get(i).join()).isEqualTo(value - burst.size() + i + 1);
+                }
+                oneGroup = untouched && store.metrics().groups() == groupsBefore + 1;
+            }
+            assertThat(oneGroup).as("a burst of deferred commits written as one group").isTrue();
+            // A burst past maxGroupCommits writes a group whenever that many are queued.
+            List<CompletableFuture<Long>> longBurst = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Crdt<?> current = store.read(key).orElseThrow();
+                Mutation<GCounter> m = ((GCounter) current).increment(me, 1);
+                longBurst.add(store.commitDeferred(Commit.of(me, List.of(new Change(key, m.delta(), m.state())))).toCompletableFuture());
+                value++;
+                assertThat(store.metrics().pendingCommits()).isLessThan(8);
+            }
+            store.writeDeferred();
+            longBurst.forEach(CompletableFuture::join);
+        }
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir)) {
+            assertThat(((GCounter) store.read(key).orElseThrow()).value()).isEqualTo(value);
+        }
+    }
+
+    @Test
+    void aDeferredCommitIsWrittenByTheCloseAndByAWaiter() {
+        ReplicaId me = ReplicaId.of(0x612);
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir)) {
+            Mutation<GCounter> m = GCounter.empty().increment(me, 7);
+            CompletableFuture<Long> f = store.commitDeferred(Commit.of(me, List.of(new Change(bytes("waited"), m.delta(), m.state()))))
+                    .toCompletableFuture();
+            // A caller blocked on it writes it (CommitFuture helps), rather than waiting for a writeDeferred.
+            assertThat(f.join()).isEqualTo(1L);
+            Mutation<GCounter> n = GCounter.empty().increment(me, 9);
+            store.commitDeferred(Commit.of(me, List.of(new Change(bytes("closed"), n.delta(), n.state()))));
+        }
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir)) {
+            assertThat(((GCounter) store.read(bytes("waited")).orElseThrow()).value()).isEqualTo(7);
+            assertThat(((GCounter) store.read(bytes("closed")).orElseThrow()).value()).as("written by the close").isEqualTo(9);
+        }
+    }
+
+    @Test
     @Timeout(60)
     void commitsFromCompletionCallbacksDoNotDeadlockOnAFullQueue() throws Exception {
         ReplicaId peer = ReplicaId.of(0x9EE7);
