@@ -23,6 +23,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -218,9 +219,9 @@ public final class ReplicaRuntime implements AutoCloseable {
         return new EventLoop() {
             @Override
             public void execute(Runnable task) {
-                if (!executor.isShutdown()) {
-                    executor.execute(guarded(task));
-                }
+                // Once stopped, refused (RejectedExecutionException) rather than dropped in silence:
+                // the engine fails the call whose task it was, instead of leaving its future open.
+                executor.execute(guarded(task));
             }
 
             @Override
@@ -239,12 +240,18 @@ public final class ReplicaRuntime implements AutoCloseable {
         };
     }
 
-    /** A task that throws must not kill the engine thread's executor. */
+    /**
+     * A task that throws must not kill the engine thread's executor, and must be heard of: the
+     * executor would keep an error in a future nobody reads.
+     */
     private static Runnable guarded(Runnable task) {
         return () -> {
             try {
                 task.run();
-            } catch (RuntimeException e) {
+            } catch (RejectedExecutionException stopping) {
+                // A task queued before the stop, handing work on to the stopped loop: nothing to do.
+                LOG.debug("engine stopping: {}", stopping.getMessage());
+            } catch (RuntimeException | Error e) {
                 LOG.error("engine task failed", e);
             }
         };

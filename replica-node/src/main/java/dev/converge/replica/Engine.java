@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,39 +161,32 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome,
                                                           boolean system) {
         UserFuture<Written<V>> result = new UserFuture<>(env.callbacks());
-        env.loop().execute(() -> {
-            try {
-                if (closed) {
-                    throw new IllegalStateException("replica " + self + " is closed");
-                }
-                if (!system) {
-                    refuseReserved(key);
-                }
-                refuseIfRemoved();
-                S before = current(key, type);
-                Mutation<S> m = op.apply(before, writeContext);
-                V value = outcome.of(before, m.state());
-                if (m.delta().isBottom()) {
-                    long seq = store.lastSeq();
-                    lastCommit.whenComplete((s, e) -> complete(result, new Written<>(value, seq), e));
-                    return;
-                }
-                int deltaBytes = CrdtCodec.encode(m.delta()).length;
-                if (deltaBytes > config.sync().maxBatchBytes()) {
-                    throw new IllegalArgumentException("the write's delta of " + deltaBytes + " bytes exceeds maxBatchBytes "
-                            + config.sync().maxBatchBytes() + "; split it into smaller writes");
-                }
-                CompletionStage<Long> committed = commitLocal(key, m);
-                committed.whenComplete((seq, failure) -> {
-                    complete(result, failure == null ? new Written<>(value, seq) : null, failure);
-                    if (failure == null) {
-                        subscriptions.publish(key, m.state(), true);
-                        env.loop().execute(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
-                    }
-                });
-            } catch (RuntimeException e) {
-                complete(result, null, e);
+        call(result, () -> {
+            if (!system) {
+                refuseReserved(key);
             }
+            refuseIfRemoved();
+            S before = current(key, type);
+            Mutation<S> m = op.apply(before, writeContext);
+            V value = outcome.of(before, m.state());
+            if (m.delta().isBottom()) {
+                long seq = store.lastSeq();
+                lastCommit.whenComplete((s, e) -> complete(result, new Written<>(value, seq), e));
+                return;
+            }
+            int deltaBytes = CrdtCodec.encode(m.delta()).length;
+            if (deltaBytes > config.sync().maxBatchBytes()) {
+                throw new IllegalArgumentException("the write's delta of " + deltaBytes + " bytes exceeds maxBatchBytes "
+                        + config.sync().maxBatchBytes() + "; split it into smaller writes");
+            }
+            CompletionStage<Long> committed = commitLocal(key, m);
+            committed.whenComplete((seq, failure) -> {
+                complete(result, failure == null ? new Written<>(value, seq) : null, failure);
+                if (failure == null) {
+                    subscriptions.publish(key, m.state(), true);
+                    loop(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
+                }
+            });
         });
         return result;
     }
@@ -204,30 +198,68 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      */
     CompletionStage<Written<Boolean>> delete(Bytes key) {
         UserFuture<Written<Boolean>> result = new UserFuture<>(env.callbacks());
-        env.loop().execute(() -> {
-            try {
-                refuseReserved(key);
-                refuseIfRemoved();
-                Crdt<?> current = store.read(key).orElse(null);
-                if (current == null || !exists(current)) {
-                    long seq = store.lastSeq();
-                    lastCommit.whenComplete((s, e) -> complete(result, new Written<>(false, seq), e));
-                    return;
-                }
-                Mutation<?> m = deletion(current);
-                CompletionStage<Long> committed = commitLocal(key, m);
-                committed.whenComplete((seq, failure) -> {
-                    complete(result, failure == null ? new Written<>(true, seq) : null, failure);
-                    if (failure == null) {
-                        subscriptions.publish(key, m.state(), true);
-                        env.loop().execute(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
-                    }
-                });
-            } catch (RuntimeException e) {
-                complete(result, null, e);
+        call(result, () -> {
+            refuseReserved(key);
+            refuseIfRemoved();
+            Crdt<?> current = store.read(key).orElse(null);
+            if (current == null || !exists(current)) {
+                long seq = store.lastSeq();
+                lastCommit.whenComplete((s, e) -> complete(result, new Written<>(false, seq), e));
+                return;
             }
+            Mutation<?> m = deletion(current);
+            CompletionStage<Long> committed = commitLocal(key, m);
+            committed.whenComplete((seq, failure) -> {
+                complete(result, failure == null ? new Written<>(true, seq) : null, failure);
+                if (failure == null) {
+                    subscriptions.publish(key, m.state(), true);
+                    loop(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
+                }
+            });
         });
         return result;
+    }
+
+    /**
+     * Runs a user call's task on the loop. Its future fails, rather than never completing, when
+     * the replica is closed (before the call, or while the task waited), when the loop no longer
+     * takes tasks, or when the task throws, errors included: an executor would swallow those.
+     */
+    private void call(UserFuture<?> result, Runnable task) {
+        if (closed) {
+            complete(result, null, closedFailure());
+            return;
+        }
+        try {
+            env.loop().execute(() -> {
+                try {
+                    if (closed) {
+                        throw closedFailure();
+                    }
+                    task.run();
+                } catch (RuntimeException e) {
+                    complete(result, null, e);
+                } catch (Error e) {
+                    complete(result, null, e);
+                    throw e;
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            complete(result, null, closedFailure());
+        }
+    }
+
+    private IllegalStateException closedFailure() {
+        return new IllegalStateException("replica " + self + " is closed");
+    }
+
+    /** Runs engine work on the loop; dropped once the loop has stopped (the replica is closing). */
+    private void loop(Runnable task) {
+        try {
+            env.loop().execute(task);
+        } catch (RejectedExecutionException stopped) {
+            LOG.debug("replica {} is closed: engine task dropped", self);
+        }
     }
 
     /**
@@ -242,7 +274,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         lastCommit = committed;
         if (!deferredWriteScheduled) {
             deferredWriteScheduled = true;
-            env.loop().execute(() -> {
+            loop(() -> {
                 deferredWriteScheduled = false;
                 writeDeferred();
             });
@@ -389,7 +421,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     @Override
     public void onLinkUp(ReplicaId peer) {
-        env.loop().execute(() -> {
+        loop(() -> {
             if (!excluded(peer)) {
                 protocol.onLinkUp(peer, env.loop().nowMillis());
             } else if (!selfRemoved) {
@@ -427,7 +459,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         if (removed.containsAll(removedNow)) {
             return; // nothing new (removals only accumulate): no task on the loop
         }
-        env.loop().execute(() -> {
+        loop(() -> {
             Set<ReplicaId> fresh = new HashSet<>(removedNow);
             fresh.removeAll(removed);
             if (fresh.isEmpty()) {
@@ -501,7 +533,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     @Override
     public void onLinkDown(ReplicaId peer) {
-        env.loop().execute(() -> {
+        loop(() -> {
             if (!excluded(peer)) {
                 protocol.onLinkDown(peer);
             }
@@ -510,7 +542,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     @Override
     public void onMessage(ReplicaId peer, SyncMessage message) {
-        env.loop().execute(() -> {
+        loop(() -> {
             if (!closed && !excluded(peer)) {
                 protocol.onMessage(peer, message, env.loop().nowMillis());
             }
@@ -550,7 +582,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     CompletionStage<Integer> awaitReplicated(long seq, int peers, Duration timeout) {
         UserFuture<Integer> result = new UserFuture<>(env.callbacks());
-        env.loop().execute(() -> {
+        call(result, () -> {
             int count = ackedBy(seq);
             if (count >= peers || peers <= 0) {
                 complete(result, count, null);
@@ -569,7 +601,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     CompletionStage<SyncStatus> status() {
         UserFuture<SyncStatus> result = new UserFuture<>(env.callbacks());
-        env.loop().execute(() -> {
+        call(result, () -> {
             long now = env.loop().nowMillis();
             long wallNow = env.clock().millis();
             long lastSeq = store.lastSeq();
@@ -598,6 +630,10 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     /** Stops ticking and stops accepting work; the owner then closes transport and store. */
     CompletionStage<Void> stop() {
         CompletableFuture<Void> stopped = new CompletableFuture<>();
+        if (closed) {
+            // Stopped before: the loop may no longer take tasks, and there is nothing left to stop.
+            return lastCommit.handle((seq, e) -> null);
+        }
         env.loop().execute(() -> {
             closed = true;
             writeDeferred();

@@ -12,7 +12,12 @@ public interface EventLoop {
         void cancel();
     }
 
-    /** Runs {@code task} on the loop after the tasks already submitted. Callable from any thread. */
+    /**
+     * Runs {@code task} on the loop after the tasks already submitted. Callable from any thread.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException once the loop has stopped (a loop
+     *     that never stops need not)
+     */
     void execute(Runnable task);
 
     /** Runs {@code task} on the loop after {@code delayMillis} of the loop's time. */

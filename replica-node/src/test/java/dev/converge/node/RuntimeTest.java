@@ -43,6 +43,23 @@ class RuntimeTest {
     }
 
     @Test
+    void callsAfterCloseFailAtOnceInsteadOfWaitingForever(@TempDir Path dir) {
+        Replica replica = Replica.open(ReplicaConfig.builder().dataDirectory(dir).build());
+        replica.counter("before").add(1).toCompletableFuture().join();
+        replica.close();
+        List<java.util.concurrent.CompletableFuture<?>> calls = List.of(
+                replica.counter("after").add(1).toCompletableFuture(),
+                replica.delete(Bytes.of("before")).toCompletableFuture(),
+                replica.status().toCompletableFuture(),
+                replica.awaitReplicated(1, 1, Duration.ofSeconds(30)).toCompletableFuture());
+        for (var call : calls) {
+            assertThat(call).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withMessageContaining("closed");
+        }
+        assertThat(java.util.concurrent.CompletableFuture.runAsync(replica::close)).as("a second close").succeedsWithin(Duration.ofSeconds(5));
+    }
+
+    @Test
     void twoReplicasOverNettyWithRocksDbConverge(@TempDir Path a, @TempDir Path b) throws Exception {
         try (Replica first = Replica.open(config(a).build())) {
             Endpoint endpoint = first.listenEndpoint().orElseThrow();
