@@ -199,6 +199,19 @@ final class GroupWriter {
     }
 
     /**
+     * In {@code buffered} mode, writes everything queued on the calling thread while no other
+     * thread is writing: for a caller about to wait until the queue is written anyway.
+     */
+    void writeQueued() {
+        if (callerWrites && !writing()) {
+            boolean wrote = true;
+            while (wrote && !queue.isEmpty()) {
+                wrote = tryWrite();
+            }
+        }
+    }
+
+    /**
      * Writes the next group if no thread is writing and one is queued; any thread may call it.
      *
      * @return whether this call wrote a group

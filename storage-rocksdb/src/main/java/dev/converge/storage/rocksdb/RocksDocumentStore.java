@@ -73,6 +73,12 @@ public final class RocksDocumentStore implements DocumentStore {
 
     private final RocksHandles h;
     private final RocksStoreOptions options;
+    /**
+     * Most commits left queued by {@link #commitDeferred} before one writes: a group, and at most
+     * half the queue's bound, so a deferring caller never waits in backpressure for writes only it
+     * would lead.
+     */
+    private final int deferredMax;
     private final ReplicaId replicaId;
     private final StateCache cache;
     private final DigestTree tree;
@@ -103,6 +109,7 @@ public final class RocksDocumentStore implements DocumentStore {
         this.h = h;
         this.digestsRestored = digestsRestored;
         this.options = options;
+        this.deferredMax = Math.max(1, Math.min(options.maxGroupCommits(), options.maxPendingCommits() / 2));
         this.replicaId = meta.replica();
         this.cache = new StateCache(options.cacheMaxBytes());
         this.tree = tree;
@@ -368,7 +375,7 @@ public final class RocksDocumentStore implements DocumentStore {
     /**
      * In {@code buffered} mode, leaves the commit queued for {@link #writeDeferred} (or the next
      * commit that writes), so a burst of commits from one thread is one RocksDB write, not one
-     * each; past {@code maxGroupCommits} queued it writes anyway, so the queue stays a group long.
+     * each; past a group queued (and half of {@code maxPendingCommits}) it writes anyway.
      * In {@code sync} mode the writer thread writes every group either way.
      */
     @Override
@@ -478,7 +485,7 @@ public final class RocksDocumentStore implements DocumentStore {
                 writer.release(reserved);
             }
         }
-        if (write || writer.pending() >= options.maxGroupCommits()) {
+        if (write || writer.pending() >= deferredMax) {
             writer.lead();
         }
         return future;
@@ -870,6 +877,12 @@ public final class RocksDocumentStore implements DocumentStore {
     /** Waits until everything queued before this call is written, so disk shows it. */
     private void awaitWritten(String operation) {
         if (writer.idle() || writer.writing()) {
+            return;
+        }
+        // In buffered mode, write what is queued here (a deferred burst, typically) rather than
+        // hand it to the writer thread and wait to be woken.
+        writer.writeQueued();
+        if (writer.idle()) {
             return;
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
