@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,7 +85,10 @@ public final class ReplicaRuntime implements AutoCloseable {
             throw e;
         }
         int instance = INSTANCES.incrementAndGet();
-        ScheduledExecutorService engineThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "converge-engine-" + instance));
+        ScheduledThreadPoolExecutor engineThread = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "converge-engine-" + instance));
+        // At shutdown, tasks already queued run; pending timers (retransmissions, the timeouts of
+        // replication waits, which the engine's stop answered) are dropped instead of awaited.
+        engineThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         ExecutorService callbackThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-callbacks-" + instance));
         Environment env = new Environment(Clock.systemUTC(), new SplittableRandom(new SecureRandom().nextLong()),
                 loopOn(engineThread), callbackThread);

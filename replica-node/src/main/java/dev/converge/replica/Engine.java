@@ -179,14 +179,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 throw new IllegalArgumentException("the write's delta of " + deltaBytes + " bytes exceeds maxBatchBytes "
                         + config.sync().maxBatchBytes() + "; split it into smaller writes");
             }
-            CompletionStage<Long> committed = commitLocal(key, m);
-            committed.whenComplete((seq, failure) -> {
-                complete(result, failure == null ? new Written<>(value, seq) : null, failure);
-                if (failure == null) {
-                    subscriptions.publish(key, m.state(), true);
-                    loop(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
-                }
-            });
+            commitLocal(key, m, result, value);
         });
         return result;
     }
@@ -207,15 +200,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 lastCommit.whenComplete((s, e) -> complete(result, new Written<>(false, seq), e));
                 return;
             }
-            Mutation<?> m = deletion(current);
-            CompletionStage<Long> committed = commitLocal(key, m);
-            committed.whenComplete((seq, failure) -> {
-                complete(result, failure == null ? new Written<>(true, seq) : null, failure);
-                if (failure == null) {
-                    subscriptions.publish(key, m.state(), true);
-                    loop(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
-                }
-            });
+            commitLocal(key, deletion(current), result, true);
         });
         return result;
     }
@@ -263,12 +248,13 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     }
 
     /**
-     * Commits a local write, leaving its disk write to the end of the loop's current burst: local
+     * Commits a local write and answers {@code result} with {@code value} once it is durable,
+     * leaving its disk write to the end of the loop's current burst: local
      * writes queued on the loop together (a client's pipeline, many callers at once) then share
      * one write to disk instead of paying one each. Each keeps its own commit, sequence number and
      * log entry, and reads see it at once.
      */
-    private CompletionStage<Long> commitLocal(Bytes key, Mutation<?> m) {
+    private <V> void commitLocal(Bytes key, Mutation<?> m, UserFuture<Written<V>> result, V value) {
         CompletionStage<Long> committed = store.commitDeferred(new Commit(self, List.of(new Change(key, m.delta(), m.state())),
                 Map.of(), Optional.of(clock.last())));
         lastCommit = committed;
@@ -279,7 +265,13 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 writeDeferred();
             });
         }
-        return committed;
+        committed.whenComplete((seq, failure) -> {
+            complete(result, failure == null ? new Written<>(value, seq) : null, failure);
+            if (failure == null) {
+                subscriptions.publish(key, m.state(), true);
+                loop(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
+            }
+        });
     }
 
     private void writeDeferred() {
@@ -634,18 +626,23 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             // Stopped before: the loop may no longer take tasks, and there is nothing left to stop.
             return lastCommit.handle((seq, e) -> null);
         }
-        env.loop().execute(() -> {
-            closed = true;
-            writeDeferred();
-            if (tick != null) {
-                tick.cancel();
-            }
-            for (Waiter w : waiters) {
-                complete(w.future(), ackedBy(w.seq()), null);
-            }
-            waiters.clear();
-            lastCommit.whenComplete((seq, e) -> stopped.complete(null));
-        });
+        try {
+            env.loop().execute(() -> {
+                closed = true;
+                writeDeferred();
+                if (tick != null) {
+                    tick.cancel();
+                }
+                for (Waiter w : waiters) {
+                    complete(w.future(), ackedBy(w.seq()), null);
+                }
+                waiters.clear();
+                lastCommit.whenComplete((seq, e) -> stopped.complete(null));
+            });
+        } catch (RejectedExecutionException alreadyStopped) {
+            // A concurrent stop ran and the owner stopped the loop since this one looked.
+            return lastCommit.handle((seq, e) -> null);
+        }
         return stopped;
     }
 }

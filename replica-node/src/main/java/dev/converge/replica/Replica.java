@@ -9,7 +9,9 @@ import dev.converge.crdt.port.Transport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A replica embedded in the caller's JVM: typed documents by key, written locally with no
@@ -27,6 +29,8 @@ public final class Replica implements AutoCloseable {
     private final Engine engine;
     private final Membership membership;
     private final Runnable release;
+    /** Set by the first close; completes when it is done. */
+    private final AtomicReference<CompletableFuture<Void>> closing = new AtomicReference<>();
 
     private Replica(Engine engine, Membership membership, Runnable release) {
         this.engine = engine;
@@ -214,17 +218,44 @@ public final class Replica implements AutoCloseable {
         return engine.status();
     }
 
-    /** Stops replication, waits for pending commits, then releases what {@link #create} was given to release. */
+    /**
+     * Stops replication, waits for pending commits, then releases what {@link #create} was given
+     * to release. A close while another is under way waits for that one; a later one returns.
+     */
     @Override
     public void close() {
-        membership.stop();
-        engine.stop().toCompletableFuture().join();
-        release.run();
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> first = closing.compareAndExchange(null, mine);
+        if (first != null) {
+            first.join();
+            return;
+        }
+        try {
+            membership.stop();
+            engine.stop().toCompletableFuture().join();
+            release.run();
+            mine.complete(null);
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        }
     }
 
     /** As {@link #close()}, without blocking: for callers on the engine's own loop, such as the simulator. */
     public CompletionStage<Void> closeAsync() {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> first = closing.compareAndExchange(null, mine);
+        if (first != null) {
+            return first;
+        }
         membership.stop();
-        return engine.stop().thenRun(release);
+        engine.stop().thenRun(release).whenComplete((v, e) -> {
+            if (e != null) {
+                mine.completeExceptionally(e);
+            } else {
+                mine.complete(null);
+            }
+        });
+        return mine;
     }
 }

@@ -35,16 +35,19 @@ final class UserFuture<T> extends CompletableFuture<T> {
             settled.complete(value);
         }
         try {
-            callbacks.execute(() -> {
-                if (failure != null) {
-                    super.completeExceptionally(failure);
-                } else {
-                    super.complete(value);
-                }
-            });
+            callbacks.execute(() -> completeDependents(value, failure));
         } catch (RejectedExecutionException closing) {
-            // The runtime is shutting down: dependents are not run, as no callback is any more;
-            // a caller waiting in join still has its answer.
+            // The runtime has shut its callback executor down: dependents run here, once, rather
+            // than never (a stage attached to a call made after close would wait forever).
+            completeDependents(value, failure);
+        }
+    }
+
+    private void completeDependents(T value, Throwable failure) {
+        if (failure != null) {
+            super.completeExceptionally(failure);
+        } else {
+            super.complete(value);
         }
     }
 

@@ -60,6 +60,26 @@ class RuntimeTest {
     }
 
     @Test
+    void concurrentClosesReturnOnlyOnceTheDirectoryIsReleased(@TempDir Path dir) throws Exception {
+        for (int round = 0; round < 5; round++) {
+            Replica replica = Replica.open(ReplicaConfig.builder().dataDirectory(dir).build());
+            replica.counter("c").add(1).toCompletableFuture().join();
+            // Pending for a minute (no peer will ever acknowledge): close answers it and must not wait for its timer.
+            var waiting = replica.awaitReplicated(replica.counter("c").add(1).toCompletableFuture().join().seq(), 1, Duration.ofMinutes(1))
+                    .toCompletableFuture();
+            var first = java.util.concurrent.CompletableFuture.runAsync(replica::close);
+            var second = java.util.concurrent.CompletableFuture.runAsync(replica::close);
+            assertThat(first).succeedsWithin(Duration.ofSeconds(4));
+            assertThat(second).succeedsWithin(Duration.ofSeconds(4));
+            assertThat(waiting).succeedsWithin(Duration.ofSeconds(1)).isEqualTo(0);
+            // Both returned: the directory is free for the next open.
+            try (Replica reopened = Replica.open(ReplicaConfig.builder().dataDirectory(dir).build())) {
+                assertThat(reopened.counter("c").value()).isEqualTo(2L * (round + 1));
+            }
+        }
+    }
+
+    @Test
     void twoReplicasOverNettyWithRocksDbConverge(@TempDir Path a, @TempDir Path b) throws Exception {
         try (Replica first = Replica.open(config(a).build())) {
             Endpoint endpoint = first.listenEndpoint().orElseThrow();

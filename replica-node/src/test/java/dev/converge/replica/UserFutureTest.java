@@ -102,10 +102,15 @@ class UserFutureTest {
     }
 
     @Test
-    void aSettleAfterTheCallbackExecutorStoppedStillAnswersWaiters() throws Exception {
+    void aSettleAfterTheCallbackExecutorStoppedStillAnswersWaitersAndDependents() throws Exception {
         callbacks.shutdown();
         UserFuture<Integer> f = new UserFuture<>(callbacks);
+        CompletableFuture<Integer> dependent = f.thenApply(v -> v + 1);
+        CompletableFuture<Void> all = CompletableFuture.allOf(f);
         settleOn("loop", f, 5, null);
         assertThat(f.join()).isEqualTo(5);
+        // No callback executor any more: dependents run on the settling thread rather than never.
+        assertThat(dependent).isCompletedWithValue(6);
+        assertThat(all).isDone();
     }
 }
