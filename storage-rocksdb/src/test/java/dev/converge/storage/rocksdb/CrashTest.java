@@ -40,19 +40,22 @@ class CrashTest {
 
     static Stream<Arguments> runs() {
         int seeds = Integer.getInteger("converge.crash.seeds", 3);
+        // Plain commits with every seed; deferred bursts (as the engine writes) with the first two.
         return Stream.of(RocksStoreOptions.Durability.values())
-                .flatMap(mode -> LongStream.rangeClosed(1, seeds).mapToObj(seed -> Arguments.of(mode, seed)));
+                .flatMap(mode -> Stream.concat(
+                        LongStream.rangeClosed(1, seeds).mapToObj(seed -> Arguments.of(mode, seed, "plain")),
+                        LongStream.rangeClosed(1, Math.min(2, seeds)).mapToObj(seed -> Arguments.of(mode, seed, "deferred"))));
     }
 
-    @ParameterizedTest(name = "{0} seed {1}")
+    @ParameterizedTest(name = "{0} seed {1} {2}")
     @MethodSource("runs")
-    void everyAcknowledgedCommitSurvivesSigkill(RocksStoreOptions.Durability mode, long seed) throws Exception {
+    void everyAcknowledgedCommitSurvivesSigkill(RocksStoreOptions.Durability mode, long seed, String commits) throws Exception {
         Path store = dir.resolve("store");
         Random random = new Random(seed);
         List<String> acked = new ArrayList<>();
         // Twice into the same directory: recovery of a store that already survived one kill.
         for (int round = 0; round < 2; round++) {
-            acked.addAll(runAndKill(store, mode, seed * 10 + round, 300 + random.nextInt(1200)));
+            acked.addAll(runAndKill(store, mode, seed * 10 + round, 300 + random.nextInt(1200), commits));
         }
         assertThat(acked).as("acknowledged commits seen before the kills").hasSizeGreaterThan(100);
         try (RocksDocumentStore recovered = RocksDocumentStore.open(store, RocksStoreOptions.builder().durability(mode).build())) {
@@ -85,10 +88,11 @@ class CrashTest {
     }
 
     /** Runs the writer until {@code killAfterMillis} after it is ready, kills it, returns the whole lines it printed. */
-    private static List<String> runAndKill(Path store, RocksStoreOptions.Durability mode, long seed, long killAfterMillis) throws Exception {
+    private static List<String> runAndKill(Path store, RocksStoreOptions.Durability mode, long seed, long killAfterMillis, String commits)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                CrashWriter.class.getName(), store.toString(), mode.name(), Long.toString(seed))
+                CrashWriter.class.getName(), store.toString(), mode.name(), Long.toString(seed), commits)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         ByteArrayOutputStream output = new ByteArrayOutputStream();

@@ -22,6 +22,9 @@ import java.util.Random;
  * threads and prints one line per commit once its future completed (acknowledged), until it is
  * killed. Each thread owns its keys, as the engine serialises writers per document.
  *
+ * <p>With {@code deferred}, each thread commits in bursts of 1–20 through
+ * {@code commitDeferred} and then {@code writeDeferred}, as the engine does with a loop burst.
+ *
  * <p>Lines: {@code ack <seq> <key> g <count>} (the thread's replica has counted {@code count}),
  * {@code ack <seq> <key> s <element>} (element added), {@code ack <seq> <key> r <millis>}
  * (register written at {@code millis}).
@@ -38,6 +41,7 @@ public final class CrashWriter {
         Path dir = Path.of(args[0]);
         RocksStoreOptions.Durability durability = RocksStoreOptions.Durability.valueOf(args[1]);
         long seed = Long.parseLong(args[2]);
+        boolean deferred = args.length > 3 && args[3].equals("deferred");
         // A small buffer: the latest acknowledged commits, the ones a crash puts most at risk,
         // reach the parent before the kill instead of dying in a large buffer.
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 4096), false);
@@ -50,7 +54,7 @@ public final class CrashWriter {
         Thread[] threads = new Thread[THREADS];
         for (int t = 0; t < THREADS; t++) {
             int thread = t;
-            threads[t] = new Thread(() -> write(store, out, thread, new Random(seed * 31 + thread)), "crash-writer-" + t);
+            threads[t] = new Thread(() -> write(store, out, thread, new Random(seed * 31 + thread), deferred), "crash-writer-" + t);
             threads[t].start();
         }
         for (Thread t : threads) {
@@ -67,9 +71,10 @@ public final class CrashWriter {
         return bytes(kind + "-" + thread + "-" + index);
     }
 
-    private static void write(RocksDocumentStore store, PrintStream out, int thread, Random random) {
+    private static void write(RocksDocumentStore store, PrintStream out, int thread, Random random, boolean deferred) {
         ReplicaId me = replica(thread);
         long millis = 1_000_000;
+        int burstLeft = 0;
         for (long i = 0; ; i++) {
             int index = random.nextInt(KEYS_PER_THREAD);
             Bytes key = key(thread, index);
@@ -92,13 +97,20 @@ public final class CrashWriter {
                 }
             }
             String line = " " + key.asString() + " " + detail;
-            store.commit(Commit.of(me, List.of(change))).whenComplete((seq, error) -> {
+            Commit commit = Commit.of(me, List.of(change));
+            if (deferred && burstLeft == 0) {
+                burstLeft = 1 + random.nextInt(20);
+            }
+            (deferred ? store.commitDeferred(commit) : store.commit(commit)).whenComplete((seq, error) -> {
                 if (error == null) {
                     synchronized (out) {
                         out.println("ack " + seq + line);
                     }
                 }
             });
+            if (deferred && --burstLeft == 0) {
+                store.writeDeferred();
+            }
         }
     }
 }
