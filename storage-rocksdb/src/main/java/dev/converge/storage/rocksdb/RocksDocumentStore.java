@@ -14,6 +14,7 @@ import dev.converge.crdt.port.DeltaLogEntry;
 import dev.converge.crdt.port.DeltaLogSlice;
 import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.port.StorageException;
+import dev.converge.crdt.sync.Document;
 import dev.converge.crdt.sync.Hashing;
 import dev.converge.crdt.sync.KeyHashRange;
 import dev.converge.crdt.sync.RangeDigest;
@@ -70,6 +71,9 @@ public final class RocksDocumentStore implements DocumentStore {
 
     /** Unlocked disk loads of a key that keep racing commits to it before falling back to the commit lock. */
     private static final int LOAD_ATTEMPTS = 3;
+    /** Bounds of the in-memory log tail: a few pushes' worth, not a second log. */
+    private static final int TAIL_ENTRIES = 512;
+    private static final long TAIL_BYTES = 1L << 20;
 
     private final RocksHandles h;
     private final RocksStoreOptions options;
@@ -81,6 +85,8 @@ public final class RocksDocumentStore implements DocumentStore {
     private final int deferredMax;
     private final ReplicaId replicaId;
     private final StateCache cache;
+    /** The newest log entries, decoded: what a push reads right after the commit. */
+    private final LogTail tail = new LogTail(TAIL_ENTRIES, TAIL_BYTES);
     private final DigestTree tree;
     private final Folder folder;
     private final GroupWriter writer;
@@ -398,6 +404,7 @@ public final class RocksDocumentStore implements DocumentStore {
         byte[][] deltas = new byte[n][];
         CrdtType[] types = new CrdtType[n];
         byte[][] small = new byte[n][];
+        long logBytes = 0;
         for (int i = 0; i < n; i++) {
             Change c = changes.get(i);
             keyBytes[i] = c.key();
@@ -405,6 +412,7 @@ public final class RocksDocumentStore implements DocumentStore {
             types[i] = c.state().type();
             // Encoded outside the lock: the costly part of a commit runs in parallel across callers.
             deltas[i] = CrdtCodec.encode(c.delta());
+            logBytes += deltas[i].length;
             // A document with deltas pending is written as a delta whatever its size: skip the
             // encoding then. Checked again under the lock; a race only costs or forgoes a rewrite.
             small[i] = folder.tracks(keys[i]) ? null : smallState(c.state());
@@ -468,6 +476,11 @@ public final class RocksDocumentStore implements DocumentStore {
             }
             if (n > 0) {
                 lastSeq = seq;
+                List<Document> logged = new ArrayList<>(n);
+                for (Change c : changes) {
+                    logged.add(new Document(c.key(), c.delta()));
+                }
+                tail.append(new DeltaLogEntry(seq, commit.origin(), logged), logBytes);
             }
             writer.submit(new GroupWriter.CommitItem(seq, lastSeq, keys, types, created, whole, deltas, states, logPayload,
                     ackUpdates, clock, future, reserved));
@@ -572,6 +585,13 @@ public final class RocksDocumentStore implements DocumentStore {
         }
         if (writer.writtenSeq() < last) {
             awaitWritten("read of the delta log");
+        }
+        if (afterSeq + 1 >= writer.head()) {
+            // Written entries only (a log entry a peer acknowledged must survive a crash here).
+            List<DeltaLogEntry> fresh = tail.read(afterSeq, Math.min(last, writer.writtenSeq()), maxBytes);
+            if (fresh != null) {
+                return new DeltaLogSlice(fresh, false, writer.head());
+            }
         }
         return guarded("read of the delta log", null, () -> {
             List<DeltaLogEntry> entries = new ArrayList<>();
