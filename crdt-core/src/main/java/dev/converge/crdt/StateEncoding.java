@@ -49,6 +49,17 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
     // ---------------------------------------------------------------- encode
 
     @Override
+    public StateEncodingHook.Payload toPayload(Crdt<?> value) {
+        if (value instanceof GCounter c) {
+            return new CounterPayload(c.counts());
+        }
+        if (value instanceof PNCounter c) {
+            return new CounterPayload(c.increments(), c.decrements(), c.resetIncrements(), c.resetDecrements());
+        }
+        return StateEncodingHook.Payload.of(toMessage(value));
+    }
+
+    @Override
     public MessageLite toMessage(Crdt<?> value) {
         if (value instanceof GCounter c) {
             GCounterState.Builder b = GCounterState.newBuilder();

@@ -2,7 +2,6 @@ package dev.converge.crdt.codec;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.MessageLite;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
@@ -67,7 +66,7 @@ public final class CrdtCodec {
      *     nested deeper than {@link ORMap#MAX_DEPTH})
      */
     public static byte[] encode(Crdt<?> value) {
-        return frame(value.type().tag(), StateEncodingHook.encoding().toMessage(value));
+        return frame(value.type().tag(), StateEncodingHook.encoding().toPayload(value));
     }
 
     /** Decodes a state or delta of any type. */
@@ -132,8 +131,8 @@ public final class CrdtCodec {
         return tag;
     }
 
-    private static byte[] frame(int tag, MessageLite message) {
-        int size = message.getSerializedSize();
+    private static byte[] frame(int tag, StateEncodingHook.Payload message) {
+        int size = message.size();
         byte[] out = new byte[CodedOutputStream.computeUInt32SizeNoTag(tag) + CodedOutputStream.computeUInt32SizeNoTag(VERSION) + size];
         CodedOutputStream cos = CodedOutputStream.newInstance(out);
         try {
@@ -189,7 +188,7 @@ public final class CrdtCodec {
             for (KeyHashRange range : r.ranges()) {
                 m.addRanges(range(range));
             }
-            return frame(DIGEST_REQUEST, m.build());
+            return frame(DIGEST_REQUEST, StateEncodingHook.Payload.of(m.build()));
         }
         if (message instanceof DigestResponse r) {
             DigestResponseMessage.Builder m = DigestResponseMessage.newBuilder().setRequestId(r.requestId());
@@ -197,7 +196,7 @@ public final class CrdtCodec {
                 m.addDigests(dev.converge.crdt.codec.proto.RangeDigest.newBuilder()
                         .setRange(range(d.range())).setHash(d.hash()).setDocuments(d.documents()));
             }
-            return frame(DIGEST_RESPONSE, m.build());
+            return frame(DIGEST_RESPONSE, StateEncodingHook.Payload.of(m.build()));
         }
         StateBatch b = (StateBatch) message;
         StateBatchMessage.Builder m = StateBatchMessage.newBuilder().setRequestId(b.requestId()).setLast(b.last())
@@ -205,7 +204,7 @@ public final class CrdtCodec {
         for (Document d : b.documents()) {
             m.addDocuments(document(d));
         }
-        return frame(STATE_BATCH, m.build());
+        return frame(STATE_BATCH, StateEncodingHook.Payload.of(m.build()));
     }
 
     private static dev.converge.crdt.codec.proto.Document document(Document d) {

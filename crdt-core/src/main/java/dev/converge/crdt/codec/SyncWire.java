@@ -3,7 +3,6 @@ package dev.converge.crdt.codec;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageLite;
 import com.google.protobuf.UnknownFieldSet;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
@@ -141,22 +140,22 @@ final class SyncWire {
             List<Document> deltas = b.deltas();
             int n = deltas.size();
             // One document is the usual batch: its state message needs no array.
-            MessageLite single = null;
-            MessageLite[] states = n == 1 ? null : new MessageLite[n];
+            StateEncodingHook.Payload single = null;
+            StateEncodingHook.Payload[] states = n == 1 ? null : new StateEncodingHook.Payload[n];
             Bytes[] keys = new Bytes[n];
             int size = headerSize(CrdtCodec.DELTA_BATCH) + uint64Size(2, b.fromSeq()) + uint64Size(3, b.toSeq())
                     + uint64Size(5, b.ackSeq());
             int valueBytes = 0;
             for (int i = 0; i < n; i++) {
                 Document d = deltas.get(i);
-                MessageLite state = encoding.toMessage(d.value());
+                StateEncodingHook.Payload state = encoding.toPayload(d.value());
                 if (states == null) {
                     single = state;
                 } else {
                     states[i] = state;
                 }
                 keys[i] = d.key();
-                int valueField = delimitedSize(headerSize(d.value().type().tag()) + state.getSerializedSize());
+                int valueField = delimitedSize(headerSize(d.value().type().tag()) + state.size());
                 valueBytes += valueField;
                 size += delimitedSize(keyFieldSize(d.key().length()) + valueField);
             }
@@ -164,10 +163,10 @@ final class SyncWire {
             CodedOutputStream out = CodedOutputStream.newInstance(values);
             try {
                 for (int i = 0; i < n; i++) {
-                    MessageLite state = states == null ? single : states[i];
+                    StateEncodingHook.Payload state = states == null ? single : states[i];
                     int tag = deltas.get(i).value().type().tag();
                     out.writeUInt32NoTag(DOCUMENT_VALUE);
-                    out.writeUInt32NoTag(headerSize(tag) + state.getSerializedSize());
+                    out.writeUInt32NoTag(headerSize(tag) + state.size());
                     writeHeader(out, tag);
                     state.writeTo(out);
                 }

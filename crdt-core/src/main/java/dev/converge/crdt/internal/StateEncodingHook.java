@@ -1,6 +1,7 @@
 package dev.converge.crdt.internal;
 
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
@@ -18,7 +19,14 @@ public final class StateEncodingHook {
 
     /** Maps states to and from their protobuf messages (the payload after tag and version). */
     public interface StateEncoding {
+        /** The protobuf message of {@code value}, built with the generated classes. */
         MessageLite toMessage(Crdt<?> value);
+
+        /**
+         * What encoders write: the same bytes as {@link #toMessage}, written field by field for the
+         * types on the write hot path (counters) instead of through a generated builder.
+         */
+        Payload toPayload(Crdt<?> value);
 
         Crdt<?> fromMessage(CrdtType type, CodedInputStream in) throws CodecException, IOException;
 
@@ -27,6 +35,28 @@ public final class StateEncodingHook {
          * copying it twice. The caller must not modify it.
          */
         byte[] array(Bytes bytes);
+    }
+
+    /** A state's encoded payload (what follows its tag and version), sized before it is written. */
+    public interface Payload {
+        int size();
+
+        void writeTo(CodedOutputStream out) throws IOException;
+
+        /** The payload of a generated message. */
+        static Payload of(MessageLite message) {
+            return new Payload() {
+                @Override
+                public int size() {
+                    return message.getSerializedSize();
+                }
+
+                @Override
+                public void writeTo(CodedOutputStream out) throws IOException {
+                    message.writeTo(out);
+                }
+            };
+        }
     }
 
     private static volatile StateEncoding installed;

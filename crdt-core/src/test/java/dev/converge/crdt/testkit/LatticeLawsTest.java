@@ -6,10 +6,13 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import com.google.protobuf.CodedOutputStream;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.Merge;
 import dev.converge.crdt.codec.CodecException;
 import dev.converge.crdt.codec.CrdtCodec;
+import dev.converge.crdt.internal.StateEncodingHook;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -134,6 +137,26 @@ public abstract class LatticeLawsTest<S extends Crdt<S>> {
                 assertThat(CrdtCodec.typeOf(encoded)).isEqualTo(x.type());
             } catch (CodecException e) {
                 fail("decoding a valid encoding failed", e);
+            }
+        });
+    }
+
+    /** What the codec writes (field by field for counters) is exactly the generated message's bytes. */
+    @Test
+    void encoderPayloadsWriteTheGeneratedMessagesBytes() {
+        qt().forAll(Generators.scripts()).checkAssert(script -> {
+            StateEncodingHook.StateEncoding encoding = StateEncodingHook.encoding();
+            for (S x : script.run(spec()).values()) {
+                StateEncodingHook.Payload payload = encoding.toPayload(x);
+                byte[] written = new byte[payload.size()];
+                CodedOutputStream out = CodedOutputStream.newInstance(written);
+                try {
+                    payload.writeTo(out);
+                } catch (IOException e) {
+                    fail("writing into an exactly sized array failed", e);
+                }
+                out.checkNoSpaceLeft();
+                assertThat(written).as("payload of %s", x).isEqualTo(encoding.toMessage(x).toByteArray());
             }
         });
     }
