@@ -15,6 +15,8 @@ import dev.converge.transport.netty.NettyTransport;
 import dev.converge.transport.netty.NettyTransportConfig;
 import dev.converge.transport.netty.TlsConfig;
 import dev.converge.replica.Removal;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.EventExecutor;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -24,9 +26,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -85,10 +86,11 @@ public final class ReplicaRuntime implements AutoCloseable {
             throw e;
         }
         int instance = INSTANCES.incrementAndGet();
-        ScheduledThreadPoolExecutor engineThread = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "converge-engine-" + instance));
-        // At shutdown, tasks already queued run; pending timers (retransmissions, the timeouts of
-        // replication waits, which the engine's stop answered) are dropped instead of awaited.
-        engineThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        // Netty's single-thread executor: tasks in a plain queue and timers in their own heap, where
+        // a ScheduledThreadPoolExecutor puts every task through its timer heap. At shutdown, tasks already queued run; pending timers
+        // (retransmissions, the timeouts of replication waits, which the engine's stop answered)
+        // are dropped instead of awaited.
+        DefaultEventExecutor engineThread = new DefaultEventExecutor((ThreadFactory) r -> daemon(r, "converge-engine-" + instance));
         ExecutorService callbackThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-callbacks-" + instance));
         Environment env = new Environment(Clock.systemUTC(), new SplittableRandom(new SecureRandom().nextLong()),
                 loopOn(engineThread), callbackThread);
@@ -97,7 +99,7 @@ public final class ReplicaRuntime implements AutoCloseable {
             replica = Replica.create(config.effectiveEngine(), store, transport, env, () -> {
                 transport.close();
                 store.close();
-                engineThread.shutdown();
+                engineThread.shutdownGracefully(0, 5, TimeUnit.SECONDS);
                 callbackThread.shutdown();
                 try {
                     engineThread.awaitTermination(5, TimeUnit.SECONDS);
@@ -110,7 +112,7 @@ public final class ReplicaRuntime implements AutoCloseable {
             // A port that cannot be bound fails here, in the transport's start.
             transport.close();
             store.close();
-            engineThread.shutdownNow();
+            engineThread.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             callbackThread.shutdownNow();
             throw e;
         }
@@ -219,7 +221,7 @@ public final class ReplicaRuntime implements AutoCloseable {
         return t;
     }
 
-    private static EventLoop loopOn(ScheduledExecutorService executor) {
+    private static EventLoop loopOn(EventExecutor executor) {
         return new EventLoop() {
             @Override
             public void execute(Runnable task) {
