@@ -95,6 +95,7 @@ final class NodeInfo {
                 .field("deltaLogEntries", node.deltaLogEntries())
                 .field("rejectedMessages", status.rejectedMessages())
                 .field("typeConflicts", status.typeConflicts())
+                .field("inboundPauses", status.inboundPauses())
                 .name("peers").beginArray();
         for (PeerStatus p : status.peers()) {
             LinkStats l = links.get(p.peer());
@@ -189,6 +190,7 @@ final class NodeInfo {
             node.runtime().netty().ifPresent(t -> line(out, "converge_handshake_failures", t.handshakeFailures()));
             line(out, "converge_rejected_messages", status.rejectedMessages());
             line(out, "converge_type_conflicts", status.typeConflicts());
+            line(out, "converge_inbound_pauses", status.inboundPauses());
         }
         if (all || sections.contains("replication")) {
             long now = System.currentTimeMillis();

@@ -45,6 +45,7 @@ final class NodeMetrics implements AutoCloseable {
     private final Map<String, Counter> redisCommands = new ConcurrentHashMap<>();
     private final Map<ReplicaId, Boolean> peersSeen = new ConcurrentHashMap<>();
     private volatile Map<ReplicaId, PeerStatus> peers = Map.of();
+    private volatile long inboundPauses;
     private volatile Map<ReplicaId, LinkStats> links = Map.of();
     private volatile Optional<RocksStoreMetrics> store = Optional.empty();
     private volatile long storeRead;
@@ -75,6 +76,9 @@ final class NodeMetrics implements AutoCloseable {
                 .description("Entries retained in the delta log").register(registry);
         Gauge.builder("converge.isolated", node, n -> n.isolated() ? 1 : 0)
                 .description("1 while CONVERGE.PARTITION holds the node apart from its peers").register(registry);
+        FunctionCounter.builder("converge.replication.inbound.pauses", this, m -> m.inboundPauses)
+                .description("Times reading from peers paused because more received messages waited for the engine than its bound")
+                .register(registry);
         runtime.rocks().ifPresent(rocks -> bindStore(rocks));
         runtime.netty().ifPresent(this::bindTransport);
         Gauge.builder("converge.peers.connected", this, m -> m.peers.values().stream().filter(PeerStatus::connected).count())
@@ -136,6 +140,7 @@ final class NodeMetrics implements AutoCloseable {
         }
         peers = p;
         links = l;
+        inboundPauses = status.inboundPauses();
         for (ReplicaId id : p.keySet()) {
             registerPeer(id);
         }

@@ -89,6 +89,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     private final List<Waiter> waiters = new ArrayList<>();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong typeConflicts = new AtomicLong();
+    private final InboundGate inbound;
     private final WriteContext writeContext;
     private CompletionStage<Long> lastCommit;
     /** Whether a task that writes the deferred local commits is queued on the loop (see {@link #commitLocal}). */
@@ -107,6 +108,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         }
         this.store = store;
         this.transport = transport;
+        this.inbound = new InboundGate(transport, config.maxInboundMessages(), config.maxInboundBytes());
         this.env = env;
         this.config = config;
         this.clock = new HybridClock(self, env.clock(), config.maxClockDriftMillis(), store.clockHighWater().orElse(null));
@@ -534,11 +536,26 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     @Override
     public void onMessage(ReplicaId peer, SyncMessage message) {
-        loop(() -> {
-            if (!closed && !excluded(peer)) {
-                protocol.onMessage(peer, message, env.loop().nowMillis());
-            }
-        });
+        onMessage(peer, message, 0);
+    }
+
+    @Override
+    public void onMessage(ReplicaId peer, SyncMessage message, int encodedBytes) {
+        inbound.admitted(encodedBytes);
+        try {
+            env.loop().execute(() -> {
+                try {
+                    if (!closed && !excluded(peer)) {
+                        protocol.onMessage(peer, message, env.loop().nowMillis());
+                    }
+                } finally {
+                    inbound.done(encodedBytes);
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            inbound.done(encodedBytes);
+            LOG.debug("replica {} is closed: a message from {} dropped", self, peer);
+        }
     }
 
     // ------------------------------------------------------------------ protocol observer (on the loop)
@@ -610,7 +627,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                         behindSince < 0 ? 0 : Math.max(0, now - behindSince), catchingUp, connected && suspected,
                         link == null ? 0 : link.bytesOut(), link == null ? 0 : link.bytesIn()));
             });
-            complete(result, new SyncStatus(self, lastSeq, Membership.userDocuments(store), peers, rejected.get(), typeConflicts.get()), null);
+            complete(result, new SyncStatus(self, lastSeq, Membership.userDocuments(store), peers, rejected.get(), typeConflicts.get(),
+                    inbound.pauses()), null);
         });
         return result;
     }

@@ -8,9 +8,11 @@ import java.util.List;
  *
  * @param rejectedMessages messages from peers refused as invalid since start
  * @param typeConflicts remote documents refused because the key holds another type
+ * @param inboundPauses times the transport was told to stop reading because more received
+ *     messages waited for the engine than {@link EngineConfig#maxInboundMessages} (or bytes)
  */
 public record SyncStatus(ReplicaId replica, long lastSeq, long documents, List<PeerStatus> peers, long rejectedMessages,
-                         long typeConflicts) {
+                         long typeConflicts, long inboundPauses) {
 
     public SyncStatus {
         peers = List.copyOf(peers);

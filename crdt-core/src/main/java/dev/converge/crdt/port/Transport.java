@@ -37,6 +37,14 @@ public interface Transport extends AutoCloseable {
 
         /** A message arrived from authenticated {@code peer}. */
         void onMessage(ReplicaId peer, SyncMessage message);
+
+        /**
+         * As {@link #onMessage(ReplicaId, SyncMessage)}, from a transport that knows the message's
+         * encoded size: what a listener holds unprocessed can then be bounded in bytes too.
+         */
+        default void onMessage(ReplicaId peer, SyncMessage message, int encodedBytes) {
+            onMessage(peer, message);
+        }
     }
 
     /** The replica this transport speaks for. */
@@ -50,6 +58,16 @@ public interface Transport extends AutoCloseable {
 
     /** Stops keeping a link to {@code endpoint} and closes it. */
     void disconnect(Endpoint endpoint);
+
+    /**
+     * Stops reading from every link ({@code true}) while the listener works off the messages it
+     * holds, and resumes ({@code false}). Meanwhile what peers send waits in the kernel's buffers,
+     * then in their bounded outbound queues (full, their sends are back-pressured): a peer faster
+     * than this replica cannot fill its memory. A transport whose deliveries cannot outrun the
+     * listener may ignore it.
+     */
+    default void pauseInbound(boolean paused) {
+    }
 
     /** Queues {@code message} for {@code peer} without blocking. */
     SendResult send(ReplicaId peer, SyncMessage message);

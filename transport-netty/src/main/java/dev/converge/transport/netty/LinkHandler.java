@@ -31,7 +31,7 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof SyncMessage message) {
             // A connection that lost the duplicate-link race, or is closing, delivers nothing.
             if (peer != null && peer.active == ctx.channel()) {
-                links.deliver(peer, message);
+                links.deliver(peer, message, decoder.lastFrameBytes);
             }
             return;
         }

@@ -54,6 +54,8 @@ final class Links implements HandshakeHandler.Listener {
     private final ConcurrentHashMap<ReplicaId, Integer> pendingClaims = new ConcurrentHashMap<>();
     private volatile Transport.Listener listener;
     private volatile boolean closing;
+    /** Whether the listener asked to stop reading (see {@link #pauseInbound}). */
+    private volatile boolean inboundPaused;
 
     Links(NettyTransportConfig config, Consumer<ReplicaId> onPeerDown) {
         this.localId = config.localId();
@@ -143,6 +145,7 @@ final class Links implements HandshakeHandler.Listener {
             replaced = current;
             peer.active = channel;
             connection.linked = peer;
+            applyInboundPause(channel);
             if (!peer.up) {
                 peer.up = true;
                 if (peer.everUp) {
@@ -271,12 +274,34 @@ final class Links implements HandshakeHandler.Listener {
     }
 
     /** Hands an inbound message to the engine; an engine exception is logged, not fatal to the link. */
-    void deliver(Peer peer, SyncMessage message) {
+    void deliver(Peer peer, SyncMessage message, int frameBytes) {
         try {
-            listener.onMessage(peer.id, message);
+            listener.onMessage(peer.id, message, frameBytes);
         } catch (RuntimeException e) {
             log.error("[{}] the listener failed on a message from {}", localId, peer.id, e);
         }
+    }
+
+    /**
+     * Stops or resumes reading on every link, and on links that come up meanwhile. A connection
+     * reads while it handshakes either way; the pause starts once it is a link.
+     */
+    void pauseInbound(boolean paused) {
+        inboundPaused = paused;
+        for (Peer peer : peers.values()) {
+            Channel channel = peer.active;
+            if (channel != null) {
+                applyInboundPause(channel);
+            }
+        }
+    }
+
+    /**
+     * On the channel's loop, reading the flag there: whichever of a pause, a resume and a link
+     * coming up applies last leaves the latest setting.
+     */
+    private void applyInboundPause(Channel channel) {
+        channel.eventLoop().execute(() -> channel.config().setAutoRead(!inboundPaused));
     }
 
     // ---- queries and shutdown

@@ -343,6 +343,11 @@ public final class NettyTransport implements Transport {
         return isolated;
     }
 
+    @Override
+    public void pauseInbound(boolean paused) {
+        links.pauseInbound(paused);
+    }
+
     /**
      * Queues {@code message} for {@code peer}; never blocks.
      *

@@ -32,6 +32,8 @@ final class SyncMessageDecoder extends ChannelInboundHandlerAdapter {
     long bytesIn;
     long messagesIn;
     long largestIn;
+    /** The frame bytes of the message decoded last: what the listener is told it holds. */
+    int lastFrameBytes;
     private byte[] scratch = new byte[256];
 
     @Override
@@ -63,7 +65,8 @@ final class SyncMessageDecoder extends ChannelInboundHandlerAdapter {
         }
         try {
             SyncMessage message = decode(buf, index, length);
-            bytesIn += FrameDecoder.HEADER_BYTES + length;
+            lastFrameBytes = FrameDecoder.HEADER_BYTES + length;
+            bytesIn += lastFrameBytes;
             messagesIn++;
             largestIn = Math.max(largestIn, FrameDecoder.HEADER_BYTES + length);
             return message;
