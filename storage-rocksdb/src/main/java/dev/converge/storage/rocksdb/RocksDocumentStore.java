@@ -72,8 +72,8 @@ public final class RocksDocumentStore implements DocumentStore {
     /** Unlocked disk loads of a key that keep racing commits to it before falling back to the commit lock. */
     private static final int LOAD_ATTEMPTS = 3;
     /** Bounds of the in-memory log tail: a few pushes' worth, not a second log. */
-    private static final int TAIL_ENTRIES = 512;
-    private static final long TAIL_BYTES = 1L << 20;
+    private static final int TAIL_ENTRIES = 128;
+    private static final long TAIL_BYTES = 256L << 10;
 
     private final RocksHandles h;
     private final RocksStoreOptions options;
