@@ -31,6 +31,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,11 +88,16 @@ public final class ReplicaRuntime implements AutoCloseable {
         }
         int instance = INSTANCES.incrementAndGet();
         // Netty's single-thread executor: tasks in a plain queue and timers in their own heap, where
-        // a ScheduledThreadPoolExecutor puts every task through its timer heap. At shutdown, tasks already queued run; pending timers
-        // (retransmissions, the timeouts of replication waits, which the engine's stop answered)
-        // are dropped instead of awaited.
+        // a ScheduledThreadPoolExecutor puts every task through its timer heap. At shutdown, tasks
+        // already queued run; pending timers (retransmissions, the timeouts of replication waits,
+        // which the engine's stop answered) are dropped instead of awaited.
         DefaultEventExecutor engineThread = new DefaultEventExecutor((ThreadFactory) r -> daemon(r, "converge-engine-" + instance));
-        ExecutorService callbackThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-callbacks-" + instance));
+        AtomicReference<Thread> callbackWorker = new AtomicReference<>();
+        ExecutorService callbackThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = daemon(r, "converge-callbacks-" + instance);
+            callbackWorker.set(t);
+            return t;
+        });
         Environment env = new Environment(Clock.systemUTC(), new SplittableRandom(new SecureRandom().nextLong()),
                 loopOn(engineThread), callbackThread);
         Replica replica;
@@ -102,8 +108,15 @@ public final class ReplicaRuntime implements AutoCloseable {
                 engineThread.shutdownGracefully(0, 5, TimeUnit.SECONDS);
                 callbackThread.shutdown();
                 try {
-                    engineThread.awaitTermination(5, TimeUnit.SECONDS);
-                    callbackThread.awaitTermination(5, TimeUnit.SECONDS);
+                    // closeAsync runs this where the engine's stop completed, on the engine thread
+                    // (or a callback): a thread cannot wait for its own end, which comes once this
+                    // returns (Netty's executor refuses to, failing the close; the old one waited 5 s).
+                    if (!engineThread.inEventLoop()) {
+                        engineThread.awaitTermination(5, TimeUnit.SECONDS);
+                    }
+                    if (Thread.currentThread() != callbackWorker.get()) {
+                        callbackThread.awaitTermination(5, TimeUnit.SECONDS);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

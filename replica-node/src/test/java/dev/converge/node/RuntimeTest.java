@@ -60,6 +60,21 @@ class RuntimeTest {
     }
 
     @Test
+    void closeAsyncReleasesEverythingPromptlyAndALaterCloseReturns(@TempDir Path dir) {
+        for (int round = 0; round < 3; round++) {
+            Replica replica = Replica.open(ReplicaConfig.builder().dataDirectory(dir).build());
+            replica.counter("c").add(1).toCompletableFuture().join();
+            // The release runs on the engine thread, where the stop completes: it must not wait for that thread's own end.
+            assertThat(replica.closeAsync().toCompletableFuture()).succeedsWithin(Duration.ofSeconds(3));
+            assertThat(java.util.concurrent.CompletableFuture.runAsync(replica::close)).as("a later close")
+                    .succeedsWithin(Duration.ofSeconds(3));
+            try (Replica reopened = Replica.open(ReplicaConfig.builder().dataDirectory(dir).build())) {
+                assertThat(reopened.counter("c").value()).isEqualTo(round + 1L);
+            }
+        }
+    }
+
+    @Test
     void concurrentClosesReturnOnlyOnceTheDirectoryIsReleased(@TempDir Path dir) throws Exception {
         for (int round = 0; round < 5; round++) {
             Replica replica = Replica.open(ReplicaConfig.builder().dataDirectory(dir).build());
