@@ -63,7 +63,13 @@ final class InboundGate {
             } else {
                 LOG.debug("received messages down to {} ({} bytes): reading resumed", m, b);
             }
-            transport.pauseInbound(pause);
+            try {
+                transport.pauseInbound(pause);
+            } catch (RuntimeException e) {
+                // A transport closing under the engine: nothing more is read either way. The gate
+                // must not throw into the transport's delivery or the loop's accounting.
+                LOG.debug("the transport did not take the {}: {}", pause ? "pause" : "resume", e.toString());
+            }
         }
     }
 

@@ -587,7 +587,9 @@ public final class RocksDocumentStore implements DocumentStore {
             awaitWritten("read of the delta log");
         }
         if (afterSeq + 1 >= writer.head()) {
-            // Written entries only (a log entry a peer acknowledged must survive a crash here).
+            // Written entries only (a log entry a peer acknowledged must survive a crash here). A
+            // truncation racing this may already have deleted them on disk; served from memory they
+            // are still exactly the entries after afterSeq, so the slice is whole, not truncated.
             List<DeltaLogEntry> fresh = tail.read(afterSeq, Math.min(last, writer.writtenSeq()), maxBytes);
             if (fresh != null) {
                 return new DeltaLogSlice(fresh, false, writer.head());

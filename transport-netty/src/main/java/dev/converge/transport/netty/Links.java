@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -301,7 +302,11 @@ final class Links implements HandshakeHandler.Listener {
      * coming up applies last leaves the latest setting.
      */
     private void applyInboundPause(Channel channel) {
-        channel.eventLoop().execute(() -> channel.config().setAutoRead(!inboundPaused));
+        try {
+            channel.eventLoop().execute(() -> channel.config().setAutoRead(!inboundPaused));
+        } catch (RejectedExecutionException stopped) {
+            // The event loop is shutting down with the transport: the channel reads nothing more anyway.
+        }
     }
 
     // ---- queries and shutdown

@@ -426,6 +426,9 @@ public final class NettyTransport implements Transport {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownDeadlineMillis());
         links.closing();
+        // Read again if paused: a socket closed with unread input is reset, not closed, and a reset
+        // can discard the last frames this node flushes to its peers below.
+        links.pauseInbound(false);
         for (Dialer d : dialers.values()) {
             d.stop(null);
         }
