@@ -92,7 +92,6 @@ final class NodeInfo {
         w.endArray()
                 .field("documents", status.documents())
                 .field("lastSeq", status.lastSeq())
-                .field("stableSeq", status.stableSeq())
                 .field("deltaLogEntries", node.deltaLogEntries())
                 .field("rejectedMessages", status.rejectedMessages())
                 .field("typeConflicts", status.typeConflicts())
@@ -104,7 +103,6 @@ final class NodeInfo {
                     .field("replica", p.peer().toString())
                     .field("connected", p.connected())
                     .field("ackedSeq", p.ackedSeq())
-                    .field("stableSeq", p.stableSeq())
                     .field("unackedEntries", p.unackedEntries())
                     .field("lagMillis", p.lagMillis())
                     .field("lastContactMillisAgo", p.lastContactMillis() < 0 ? -1 : Math.max(0, now - p.lastContactMillis()))
@@ -204,7 +202,6 @@ final class NodeInfo {
             line(out, "converge_sync", syncState(node.isolated(), status));
             line(out, "converge_isolated", node.isolated() ? 1 : 0);
             line(out, "converge_last_seq", status.lastSeq());
-            line(out, "converge_stable_seq", status.stableSeq());
             line(out, "converge_delta_log_entries", node.deltaLogEntries());
             line(out, "converge_peers", status.peers().size());
             line(out, "converge_connected_peers", status.peers().stream().filter(PeerStatus::connected).count());
@@ -212,7 +209,6 @@ final class NodeInfo {
             for (PeerStatus p : status.peers()) {
                 Optional<LinkStats> l = Optional.ofNullable(links.get(p.peer()));
                 line(out, "peer" + i++, "replica=" + p.peer() + ",connected=" + (p.connected() ? 1 : 0) + ",acked_seq=" + p.ackedSeq()
-                        + ",stable_seq=" + p.stableSeq()
                         + ",unacked=" + p.unackedEntries() + ",lag_ms=" + p.lagMillis() + ",last_contact_ms_ago="
                         + (p.lastContactMillis() < 0 ? -1 : Math.max(0, now - p.lastContactMillis())) + ",catching_up="
                         + (p.catchingUp() ? 1 : 0) + ",bytes_sent=" + l.map(LinkStats::bytesOut).orElse(0L) + ",bytes_received="

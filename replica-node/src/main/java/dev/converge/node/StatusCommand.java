@@ -112,20 +112,19 @@ final class StatusCommand implements Callable<Integer> {
                 Boolean.TRUE.equals(s.get("serving")) ? "serving" : "not serving", s.get("sync"));
         out.printf("  peers on %s, redis on %s, http on %s, up %ss%n", ends.get("peers"), ends.get("redis"), ends.get("http"),
                 s.get("uptimeSeconds"));
-        out.printf("  documents %s, local log at seq %s (stable through %s, %s entries kept), rejected messages %s, type conflicts %s%n",
-                s.get("documents"), s.get("lastSeq"), s.get("stableSeq"), s.get("deltaLogEntries"), s.get("rejectedMessages"),
-                s.get("typeConflicts"));
+        out.printf("  documents %s, local log at seq %s (%s entries kept), rejected messages %s, type conflicts %s%n",
+                s.get("documents"), s.get("lastSeq"), s.get("deltaLogEntries"), s.get("rejectedMessages"), s.get("typeConflicts"));
         List<?> peers = (List<?>) s.get("peers");
         out.printf("members: this node and %d peer%s%n", peers.size(), peers.size() == 1 ? "" : "s");
         if (!peers.isEmpty()) {
-            out.printf("  %-16s  %-9s  %9s  %9s  %9s  %9s  %12s  %s%n", "peer replica", "link", "acked seq", "unacked", "stable", "lag ms",
-                    "last contact", "catching up");
+            out.printf("  %-16s  %-9s  %9s  %9s  %9s  %12s  %s%n", "peer replica", "link", "acked seq", "unacked", "lag ms", "last contact",
+                    "catching up");
             for (Object o : peers) {
                 Map<?, ?> p = (Map<?, ?>) o;
                 long ago = ((Number) p.get("lastContactMillisAgo")).longValue();
-                out.printf("  %-16s  %-9s  %9s  %9s  %9s  %9s  %12s  %s%n", p.get("replica"),
+                out.printf("  %-16s  %-9s  %9s  %9s  %9s  %12s  %s%n", p.get("replica"),
                         !Boolean.TRUE.equals(p.get("connected")) ? "down" : Boolean.TRUE.equals(p.get("suspected")) ? "suspected" : "up",
-                        p.get("ackedSeq"), p.get("unackedEntries"), p.get("stableSeq"),
+                        p.get("ackedSeq"), p.get("unackedEntries"),
                         p.get("lagMillis"), ago < 0 ? "never" : ago + " ms ago", Boolean.TRUE.equals(p.get("catchingUp")) ? "yes" : "no");
             }
         }

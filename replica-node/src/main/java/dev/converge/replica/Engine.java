@@ -619,17 +619,16 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 links.put(link.peer(), link);
             }
             List<PeerStatus> peers = new ArrayList<>();
-            Set<ReplicaId> members = Membership.currentMembers(store);
             protocol.forEachPeer((peer, connected, acked, contact, behindSince, catchingUp, suspected) -> {
                 LinkStats link = links.get(peer);
                 // The protocol keeps loop time; a status reports a wall-clock instant.
                 long lastContact = contact < 0 ? -1 : wallNow - (now - contact);
                 peers.add(new PeerStatus(peer, connected, acked, Math.max(0, lastSeq - acked), lastContact,
                         behindSince < 0 ? 0 : Math.max(0, now - behindSince), catchingUp, connected && suspected,
-                        link == null ? 0 : link.bytesOut(), link == null ? 0 : link.bytesIn(), protocol.stableSeq(peer, members)));
+                        link == null ? 0 : link.bytesOut(), link == null ? 0 : link.bytesIn()));
             });
             complete(result, new SyncStatus(self, lastSeq, Membership.userDocuments(store), peers, rejected.get(), typeConflicts.get(),
-                    inbound.pauses(), protocol.stableSeq(self, members)), null);
+                    inbound.pauses()), null);
         });
         return result;
     }

@@ -97,14 +97,6 @@ final class Membership {
                 (before, after) -> !before.contains(element), true);
     }
 
-    /** The members this replica knows of that were not removed, itself included. */
-    static Set<ReplicaId> currentMembers(DocumentStore store) {
-        Set<ReplicaId> ids = new HashSet<>(endpointsOf(store.read(MEMBERS).orElse(null)).keySet());
-        ids.removeAll(removedOf(store.read(REMOVED).orElse(null)));
-        ids.add(store.replicaId());
-        return ids;
-    }
-
     /** Every member this replica knows of, itself included, in id order. */
     List<Member> members() {
         Map<ReplicaId, Endpoint> endpoints = endpointsOf(engine.store.read(MEMBERS).orElse(null));

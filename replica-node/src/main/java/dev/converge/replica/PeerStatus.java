@@ -14,9 +14,7 @@ import dev.converge.crdt.causal.ReplicaId;
  *     detector): replication rounds skip it until it is heard from again
  * @param bytesSent bytes sent on the link to it since this process started, framing included
  * @param bytesReceived bytes received from it since this process started, framing included
- * @param stableSeq the causal-stability watermark of the peer's delta log: the prefix that every
- *     current member has merged, first-hand, as reported to this replica (0 until each has)
  */
 public record PeerStatus(ReplicaId peer, boolean connected, long ackedSeq, long unackedEntries, long lastContactMillis,
-                         long lagMillis, boolean catchingUp, boolean suspected, long bytesSent, long bytesReceived, long stableSeq) {
+                         long lagMillis, boolean catchingUp, boolean suspected, long bytesSent, long bytesReceived) {
 }

@@ -10,11 +10,9 @@ import java.util.List;
  * @param typeConflicts remote documents refused because the key holds another type
  * @param inboundPauses times the transport was told to stop reading because more received
  *     messages waited for the engine than {@link EngineConfig#maxInboundMessages} (or bytes)
- * @param stableSeq the causal-stability watermark of this replica's own delta log: the prefix
- *     every current member has acknowledged ({@code lastSeq} with no peers)
  */
 public record SyncStatus(ReplicaId replica, long lastSeq, long documents, List<PeerStatus> peers, long rejectedMessages,
-                         long typeConflicts, long inboundPauses, long stableSeq) {
+                         long typeConflicts, long inboundPauses) {
 
     public SyncStatus {
         peers = List.copyOf(peers);

@@ -31,12 +31,6 @@ final class PeerState {
     CatchUp catchUp;
     /** The peer's last report of how far it merged, first-hand, the logs of the replicas it is linked to. */
     Map<ReplicaId, Long> progress = new HashMap<>();
-    /**
-     * The most the peer ever reported having merged, first-hand, of each third replica's log. Kept
-     * across links and restarts of the peer: it reports only what it merged durably, and what it
-     * merged stays merged. What the stability watermarks are computed from.
-     */
-    final Map<ReplicaId, Long> mergedOf = new HashMap<>();
     /** Entries from third replicas held back from this peer because it gets them first-hand, by sequence number. */
     final TreeMap<Long, Deferred> deferred = new TreeMap<>();
     /**

@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -149,9 +148,6 @@ public final class SyncProtocol {
     public void forget(ReplicaId peerId) {
         peers.remove(peerId);
         incoming.remove(peerId);
-        for (PeerState p : peers.values()) {
-            p.mergedOf.remove(peerId);
-        }
     }
 
     /** Forgets every peer: this replica was removed from the cluster. */
@@ -473,7 +469,6 @@ public final class SyncProtocol {
             for (Progress p : h.progress()) {
                 if (!p.origin().equals(self) && !p.origin().equals(peer.id)) {
                     progress.put(p.origin(), p.seq());
-                    peer.mergedOf.merge(p.origin(), p.seq(), Math::max);
                 }
             }
             peer.progress = progress;
@@ -862,43 +857,6 @@ public final class SyncProtocol {
     public interface PeerVisitor {
         void visit(ReplicaId peer, boolean connected, long ackedSeq, long lastContactMillis, long behindSinceMillis,
                    boolean catchingUp, boolean suspected);
-    }
-
-    /**
-     * The causal-stability watermark of {@code origin}'s delta log: the prefix that every one of
-     * {@code members} (the cluster's current members, connected or not) has merged, as far as this
-     * replica knows: for its own log, the lowest acknowledgement; for a peer's, the lowest of its
-     * own position in that log and what each other peer last reported, in heartbeats, having
-     * merged of it first-hand. Everything at or below it is held by every member, so metadata
-     * that only serves to reach a member that lacks it (the log entries, the deltas' causal
-     * history) is no longer needed by anyone. Conservative: what a member got second-hand, or
-     * from a replica it is not linked to, does not count, and a member that never reported
-     * (or this replica has never heard from) holds it at 0.
-     */
-    public long stableSeq(ReplicaId origin, Set<ReplicaId> members) {
-        for (ReplicaId m : members) {
-            if (!m.equals(self) && !peers.containsKey(m)) {
-                return 0;
-            }
-        }
-        if (origin.equals(self)) {
-            long stable = store.lastSeq();
-            for (PeerState p : peers.values()) {
-                stable = Math.min(stable, p.acked);
-            }
-            return stable;
-        }
-        PeerState o = peers.get(origin);
-        if (o == null) {
-            return 0;
-        }
-        long stable = o.merged;
-        for (PeerState p : peers.values()) {
-            if (p != o) {
-                stable = Math.min(stable, p.mergedOf.getOrDefault(origin, 0L));
-            }
-        }
-        return stable;
     }
 
     /** The sequence number {@code peer} has acknowledged, 0 when unknown. */
