@@ -159,6 +159,14 @@ public final class Simulation {
     private final Set<ReplicaId> removed = new LinkedHashSet<>();
     /** Retired ids with a removal in flight. */
     private final Set<ReplicaId> removing = new LinkedHashSet<>();
+    /** Per removed id, the replica id that acknowledged its removal. */
+    private final Map<ReplicaId, ReplicaId> removedVia = new HashMap<>();
+    /**
+     * Removals whose acknowledging replica then lost its disk (wiped, or re-identified after a power
+     * loss in buffered mode) before any other replica may have received them: gone with the disk
+     * if none did, as any write held by one disk only.
+     */
+    private final Set<ReplicaId> fragileRemovals = new LinkedHashSet<>();
     /** Violations found while the run went on, judged with the rest. */
     private final List<Violation> observed = new ArrayList<>();
     /** Per sending process and document, the join of the causal contexts of every copy of it another replica received. */
@@ -313,7 +321,7 @@ public final class Simulation {
         }
         if (node.wiped) {
             node.wiped = false;
-            retired.add(node.id);
+            retire(node.id);
             node.id = ReplicaId.random(idRandom);
             node.disk = new SimDisk();
             SimStore.format(node.disk, node.id);
@@ -337,7 +345,7 @@ public final class Simulation {
             do {
                 node.id = ReplicaId.random(idRandom);
             } while (node.id.equals(old));
-            retired.add(old);
+            retire(old);
             node.disk = new SimDisk();
             SimStore.formatRecovered(node.disk, node.id, recovered);
             p.store = SimStore.open(node.disk, p.epoch, options, (delay, task) -> time.schedule(delay, p, task), storeRandom.split(),
@@ -576,10 +584,22 @@ public final class Simulation {
         faultCounts.merge(FaultKind.REMOVE_RETIRED, 1, Integer::sum);
         removing.add(target);
         trace.event("remove", node.slot, target.value(), 0, () -> "n" + node.slot + " removes retired replica " + target);
+        ReplicaId via = node.id;
         p.replica.removeMember(target).whenComplete((written, failure) -> {
             removing.remove(target);
             if (failure == null) {
                 removed.add(target);
+                removedVia.put(target, via);
+            }
+        });
+    }
+
+    /** {@code id} no longer runs; removals only it acknowledged may be gone with its disk. */
+    private void retire(ReplicaId id) {
+        retired.add(id);
+        removedVia.forEach((target, via) -> {
+            if (via.equals(id)) {
+                fragileRemovals.add(target);
             }
         });
     }
@@ -762,6 +782,19 @@ public final class Simulation {
      * no live node still records acknowledgements of a removed replica, and a node whose peers
      * are all live and acknowledged keeps no delta-log entry every one of them has.
      */
+    /** A removal whose only holder lost its disk and that no running replica knows of: lost, not forgotten. */
+    private boolean lostWithDisk(ReplicaId removedId) {
+        if (!fragileRemovals.contains(removedId)) {
+            return false;
+        }
+        for (Node node : nodes) {
+            if (node.process != null && node.process.replica.members().stream().anyMatch(m -> m.removed() && m.id().equals(removedId))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void checkMembership(List<Violation> out) {
         Set<ReplicaId> live = new LinkedHashSet<>();
         for (Node node : nodes) {
@@ -772,7 +805,7 @@ public final class Simulation {
             Set<ReplicaId> known = new LinkedHashSet<>();
             p.replica.members().stream().filter(m -> m.removed()).forEach(m -> known.add(m.id()));
             for (ReplicaId id : removed) {
-                if (!known.contains(id)) {
+                if (!known.contains(id) && !lostWithDisk(id)) {
                     out.add(new Violation(Violation.Kind.SAFETY, "n" + node.slot + " does not know that " + id
                             + " was removed, though the removal was acknowledged"));
                 }
