@@ -176,6 +176,8 @@ public final class SimStore implements DocumentStore {
     private final List<Pending> pending = new ArrayList<>();
     private HybridTimestamp clockHighWater;
     private long lastSeq;
+    /** Every commit through this sequence number is as durable as the mode promises (its future completed). */
+    private long durableSeq;
     private long firstRetained = 1;
     private boolean writeScheduled;
     private long remoteSetMerges;
@@ -290,6 +292,7 @@ public final class SimStore implements DocumentStore {
             store.replay(commits.get(i), lastSeqByEpoch, i == skip);
         }
         store.recovery = new Recovery(payloads.size(), torn, lastSeqByEpoch);
+        store.durableSeq = store.lastSeq;
         return store;
     }
 
@@ -495,8 +498,9 @@ public final class SimStore implements DocumentStore {
         }
     }
 
-    private static void complete(List<Pending> group) {
+    private synchronized void complete(List<Pending> group) {
         for (Pending p : group) {
+            durableSeq = Math.max(durableSeq, p.seq());
             p.future().complete(p.seq());
         }
     }
@@ -524,7 +528,11 @@ public final class SimStore implements DocumentStore {
     @Override
     public synchronized DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes) {
         checkOpen("readDeltaLog");
-        return MemoryDocumentStore.slice(log, afterSeq, maxBytes, firstRetained);
+        // As the RocksDB store, which waits for them: only entries a crash cannot take back. A peer
+        // may acknowledge what it was sent; an entry lost after it was sent would give its sequence
+        // number and its dots to another write.
+        NavigableMap<Long, DeltaLogEntry> durable = afterSeq < durableSeq ? log.headMap(durableSeq, true) : Collections.emptyNavigableMap();
+        return MemoryDocumentStore.slice(durable, afterSeq, maxBytes, firstRetained);
     }
 
     /** A record like a truncation's: no fsync of its own (losing it only keeps the acknowledgements longer). */

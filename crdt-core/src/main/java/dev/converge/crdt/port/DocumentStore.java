@@ -81,7 +81,10 @@ public interface DocumentStore extends AutoCloseable {
      * Delta-log entries with sequence numbers above {@code afterSeq}, ascending and consecutive,
      * at least one (when any exist) and then as many as fit in {@code maxBytes} of encoded deltas.
      * When entries after {@code afterSeq} were truncated, the slice says so and holds the retained
-     * entries from the head on.
+     * entries from the head on. Only entries as durable as the store's mode promises (a store may
+     * wait for them, or leave newer ones out): the protocol sends what it reads, a peer may
+     * acknowledge it, and an entry a crash then took back would give its sequence number and its
+     * dots to another write, which every peer that got the first would take for seen.
      */
     DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes);
 
