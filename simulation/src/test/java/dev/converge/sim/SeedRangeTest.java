@@ -9,7 +9,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CI run: the regression seeds, then a fixed range of seeds (default 1..500: 5 nodes, 500
+ * The CI run: the regression seeds, then a fixed range of seeds (default 1..1500: 5 nodes, 500
  * operations, every fault kind), each judged by the oracle. {@code -Dsim.seeds=A..B} runs another
  * range. Every seed must pass: a failure fails the build with its replay command.
  */
@@ -20,7 +20,7 @@ class SeedRangeTest {
 
     @Test
     void theRegressionSeedsAndTheSeedRangePass() {
-        long[] range = SimMain.Options.parseRange(property("sim.seeds", "1..500"));
+        long[] range = SimMain.Options.parseRange(property("sim.seeds", "1..1500"));
         SimConfig config = SimConfig.defaults();
         List<Long> seeds = new ArrayList<>();
         for (long s : REGRESSION_SEEDS) {
