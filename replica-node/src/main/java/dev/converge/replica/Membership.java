@@ -38,6 +38,8 @@ final class Membership {
     static final Bytes SYSTEM_PREFIX = Bytes.of("\0converge/");
     static final Bytes MEMBERS = Bytes.of("\0converge/members");
     static final Bytes REMOVED = Bytes.of("\0converge/removed");
+    /** The member entry of a replica with no endpoint others could dial. */
+    private static final Bytes NO_ENDPOINT = Bytes.of("");
 
     private final Engine engine;
     private final boolean discover;
@@ -67,20 +69,23 @@ final class Membership {
         return true;
     }
 
-    /** Advertises this replica's endpoint (when it listens on a dialable address) and follows changes. */
+    /**
+     * Registers this replica as a member, with its endpoint when it listens on a dialable address
+     * and an empty one otherwise (a replica that only dials out, such as an embedded client, is a
+     * member all the same and every other member lists it), and follows changes.
+     */
     void start() {
         subscription = engine.subscribe(SYSTEM_PREFIX, true, event -> refresh());
-        engine.transport.boundEndpoint().filter(Membership::dialable).ifPresent(self -> {
-            Bytes value = Bytes.of(self.toString());
-            Bytes field = Bytes.of(engine.self.toString());
-            Optional<Bytes> recorded = endpointsOf(engine.store.read(MEMBERS).orElse(null)).entrySet().stream()
-                    .filter(e -> e.getKey().equals(engine.self)).map(e -> Bytes.of(e.getValue().toString())).findFirst();
-            if (recorded.isEmpty() || !recorded.get().equals(value)) {
-                engine.<ORMap, Boolean>write(MEMBERS, CrdtType.OR_MAP,
-                        (map, ctx) -> map.setRegister(ctx.replica(), ctx.timestampAfter(map.registerTimestamp(field)), field, value),
-                        (before, after) -> true, true);
-            }
-        });
+        Bytes value = engine.transport.boundEndpoint().filter(Membership::dialable).map(e -> Bytes.of(e.toString()))
+                .orElse(NO_ENDPOINT);
+        Bytes field = Bytes.of(engine.self.toString());
+        Crdt<?> members = engine.store.read(MEMBERS).orElse(null);
+        Optional<Bytes> recorded = members instanceof ORMap map ? map.register(field) : Optional.empty();
+        if (recorded.isEmpty() || !recorded.get().equals(value)) {
+            engine.<ORMap, Boolean>write(MEMBERS, CrdtType.OR_MAP,
+                    (map, ctx) -> map.setRegister(ctx.replica(), ctx.timestampAfter(map.registerTimestamp(field)), field, value),
+                    (before, after) -> true, true);
+        }
         refresh();
     }
 
@@ -99,10 +104,11 @@ final class Membership {
 
     /** Every member this replica knows of, itself included, in id order. */
     List<Member> members() {
-        Map<ReplicaId, Endpoint> endpoints = endpointsOf(engine.store.read(MEMBERS).orElse(null));
+        Crdt<?> registered = engine.store.read(MEMBERS).orElse(null);
+        Map<ReplicaId, Endpoint> endpoints = endpointsOf(registered);
         Set<ReplicaId> removed = removedOf(engine.store.read(REMOVED).orElse(null));
         TreeMap<String, Member> out = new TreeMap<>();
-        Set<ReplicaId> ids = new HashSet<>(endpoints.keySet());
+        Set<ReplicaId> ids = new HashSet<>(registeredOf(registered).keySet());
         ids.addAll(removed);
         ids.add(engine.self);
         for (ReplicaId id : ids) {
@@ -155,8 +161,9 @@ final class Membership {
         return e.port() > 0 && !e.host().equals("0.0.0.0") && !e.host().equals("::") && !e.host().isEmpty();
     }
 
-    private static Map<ReplicaId, Endpoint> endpointsOf(Crdt<?> state) {
-        Map<ReplicaId, Endpoint> out = new HashMap<>();
+    /** Every registered member, with its endpoint when it has one. */
+    private static Map<ReplicaId, Optional<Endpoint>> registeredOf(Crdt<?> state) {
+        Map<ReplicaId, Optional<Endpoint>> out = new HashMap<>();
         if (!(state instanceof ORMap map)) {
             return out;
         }
@@ -164,12 +171,19 @@ final class Membership {
             Optional<Bytes> value = map.register(field);
             if (value.isPresent()) {
                 try {
-                    out.put(ReplicaId.parse(field.asString()), Endpoint.parse(value.get().asString()));
+                    ReplicaId id = ReplicaId.parse(field.asString());
+                    out.put(id, value.get().equals(NO_ENDPOINT) ? Optional.empty() : Optional.of(Endpoint.parse(value.get().asString())));
                 } catch (IllegalArgumentException malformed) {
                     LOG.warn("ignoring a malformed member entry {} = {}", field, value.get());
                 }
             }
         }
+        return out;
+    }
+
+    private static Map<ReplicaId, Endpoint> endpointsOf(Crdt<?> state) {
+        Map<ReplicaId, Endpoint> out = new HashMap<>();
+        registeredOf(state).forEach((id, endpoint) -> endpoint.ifPresent(e -> out.put(id, e)));
         return out;
     }
 

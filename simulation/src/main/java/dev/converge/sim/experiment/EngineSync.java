@@ -169,7 +169,10 @@ final class EngineSync {
             t.messages++;
             List<Document> documents = message instanceof DeltaBatch b ? b.deltas() : message instanceof StateBatch s ? s.documents() : List.of();
             for (Document d : documents) {
-                t.document(d.key(), d.value());
+                // The cluster's own documents (membership) are the engine's metadata, not the workload's payload.
+                if (!Replica.reservedKey(d.key())) {
+                    t.document(d.key(), d.value());
+                }
             }
             t.metadataBytes += Math.max(0, wire - (t.payloadBytes - payloadBefore));
         }
