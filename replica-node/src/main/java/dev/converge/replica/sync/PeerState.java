@@ -1,6 +1,8 @@
 package dev.converge.replica.sync;
 
 import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.sync.DeltaBatch;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,7 +20,7 @@ final class PeerState {
     long acked;
     /** The highest local sequence number sent to it since the last acknowledgement. */
     long sentUpTo;
-    /** When data beyond {@link #acked} was last sent. */
+    /** When the oldest data beyond {@link #acked} was sent, or {@link #acked} last moved since. */
     long sentAtMillis;
     /** The highest of the peer's sequence numbers merged here durably, with nothing missing below it. */
     long merged;
@@ -31,6 +33,8 @@ final class PeerState {
     CatchUp catchUp;
     /** The peer's last report of how far it merged, first-hand, the logs of the replicas it is linked to. */
     Map<ReplicaId, Long> progress = new HashMap<>();
+    /** Batches from the peer being merged, in arrival order: their effects apply in that order. */
+    final ArrayDeque<Merging> merging = new ArrayDeque<>();
     /** Entries from third replicas held back from this peer because it gets them first-hand, by sequence number. */
     final TreeMap<Long, Deferred> deferred = new TreeMap<>();
     /**
@@ -44,6 +48,18 @@ final class PeerState {
     long resendFrom = -1;
     /** The position in our log the peer last reported having merged (its latest acknowledgement). */
     long reportedMerged;
+
+    /** A batch from the peer on its way into the store. */
+    static final class Merging {
+        final DeltaBatch batch;
+        boolean done;
+        boolean failed;
+        long seq;
+
+        Merging(DeltaBatch batch) {
+            this.batch = batch;
+        }
+    }
 
     /** A held-back log entry: its sequence number, its origin, when to look at it again. */
     record Deferred(long seq, ReplicaId origin, long dueMillis) {

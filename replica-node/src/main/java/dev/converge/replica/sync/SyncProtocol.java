@@ -332,8 +332,10 @@ public final class SyncProtocol {
             return false;
         }
         peer.ackSent = peer.merged;
+        if (peer.sentUpTo <= peer.acked) {
+            peer.sentAtMillis = nowMillis; // the first unacknowledged data: the retransmission timer starts
+        }
         peer.sentUpTo = to;
-        peer.sentAtMillis = nowMillis;
         return true;
     }
 
@@ -493,30 +495,47 @@ public final class SyncProtocol {
             reject(peer, "delta batch of " + b.deltas().size() + " documents exceeds " + config.maxDocumentsPerMessage());
             return;
         }
+        // Merges may complete out of order (one with nothing new needs no commit); their effects
+        // on positions are applied in arrival order, or a batch finishing before the one below it
+        // would look like a gap and leave the position behind until a retransmission.
+        PeerState.Merging merging = new PeerState.Merging(b);
+        peer.merging.add(merging);
         applier.apply(peer.id, b.deltas()).whenComplete((seq, failure) -> loop.execute(() -> {
+            merging.done = true;
+            merging.failed = failure != null;
+            merging.seq = seq == null ? 0 : seq;
             if (failure != null) {
                 LOG.warn("merging deltas ({}, {}] from {} failed: {}", b.fromSeq(), b.toSeq(), peer.id, failure.toString());
-                return;
             }
-            if (seq > 0) {
-                sources.put(seq, b.toSeq());
-            }
-            // Acknowledge only a contiguous prefix: a batch past a gap is merged but not acked,
-            // and the sender's retransmission from our ack fills the gap.
-            if (b.fromSeq() > peer.merged) {
-                LOG.debug("batch ({}, {}] from {} starts past its merged point {}: merged, not acknowledged",
-                        b.fromSeq(), b.toSeq(), peer.id, peer.merged);
-            } else if (b.toSeq() > peer.merged) {
-                peer.merged = b.toSeq();
-                if (peer.connected) {
-                    service(peer, loop.nowMillis(), false);
-                    // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
-                    if (peer.ackSent < peer.merged && !b.deltas().isEmpty()) {
-                        acknowledge(peer);
-                    }
+            while (!peer.merging.isEmpty() && peer.merging.peekFirst().done) {
+                PeerState.Merging m = peer.merging.pollFirst();
+                if (!m.failed) {
+                    merged(peer, m.batch, m.seq);
                 }
             }
         }));
+    }
+
+    /** A batch from {@code peer} is merged durably, as the log entry {@code seq} (0: nothing in it was new). */
+    private void merged(PeerState peer, DeltaBatch b, long seq) {
+        if (seq > 0) {
+            sources.put(seq, b.toSeq());
+        }
+        // Acknowledge only a contiguous prefix: a batch past a gap is merged but not acked,
+        // and the sender's retransmission from our ack fills the gap.
+        if (b.fromSeq() > peer.merged) {
+            LOG.debug("batch ({}, {}] from {} starts past its merged point {}: merged, not acknowledged",
+                    b.fromSeq(), b.toSeq(), peer.id, peer.merged);
+        } else if (b.toSeq() > peer.merged) {
+            peer.merged = b.toSeq();
+            if (peer.connected) {
+                service(peer, loop.nowMillis(), false);
+                // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
+                if (peer.ackSent < peer.merged && !b.deltas().isEmpty()) {
+                    acknowledge(peer);
+                }
+            }
+        }
     }
 
     private void onAck(PeerState peer, long seq) {
@@ -529,6 +548,9 @@ public final class SyncProtocol {
         if (seq > peer.acked) {
             peer.acked = seq;
             peer.sentUpTo = Math.max(peer.sentUpTo, seq);
+            // The timer measures silence since the last progress, not since the last send: a
+            // peer that keeps getting new batches but acknowledges none past a gap gets the gap again.
+            peer.sentAtMillis = loop.nowMillis();
             if (seq >= lastSeq) {
                 peer.behindSinceMillis = -1;
             }

@@ -1,0 +1,178 @@
+package dev.converge.replica.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.crdt.Bytes;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.port.Change;
+import dev.converge.crdt.port.Commit;
+import dev.converge.crdt.port.Endpoint;
+import dev.converge.crdt.port.LinkStats;
+import dev.converge.crdt.port.Transport;
+import dev.converge.crdt.sync.Ack;
+import dev.converge.crdt.sync.DeltaBatch;
+import dev.converge.crdt.sync.Document;
+import dev.converge.crdt.sync.Heartbeat;
+import dev.converge.crdt.sync.SyncMessage;
+import dev.converge.crdt.GCounter;
+import dev.converge.crdt.causal.VersionVector;
+import dev.converge.replica.EventLoop;
+import dev.converge.replica.store.MemoryDocumentStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The protocol's bookkeeping of positions against merges that complete out of order, and its
+ * retransmission timer against a peer that keeps getting new batches but acknowledges none.
+ */
+class SyncProtocolOrderTest {
+
+    private static final ReplicaId SELF = ReplicaId.of(1);
+    private static final ReplicaId PEER = ReplicaId.of(2);
+
+    /** Runs tasks at once; timers run only when {@link #advance} passes them. */
+    private static final class ManualLoop implements EventLoop {
+        long now;
+
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public Cancellable schedule(long delayMillis, Runnable task) {
+            return () -> { };
+        }
+
+        @Override
+        public long nowMillis() {
+            return now;
+        }
+    }
+
+    private static final class Recorder implements Transport {
+        final List<SyncMessage> sent = new ArrayList<>();
+
+        @Override
+        public ReplicaId localId() {
+            return SELF;
+        }
+
+        @Override
+        public void start(Listener listener) {
+        }
+
+        @Override
+        public void connect(Endpoint endpoint) {
+        }
+
+        @Override
+        public void disconnect(Endpoint endpoint) {
+        }
+
+        @Override
+        public SendResult send(ReplicaId peer, SyncMessage message) {
+            sent.add(message);
+            return SendResult.QUEUED;
+        }
+
+        @Override
+        public Set<ReplicaId> connectedPeers() {
+            return Set.of(PEER);
+        }
+
+        @Override
+        public List<LinkStats> linkStats() {
+            return List.of();
+        }
+
+        @Override
+        public void close() {
+        }
+
+        long lastAck() {
+            long ack = -1;
+            for (SyncMessage m : sent) {
+                if (m instanceof Ack a) {
+                    ack = a.seq();
+                } else if (m instanceof Heartbeat h) {
+                    ack = h.ackSeq();
+                } else if (m instanceof DeltaBatch b) {
+                    ack = b.ackSeq();
+                }
+            }
+            return ack;
+        }
+    }
+
+    private static DeltaBatch batch(long from, long to) {
+        GCounter c = GCounter.of(VersionVector.of(PEER, to));
+        return new DeltaBatch(from, to, List.of(new Document(Bytes.of("c"), c)), 0);
+    }
+
+    private static SyncProtocol protocol(SyncConfig config, MemoryDocumentStore store, Recorder transport, ManualLoop loop,
+                                         RemoteApplier applier) {
+        return new SyncProtocol(SELF, config, store, transport, applier, loop, new SplittableRandom(1), new SyncProtocol.Observer() {
+            @Override
+            public void onAcked(ReplicaId peer, long seq) {
+            }
+
+            @Override
+            public void onRejected(ReplicaId peer, String reason) {
+            }
+        });
+    }
+
+    @Test
+    void mergesThatCompleteOutOfOrderStillMoveThePositionInArrivalOrder() {
+        ManualLoop loop = new ManualLoop();
+        Recorder transport = new Recorder();
+        List<CompletableFuture<Long>> merges = new ArrayList<>();
+        SyncProtocol protocol = protocol(SyncConfig.defaults(), new MemoryDocumentStore(SELF), transport, loop, (peer, documents) -> {
+            CompletableFuture<Long> f = new CompletableFuture<>();
+            merges.add(f);
+            return f;
+        });
+        protocol.onLinkUp(PEER, 0);
+        protocol.onMessage(PEER, batch(0, 1), 0);
+        protocol.onMessage(PEER, batch(1, 2), 0);
+        protocol.onMessage(PEER, batch(2, 3), 0);
+        // The last two had nothing new and complete first; the first waits for its commit.
+        merges.get(2).complete(-1L);
+        merges.get(1).complete(-1L);
+        assertThat(transport.lastAck()).as("nothing acknowledged before the first batch is durable").isLessThan(1);
+        merges.get(0).complete(7L);
+        protocol.onTick(0);
+        assertThat(transport.lastAck()).as("all three batches acknowledged once the first is durable").isEqualTo(3);
+    }
+
+    @Test
+    void aPeerThatKeepsGettingNewBatchesButAcknowledgesNoneGetsTheFirstAgain() {
+        ManualLoop loop = new ManualLoop();
+        Recorder transport = new Recorder();
+        MemoryDocumentStore store = new MemoryDocumentStore(SELF);
+        SyncConfig config = SyncConfig.defaults().withPushDelayMillis(0);
+        SyncProtocol protocol = protocol(config, store, transport, loop, (peer, documents) -> CompletableFuture.completedFuture(-1L));
+        protocol.onLinkUp(PEER, 0);
+        // A write every 100 ms for 2 s; the peer's acknowledgements never come (its first batch was lost).
+        for (long t = 0; t <= 2_000; t += 100) {
+            loop.now = t;
+            GCounter next = GCounter.of(VersionVector.of(SELF, t / 100 + 1));
+            long seq = store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
+                    .toCompletableFuture().join();
+            protocol.onLocalCommit(seq, t);
+            if (t % 200 == 0) {
+                protocol.onTick(t);
+            }
+        }
+        long resentFromTheStart = transport.sent.stream()
+                .filter(m -> m instanceof DeltaBatch b && b.fromSeq() == 0 && !b.deltas().isEmpty()).count();
+        assertThat(resentFromTheStart).as("batches from the acknowledged point: the first, then retransmissions").isGreaterThan(1);
+    }
+}
