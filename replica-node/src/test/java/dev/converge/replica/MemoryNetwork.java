@@ -6,6 +6,7 @@ import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.port.Endpoint;
 import dev.converge.crdt.port.LinkStats;
 import dev.converge.crdt.port.Transport;
+import dev.converge.crdt.sync.DeltaBatch;
 import dev.converge.crdt.sync.SyncMessage;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +32,7 @@ final class MemoryNetwork {
     java.util.function.Predicate<SyncMessage> refused = m -> false;
     /** Directed links whose messages vanish while the link stays up, as from a stalled process. */
     private final Set<List<ReplicaId>> muted = new HashSet<>();
+    private final Map<List<ReplicaId>, Long> deltaDocuments = new HashMap<>();
     double lossRate;
     double duplicateRate;
     long minDelayMillis = 1;
@@ -92,6 +94,11 @@ final class MemoryNetwork {
 
     void unmute(ReplicaId from) {
         muted.removeIf(link -> link.get(0).equals(from));
+    }
+
+    /** Documents sent in delta batches from {@code from} to {@code to}, the network's duplicates not counted. */
+    long deltaDocumentsSent(ReplicaId from, ReplicaId to) {
+        return deltaDocuments.getOrDefault(List.of(from, to), 0L);
     }
 
     long bytesSentBy(ReplicaId id) {
@@ -168,6 +175,9 @@ final class MemoryNetwork {
             byte[] bytes = CrdtCodec.encode(message);
             bytesOut += bytes.length + 4; // plus a 4-byte length prefix, as on the wire
             messagesOut++;
+            if (message instanceof DeltaBatch b) {
+                deltaDocuments.merge(List.of(id, peer), (long) b.deltas().size(), Long::sum);
+            }
             int copies = random.nextDouble() < lossRate ? 0 : random.nextDouble() < duplicateRate ? 2 : 1;
             if (muted.contains(List.of(id, peer))) {
                 copies = 0;
