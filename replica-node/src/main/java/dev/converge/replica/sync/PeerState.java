@@ -1,7 +1,6 @@
 package dev.converge.replica.sync;
 
 import dev.converge.crdt.causal.ReplicaId;
-import dev.converge.crdt.sync.DeltaBatch;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,6 +21,8 @@ final class PeerState {
     long sentUpTo;
     /** When the oldest data beyond {@link #acked} was sent, or {@link #acked} last moved since. */
     long sentAtMillis;
+    /** Rewinds to {@link #acked} since it last moved: each doubles the wait for the next (up to 16 times). */
+    int retransmissions;
     /** The highest of the peer's sequence numbers merged here durably, with nothing missing below it. */
     long merged;
     /** The last acknowledgement sent to the peer. */
@@ -49,15 +50,19 @@ final class PeerState {
     /** The position in our log the peer last reported having merged (its latest acknowledgement). */
     long reportedMerged;
 
-    /** A batch from the peer on its way into the store. */
+    /** A batch from the peer on its way into the store: its interval, and the log entry it made (-1: none). */
     static final class Merging {
-        final DeltaBatch batch;
+        final long fromSeq;
+        final long toSeq;
+        final boolean hasDeltas;
         boolean done;
         boolean failed;
         long seq;
 
-        Merging(DeltaBatch batch) {
-            this.batch = batch;
+        Merging(long fromSeq, long toSeq, boolean hasDeltas) {
+            this.fromSeq = fromSeq;
+            this.toSeq = toSeq;
+            this.hasDeltas = hasDeltas;
         }
     }
 

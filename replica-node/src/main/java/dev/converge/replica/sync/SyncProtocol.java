@@ -32,6 +32,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,12 +148,16 @@ public final class SyncProtocol {
      * what it has not acknowledged no longer holds back log truncation.
      */
     public void forget(ReplicaId peerId) {
-        peers.remove(peerId);
+        PeerState peer = peers.remove(peerId);
+        if (peer != null) {
+            peer.connected = false; // merges still in flight for it change nothing
+        }
         incoming.remove(peerId);
     }
 
     /** Forgets every peer: this replica was removed from the cluster. */
     public void forgetAll() {
+        peers.values().forEach(p -> p.connected = false);
         peers.clear();
         incoming.clear();
     }
@@ -270,8 +276,12 @@ public final class SyncProtocol {
             peer.behindSinceMillis = -1;
             return;
         }
-        if (round && peer.sentUpTo > peer.acked && nowMillis - peer.sentAtMillis >= config.retransmitAfterMillis()) {
+        if (round && peer.sentUpTo > peer.acked
+                && nowMillis - peer.sentAtMillis >= config.retransmitAfterMillis() << Math.min(peer.retransmissions, 4)) {
+            // Resent only after a silence, doubling up to 16 times while nothing is acknowledged:
+            // a peer slow to acknowledge (a long commit, a backlog) is not sent the same data over and over.
             peer.sentUpTo = peer.acked;
+            peer.retransmissions++;
         }
         long from = Math.max(peer.sentUpTo, peer.acked);
         if (peer.resendFrom >= 0) {
@@ -498,42 +508,59 @@ public final class SyncProtocol {
         // Merges may complete out of order (one with nothing new needs no commit); their effects
         // on positions are applied in arrival order, or a batch finishing before the one below it
         // would look like a gap and leave the position behind until a retransmission.
-        PeerState.Merging merging = new PeerState.Merging(b);
+        PeerState.Merging merging = new PeerState.Merging(b.fromSeq(), b.toSeq(), !b.deltas().isEmpty());
         peer.merging.add(merging);
-        applier.apply(peer.id, b.deltas()).whenComplete((seq, failure) -> loop.execute(() -> {
+        CompletionStage<Long> applied;
+        try {
+            applied = applier.apply(peer.id, b.deltas());
+        } catch (RuntimeException e) {
+            applied = CompletableFuture.failedFuture(e); // one lost batch, never a stuck queue
+        }
+        applied.whenComplete((seq, failure) -> loop.execute(() -> {
             merging.done = true;
             merging.failed = failure != null;
-            merging.seq = seq == null ? 0 : seq;
+            merging.seq = seq == null ? -1 : seq;
             if (failure != null) {
                 LOG.warn("merging deltas ({}, {}] from {} failed: {}", b.fromSeq(), b.toSeq(), peer.id, failure.toString());
             }
-            while (!peer.merging.isEmpty() && peer.merging.peekFirst().done) {
-                PeerState.Merging m = peer.merging.pollFirst();
-                if (!m.failed) {
-                    merged(peer, m.batch, m.seq);
-                }
-            }
+            drainMerged(peer);
         }));
     }
 
-    /** A batch from {@code peer} is merged durably, as the log entry {@code seq} (0: nothing in it was new). */
-    private void merged(PeerState peer, DeltaBatch b, long seq) {
-        if (seq > 0) {
-            sources.put(seq, b.toSeq());
+    /**
+     * Applies the merges of {@code peer}'s batches that completed, in arrival order, up to the first
+     * still in progress: positions move only by contiguous batches (a batch past a gap is merged
+     * but not acknowledged, and the sender's retransmission from our ack fills the gap).
+     */
+    private void drainMerged(PeerState peer) {
+        if (peers.get(peer.id) != peer) {
+            peer.merging.clear(); // forgotten meanwhile (removed from the cluster)
+            return;
         }
-        // Acknowledge only a contiguous prefix: a batch past a gap is merged but not acked,
-        // and the sender's retransmission from our ack fills the gap.
-        if (b.fromSeq() > peer.merged) {
-            LOG.debug("batch ({}, {}] from {} starts past its merged point {}: merged, not acknowledged",
-                    b.fromSeq(), b.toSeq(), peer.id, peer.merged);
-        } else if (b.toSeq() > peer.merged) {
-            peer.merged = b.toSeq();
-            if (peer.connected) {
-                service(peer, loop.nowMillis(), false);
-                // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
-                if (peer.ackSent < peer.merged && !b.deltas().isEmpty()) {
-                    acknowledge(peer);
-                }
+        boolean moved = false;
+        boolean deltas = false;
+        while (!peer.merging.isEmpty() && peer.merging.peekFirst().done) {
+            PeerState.Merging m = peer.merging.pollFirst();
+            if (m.failed) {
+                continue;
+            }
+            if (m.seq > 0) {
+                sources.put(m.seq, m.toSeq);
+            }
+            if (m.fromSeq > peer.merged) {
+                LOG.debug("batch ({}, {}] from {} starts past its merged point {}: merged, not acknowledged",
+                        m.fromSeq, m.toSeq, peer.id, peer.merged);
+            } else if (m.toSeq > peer.merged) {
+                peer.merged = m.toSeq;
+                moved = true;
+                deltas |= m.hasDeltas;
+            }
+        }
+        if (moved && peer.connected) {
+            service(peer, loop.nowMillis(), false);
+            // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
+            if (peer.ackSent < peer.merged && deltas) {
+                acknowledge(peer);
             }
         }
     }
@@ -551,6 +578,7 @@ public final class SyncProtocol {
             // The timer measures silence since the last progress, not since the last send: a
             // peer that keeps getting new batches but acknowledges none past a gap gets the gap again.
             peer.sentAtMillis = loop.nowMillis();
+            peer.retransmissions = 0;
             if (seq >= lastSeq) {
                 peer.behindSinceMillis = -1;
             }

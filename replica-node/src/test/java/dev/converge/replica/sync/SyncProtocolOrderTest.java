@@ -58,6 +58,12 @@ class SyncProtocolOrderTest {
 
     private static final class Recorder implements Transport {
         final List<SyncMessage> sent = new ArrayList<>();
+        final List<Long> sentAt = new ArrayList<>();
+        final ManualLoop clock;
+
+        Recorder(ManualLoop clock) {
+            this.clock = clock;
+        }
 
         @Override
         public ReplicaId localId() {
@@ -79,6 +85,7 @@ class SyncProtocolOrderTest {
         @Override
         public SendResult send(ReplicaId peer, SyncMessage message) {
             sent.add(message);
+            sentAt.add(clock.now);
             return SendResult.QUEUED;
         }
 
@@ -132,7 +139,7 @@ class SyncProtocolOrderTest {
     @Test
     void mergesThatCompleteOutOfOrderStillMoveThePositionInArrivalOrder() {
         ManualLoop loop = new ManualLoop();
-        Recorder transport = new Recorder();
+        Recorder transport = new Recorder(loop);
         List<CompletableFuture<Long>> merges = new ArrayList<>();
         SyncProtocol protocol = protocol(SyncConfig.defaults(), new MemoryDocumentStore(SELF), transport, loop, (peer, documents) -> {
             CompletableFuture<Long> f = new CompletableFuture<>();
@@ -152,17 +159,12 @@ class SyncProtocolOrderTest {
         assertThat(transport.lastAck()).as("all three batches acknowledged once the first is durable").isEqualTo(3);
     }
 
-    @Test
-    void aPeerThatKeepsGettingNewBatchesButAcknowledgesNoneGetsTheFirstAgain() {
-        ManualLoop loop = new ManualLoop();
-        Recorder transport = new Recorder();
-        MemoryDocumentStore store = new MemoryDocumentStore(SELF);
-        SyncConfig config = SyncConfig.defaults().withPushDelayMillis(0);
-        SyncProtocol protocol = protocol(config, store, transport, loop, (peer, documents) -> CompletableFuture.completedFuture(-1L));
-        protocol.onLinkUp(PEER, 0);
-        // A write every 100 ms for 2 s; the peer's acknowledgements never come (its first batch was lost).
-        for (long t = 0; t <= 2_000; t += 100) {
+    /** A write every 100 ms from {@code from} to {@code until}, a round every 200 ms, and {@code atEach} before each write. */
+    private static void writeEvery100Ms(SyncProtocol protocol, MemoryDocumentStore store, ManualLoop loop, long from, long until,
+                                        Runnable atEach) {
+        for (long t = from; t <= until; t += 100) {
             loop.now = t;
+            atEach.run();
             GCounter next = GCounter.of(VersionVector.of(SELF, t / 100 + 1));
             long seq = store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
                     .toCompletableFuture().join();
@@ -171,8 +173,70 @@ class SyncProtocolOrderTest {
                 protocol.onTick(t);
             }
         }
-        long resentFromTheStart = transport.sent.stream()
-                .filter(m -> m instanceof DeltaBatch b && b.fromSeq() == 0 && !b.deltas().isEmpty()).count();
-        assertThat(resentFromTheStart).as("batches from the acknowledged point: the first, then retransmissions").isGreaterThan(1);
+    }
+
+    /** When batches starting at {@code from} with deltas were sent. */
+    private static List<Long> sendsFrom(Recorder transport, long from) {
+        List<Long> at = new ArrayList<>();
+        for (int i = 0; i < transport.sent.size(); i++) {
+            if (transport.sent.get(i) instanceof DeltaBatch b && b.fromSeq() == from && !b.deltas().isEmpty()) {
+                at.add(transport.sentAt.get(i));
+            }
+        }
+        return at;
+    }
+
+    @Test
+    void aPeerThatKeepsGettingNewBatchesButAcknowledgesNoneGetsTheFirstAgainOnceAndThenLater() {
+        ManualLoop loop = new ManualLoop();
+        Recorder transport = new Recorder(loop);
+        MemoryDocumentStore store = new MemoryDocumentStore(SELF);
+        SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
+                (peer, documents) -> CompletableFuture.completedFuture(-1L));
+        protocol.onLinkUp(PEER, 0);
+        // The peer's acknowledgements never come (its first batch was lost) while new writes keep being pushed.
+        writeEvery100Ms(protocol, store, loop, 0, 2_500, () -> { });
+        // The first send at 0; resent 1 s after it although pushes went on; the next wait is doubled (3 s).
+        assertThat(sendsFrom(transport, 0)).containsExactly(0L, 1_000L);
+    }
+
+    @Test
+    void anAcknowledgementThatMovesRestartsTheRetransmissionTimer() {
+        ManualLoop loop = new ManualLoop();
+        Recorder transport = new Recorder(loop);
+        MemoryDocumentStore store = new MemoryDocumentStore(SELF);
+        SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
+                (peer, documents) -> CompletableFuture.completedFuture(-1L));
+        protocol.onLinkUp(PEER, 0);
+        // At 500 ms the peer acknowledges through 3 and then nothing more.
+        writeEvery100Ms(protocol, store, loop, 0, 2_000, () -> {
+            if (loop.now == 500) {
+                protocol.onMessage(PEER, new Ack(3), loop.now);
+            }
+        });
+        assertThat(sendsFrom(transport, 3).stream().filter(t -> t > 500).toList())
+                .as("resent from the acknowledged point 1 s after the acknowledgement, not 1 s after the first send")
+                .containsExactly(1_600L);
+    }
+
+    @Test
+    void aMergeThatThrowsLosesItsBatchAndBlocksNothingAfterIt() {
+        ManualLoop loop = new ManualLoop();
+        Recorder transport = new Recorder(loop);
+        int[] calls = {0};
+        SyncProtocol protocol = protocol(SyncConfig.defaults(), new MemoryDocumentStore(SELF), transport, loop, (peer, documents) -> {
+            if (calls[0]++ == 0) {
+                throw new IllegalStateException("the store is closing");
+            }
+            return CompletableFuture.completedFuture(-1L);
+        });
+        protocol.onLinkUp(PEER, 0);
+        protocol.onMessage(PEER, batch(0, 1), 0);
+        protocol.onMessage(PEER, batch(1, 2), 0);
+        protocol.onTick(0);
+        assertThat(transport.lastAck()).as("the batch after the lost one is past a gap: not acknowledged").isLessThan(1);
+        protocol.onMessage(PEER, batch(0, 2), 0); // the sender's retransmission
+        protocol.onTick(0);
+        assertThat(transport.lastAck()).isEqualTo(2);
     }
 }
