@@ -21,7 +21,7 @@ final class PeerState {
     long sentUpTo;
     /** When the oldest data beyond {@link #acked} was sent, or {@link #acked} last moved since. */
     long sentAtMillis;
-    /** Rewinds to {@link #acked} since it last moved: each doubles the wait for the next (up to 16 times). */
+    /** Rewinds to {@link #acked} since it last moved (or the link came up): after the first, the wait doubles. */
     int retransmissions;
     /** The highest of the peer's sequence numbers merged here durably, with nothing missing below it. */
     long merged;

@@ -195,9 +195,9 @@ class SyncProtocolOrderTest {
                 (peer, documents) -> CompletableFuture.completedFuture(-1L));
         protocol.onLinkUp(PEER, 0);
         // The peer's acknowledgements never come (its first batch was lost) while new writes keep being pushed.
-        writeEvery100Ms(protocol, store, loop, 0, 2_500, () -> { });
-        // The first send at 0; resent 1 s after it although pushes went on; the next wait is doubled (3 s).
-        assertThat(sendsFrom(transport, 0)).containsExactly(0L, 1_000L);
+        writeEvery100Ms(protocol, store, loop, 0, 5_200, () -> { });
+        // The first send at 0; resent 1 s after it although pushes went on; then every 2 s.
+        assertThat(sendsFrom(transport, 0)).containsExactly(0L, 1_000L, 3_000L, 5_000L);
     }
 
     @Test
