@@ -508,9 +508,10 @@ public final class SyncProtocol {
             reject(peer, "delta batch of " + b.deltas().size() + " documents exceeds " + config.maxDocumentsPerMessage());
             return;
         }
-        // Merges may complete out of order (one with nothing new needs no commit); their effects
-        // on positions are applied in arrival order, or a batch finishing before the one below it
-        // would look like a gap and leave the position behind until a retransmission.
+        // Merges may complete out of order (one with nothing new completes with the commit before
+        // it, and a future runs its dependants in no promised order); their effects on positions
+        // are applied in arrival order, or a batch finishing before the one below it would look
+        // like a gap and leave the position behind until a retransmission.
         PeerState.Merging merging = new PeerState.Merging(b.fromSeq(), b.toSeq(), !b.deltas().isEmpty());
         peer.merging.add(merging);
         CompletionStage<Long> applied;
