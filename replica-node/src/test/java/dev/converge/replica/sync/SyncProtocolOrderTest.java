@@ -159,18 +159,30 @@ class SyncProtocolOrderTest {
         assertThat(transport.lastAck()).as("all three batches acknowledged once the first is durable").isEqualTo(3);
     }
 
-    /** A write every 100 ms from {@code from} to {@code until}, a round every 200 ms, and {@code atEach} before each write. */
-    private static void writeEvery100Ms(SyncProtocol protocol, MemoryDocumentStore store, ManualLoop loop, long from, long until,
-                                        Runnable atEach) {
-        for (long t = from; t <= until; t += 100) {
-            loop.now = t;
-            atEach.run();
-            GCounter next = GCounter.of(VersionVector.of(SELF, t / 100 + 1));
-            long seq = store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
-                    .toCompletableFuture().join();
-            protocol.onLocalCommit(seq, t);
-            if (t % 200 == 0) {
-                protocol.onTick(t);
+    /** A protocol pushing its own writes at once to a linked peer whose merges change nothing here. */
+    private static final class Pushing {
+        final ManualLoop loop = new ManualLoop();
+        final Recorder transport = new Recorder(loop);
+        final MemoryDocumentStore store = new MemoryDocumentStore(SELF);
+        final SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
+                (peer, documents) -> CompletableFuture.completedFuture(-1L));
+
+        Pushing() {
+            protocol.onLinkUp(PEER, 0);
+        }
+
+        /** A write every 100 ms from 0 to {@code until}, a round every 200 ms, and {@code atEach} before each write. */
+        void writeEvery100Ms(long until, Runnable atEach) {
+            for (long t = 0; t <= until; t += 100) {
+                loop.now = t;
+                atEach.run();
+                GCounter next = GCounter.of(VersionVector.of(SELF, t / 100 + 1));
+                long seq = store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
+                        .toCompletableFuture().join();
+                protocol.onLocalCommit(seq, t);
+                if (t % 200 == 0) {
+                    protocol.onTick(t);
+                }
             }
         }
     }
@@ -188,33 +200,23 @@ class SyncProtocolOrderTest {
 
     @Test
     void aPeerThatKeepsGettingNewBatchesButAcknowledgesNoneGetsTheFirstAgainOnceAndThenLater() {
-        ManualLoop loop = new ManualLoop();
-        Recorder transport = new Recorder(loop);
-        MemoryDocumentStore store = new MemoryDocumentStore(SELF);
-        SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
-                (peer, documents) -> CompletableFuture.completedFuture(-1L));
-        protocol.onLinkUp(PEER, 0);
+        Pushing p = new Pushing();
         // The peer's acknowledgements never come (its first batch was lost) while new writes keep being pushed.
-        writeEvery100Ms(protocol, store, loop, 0, 5_200, () -> { });
+        p.writeEvery100Ms(5_200, () -> { });
         // The first send at 0; resent 1 s after it although pushes went on; then every 2 s.
-        assertThat(sendsFrom(transport, 0)).containsExactly(0L, 1_000L, 3_000L, 5_000L);
+        assertThat(sendsFrom(p.transport, 0)).containsExactly(0L, 1_000L, 3_000L, 5_000L);
     }
 
     @Test
     void anAcknowledgementThatMovesRestartsTheRetransmissionTimer() {
-        ManualLoop loop = new ManualLoop();
-        Recorder transport = new Recorder(loop);
-        MemoryDocumentStore store = new MemoryDocumentStore(SELF);
-        SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
-                (peer, documents) -> CompletableFuture.completedFuture(-1L));
-        protocol.onLinkUp(PEER, 0);
+        Pushing p = new Pushing();
         // At 500 ms the peer acknowledges through 3 and then nothing more.
-        writeEvery100Ms(protocol, store, loop, 0, 2_000, () -> {
-            if (loop.now == 500) {
-                protocol.onMessage(PEER, new Ack(3), loop.now);
+        p.writeEvery100Ms(2_000, () -> {
+            if (p.loop.now == 500) {
+                p.protocol.onMessage(PEER, new Ack(3), p.loop.now);
             }
         });
-        assertThat(sendsFrom(transport, 3).stream().filter(t -> t > 500).toList())
+        assertThat(sendsFrom(p.transport, 3).stream().filter(t -> t > 500).toList())
                 .as("resent from the acknowledged point 1 s after the acknowledgement, not 1 s after the first send")
                 .containsExactly(1_600L);
     }
