@@ -54,6 +54,7 @@ final class SyncWire {
     private static final int DELTA_TO_SEQ = 3 << 3;
     private static final int DELTA_DELTAS = 4 << 3 | 2;
     private static final int DELTA_ACK_SEQ = 5 << 3;
+    private static final int DELTA_ACK_NOW = 6 << 3;
     // Document
     private static final int DOCUMENT_KEY = 1 << 3 | 2;
     private static final int DOCUMENT_VALUE = 2 << 3 | 2;
@@ -127,6 +128,7 @@ final class SyncWire {
         private final long fromSeq;
         private final long toSeq;
         private final long ackSeq;
+        private final boolean ackNow;
         private final Bytes[] keys;
         /**
          * Per document, what follows its key on the wire: the value field's tag, length and
@@ -144,7 +146,7 @@ final class SyncWire {
             StateEncodingHook.Payload[] states = n == 1 ? null : new StateEncodingHook.Payload[n];
             Bytes[] keys = new Bytes[n];
             int size = headerSize(CrdtCodec.DELTA_BATCH) + uint64Size(2, b.fromSeq()) + uint64Size(3, b.toSeq())
-                    + uint64Size(5, b.ackSeq());
+                    + uint64Size(5, b.ackSeq()) + (b.ackNow() ? 2 : 0);
             int valueBytes = 0;
             for (int i = 0; i < n; i++) {
                 Document d = deltas.get(i);
@@ -177,6 +179,7 @@ final class SyncWire {
             this.fromSeq = b.fromSeq();
             this.toSeq = b.toSeq();
             this.ackSeq = b.ackSeq();
+            this.ackNow = b.ackNow();
             this.keys = keys;
             this.values = values;
             this.size = size;
@@ -219,6 +222,9 @@ final class SyncWire {
                 at += valueField;
             }
             writeUInt64(out, 5, ackSeq);
+            if (ackNow) {
+                out.writeBool(6, true);
+            }
         }
     }
 
@@ -389,7 +395,14 @@ final class SyncWire {
             return null;
         }
         long ackSeq = r.at(DELTA_ACK_SEQ, end) ? r.varint63(end) : 0;
-        return ackSeq >= 0 && r.pos == end ? new DeltaBatch(fromSeq, toSeq, documents.list(), ackSeq) : null;
+        boolean ackNow = false;
+        if (r.at(DELTA_ACK_NOW, end)) {
+            if (r.varint63(end) != 1) {
+                return null; // the encoder writes a set flag as 1; any other value is the exact path's to read
+            }
+            ackNow = true;
+        }
+        return ackSeq >= 0 && r.pos == end ? new DeltaBatch(fromSeq, toSeq, documents.list(), ackSeq, ackNow) : null;
     }
 
     /** The documents of a batch as they are read; one document (the usual case) takes no array. */
@@ -534,6 +547,7 @@ final class SyncWire {
         long fromSeq = 0;
         long toSeq = 0;
         long ackSeq = 0;
+        boolean ackNow = false;
         int n = 0;
         byte[][] keys = null;
         int[] values = null; // per document: start in bytes, length
@@ -588,6 +602,7 @@ final class SyncWire {
                     n++;
                 }
                 case DELTA_ACK_SEQ -> ackSeq = in.readUInt64();
+                case DELTA_ACK_NOW -> ackNow = in.readBool();
                 default -> {
                     if (!unknown.merge(tag, in)) {
                         break loop;
@@ -607,7 +622,7 @@ final class SyncWire {
             byte[] key = keys[i];
             deltas[i] = new Document(key == null ? Bytes.EMPTY : Bytes.wrap(key), value);
         }
-        return new DeltaBatch(fromSeq, toSeq, List.of(deltas), ackSeq);
+        return new DeltaBatch(fromSeq, toSeq, List.of(deltas), ackSeq, ackNow);
     }
 
     static Ack decodeAck(CodedInputStream in) throws IOException, CodecException {

@@ -10,8 +10,11 @@ import java.util.List;
  *
  * <p>{@code ackSeq} piggybacks an acknowledgement the other way: the highest sequence number of
  * the receiver's own log that the sender has merged (0 for none).
+ *
+ * <p>{@code ackNow}: someone at the sender waits for these entries to replicate, so the receiver
+ * acknowledges at once instead of coalescing its acknowledgements.
  */
-public record DeltaBatch(long fromSeq, long toSeq, List<Document> deltas, long ackSeq) implements SyncMessage {
+public record DeltaBatch(long fromSeq, long toSeq, List<Document> deltas, long ackSeq, boolean ackNow) implements SyncMessage {
 
     public DeltaBatch {
         if (fromSeq < 0 || toSeq < fromSeq) {
@@ -21,5 +24,10 @@ public record DeltaBatch(long fromSeq, long toSeq, List<Document> deltas, long a
             throw new IllegalArgumentException("negative ack " + ackSeq);
         }
         deltas = List.copyOf(deltas);
+    }
+
+    /** A batch whose acknowledgement may be coalesced with others. */
+    public DeltaBatch(long fromSeq, long toSeq, List<Document> deltas, long ackSeq) {
+        this(fromSeq, toSeq, deltas, ackSeq, false);
     }
 }

@@ -241,7 +241,7 @@ class CodecFuzzTest {
         long prefix = bits == 0 ? 0 : bits == 64 ? n : n & (-1L << (64 - bits));
         KeyHashRange range = new KeyHashRange(prefix, bits);
         return switch (kind) {
-            case 0 -> new DeltaBatch(n / 2, n / 2 + docs.size(), docs, n / 3);
+            case 0 -> new DeltaBatch(n / 2, n / 2 + docs.size(), docs, n / 3, n % 2 == 1);
             case 1 -> new Ack(n);
             case 2 -> new Heartbeat(n, values.stream().map(v -> new Progress(ReplicaId.of(n | 1), n / 7)).toList());
             case 3 -> new DigestRequest(n, List.of(KeyHashRange.ALL, range));

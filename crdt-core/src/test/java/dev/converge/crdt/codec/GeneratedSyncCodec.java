@@ -35,7 +35,7 @@ final class GeneratedSyncCodec {
     static byte[] encode(SyncMessage message) {
         if (message instanceof DeltaBatch b) {
             DeltaBatchMessage.Builder m = DeltaBatchMessage.newBuilder()
-                    .setFromSeq(b.fromSeq()).setToSeq(b.toSeq()).setAckSeq(b.ackSeq());
+                    .setFromSeq(b.fromSeq()).setToSeq(b.toSeq()).setAckSeq(b.ackSeq()).setAckNow(b.ackNow());
             for (Document d : b.deltas()) {
                 m.addDeltas(document(d));
             }
@@ -95,7 +95,7 @@ final class GeneratedSyncCodec {
                     for (int i = 0; i < m.getDeltasCount(); i++) {
                         deltas.add(document(m.getDeltas(i)));
                     }
-                    yield new DeltaBatch(m.getFromSeq(), m.getToSeq(), deltas, m.getAckSeq());
+                    yield new DeltaBatch(m.getFromSeq(), m.getToSeq(), deltas, m.getAckSeq(), m.getAckNow());
                 }
                 case CrdtCodec.ACK -> {
                     AckMessage m = AckMessage.parser().parseFrom(in);

@@ -78,7 +78,7 @@ class SyncWireTest {
                 }
                 long a = seq(random.nextLong());
                 long b = seq(random.nextLong());
-                yield new DeltaBatch(Math.min(a, b), Math.max(a, b), docs, seq(random.nextLong()));
+                yield new DeltaBatch(Math.min(a, b), Math.max(a, b), docs, seq(random.nextLong()), random.nextBoolean());
             }
             case 1 -> new Ack(seq(r));
             default -> {
@@ -164,7 +164,7 @@ class SyncWireTest {
         ORSet set = ORSet.empty().add(ReplicaId.of(1), Bytes.of("element")).state();
         PreparedMessage prepared = CrdtCodec.prepare(new DeltaBatch(1, 2, List.of(new Document(Bytes.of("k"), set)), 0));
         for (java.lang.reflect.Field f : prepared.getClass().getDeclaredFields()) {
-            assertThat(f.getType()).as(f.getName()).isIn(long.class, int.class, byte[].class, Bytes[].class);
+            assertThat(f.getType()).as(f.getName()).isIn(long.class, int.class, boolean.class, byte[].class, Bytes[].class);
         }
     }
 

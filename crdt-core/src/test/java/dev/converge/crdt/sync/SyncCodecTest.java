@@ -44,7 +44,7 @@ class SyncCodecTest {
                 progress.add(new Progress(ReplicaId.of(99 + i), seq / (3 + i)));
             }
             return switch (kind) {
-                case 0 -> new DeltaBatch(seq, seq + docs.size(), docs, seq / 2);
+                case 0 -> new DeltaBatch(seq, seq + docs.size(), docs, seq / 2, seq % 3 == 0);
                 case 1 -> new Ack(seq);
                 case 6 -> new Heartbeat(seq, progress);
                 case 2 -> new DigestRequest(seq, List.of(KeyHashRange.ALL, range));
