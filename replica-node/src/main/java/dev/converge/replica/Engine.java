@@ -599,6 +599,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             }
             Waiter w = new Waiter(seq, peers, result);
             waiters.add(w);
+            protocol.wantAcknowledgements(seq);
             env.loop().schedule(Math.max(0, timeout.toMillis()), () -> {
                 if (waiters.remove(w)) {
                     complete(result, ackedBy(seq), null);

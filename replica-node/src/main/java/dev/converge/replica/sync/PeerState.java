@@ -27,6 +27,10 @@ final class PeerState {
     long merged;
     /** The last acknowledgement sent to the peer. */
     long ackSent = -1;
+    /** When a message carrying our merged point last went to the peer (-1: never on this link). */
+    long ackSentAtMillis = -1;
+    /** An acknowledgement waits for the acknowledgement delay to pass. */
+    boolean ackScheduled;
     long lastContactMillis = -1;
     /** Since when the peer has been behind the local log, or -1 when it is not. */
     long behindSinceMillis = -1;
@@ -55,14 +59,16 @@ final class PeerState {
         final long fromSeq;
         final long toSeq;
         final boolean hasDeltas;
+        final boolean ackNow;
         boolean done;
         boolean failed;
         long seq;
 
-        Merging(long fromSeq, long toSeq, boolean hasDeltas) {
+        Merging(long fromSeq, long toSeq, boolean hasDeltas, boolean ackNow) {
             this.fromSeq = fromSeq;
             this.toSeq = toSeq;
             this.hasDeltas = hasDeltas;
+            this.ackNow = ackNow;
         }
     }
 

@@ -18,64 +18,77 @@ package dev.converge.replica.sync;
  *     a peer further behind catches up by digest
  * @param forwardDelayMillis how long an entry from a third replica is held back from a peer that is linked to
  *     that replica itself (and will get it first-hand), before it is checked again
+ * @param ackDelayMillis at most one acknowledgement of a peer's batches per this interval: a batch after a
+ *     quiet spell is acknowledged at once, batches that follow within the interval together at its end
+ *     (0: every batch at once). Data never waits for acknowledgements; batches carrying an entry someone
+ *     awaits ({@code awaitReplicated}) ask for theirs at once.
  */
 public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long retransmitAfterMillis, int maxBatchBytes,
                          int maxDocumentsPerMessage, int fullFanoutPeers, int maxRangesPerMessage, int leafDocuments,
                          long catchUpTimeoutMillis, long antiEntropyIntervalMillis, long retainedLogEntries,
-                         long forwardDelayMillis) {
+                         long forwardDelayMillis, long ackDelayMillis) {
 
     public SyncConfig {
         if (gossipIntervalMillis < 1 || pushDelayMillis < 0 || retransmitAfterMillis < 1 || maxBatchBytes < 1024
                 || maxDocumentsPerMessage < 1 || fullFanoutPeers < 1 || maxRangesPerMessage < 16 || leafDocuments < 1
-                || catchUpTimeoutMillis < 1 || antiEntropyIntervalMillis < 0 || retainedLogEntries < 0 || forwardDelayMillis < 0) {
+                || catchUpTimeoutMillis < 1 || antiEntropyIntervalMillis < 0 || retainedLogEntries < 0 || forwardDelayMillis < 0
+                || ackDelayMillis < 0) {
             throw new IllegalArgumentException("invalid sync configuration: " + this);
         }
     }
 
-    /** The configuration with the default forwarding delay of two gossip intervals. */
+    /** The configuration with the default forwarding delay of two gossip intervals and acknowledgement delay of 10 ms. */
     public SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long retransmitAfterMillis, int maxBatchBytes,
                       int maxDocumentsPerMessage, int fullFanoutPeers, int maxRangesPerMessage, int leafDocuments,
                       long catchUpTimeoutMillis, long antiEntropyIntervalMillis, long retainedLogEntries) {
         this(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage, fullFanoutPeers,
                 maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis, retainedLogEntries,
-                2 * gossipIntervalMillis);
+                2 * gossipIntervalMillis, DEFAULT_ACK_DELAY_MILLIS);
     }
 
+    private static final long DEFAULT_ACK_DELAY_MILLIS = 10;
+
     public static SyncConfig defaults() {
-        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 8, 3_000, 60_000, 1_000_000, 400);
+        return new SyncConfig(200, 2, 1_000, 1 << 20, 10_000, 8, 256, 8, 3_000, 60_000, 1_000_000, 400, DEFAULT_ACK_DELAY_MILLIS);
     }
 
     public SyncConfig withForwardDelayMillis(long millis) {
         return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
                 fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
-                retainedLogEntries, millis);
+                retainedLogEntries, millis, ackDelayMillis);
     }
 
     public SyncConfig withPushDelayMillis(long millis) {
         return new SyncConfig(gossipIntervalMillis, millis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
                 fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
-                retainedLogEntries, forwardDelayMillis);
+                retainedLogEntries, forwardDelayMillis, ackDelayMillis);
     }
 
     public SyncConfig withGossipIntervalMillis(long millis) {
         return new SyncConfig(millis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
                 fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
-                retainedLogEntries, forwardDelayMillis);
+                retainedLogEntries, forwardDelayMillis, ackDelayMillis);
     }
 
     public SyncConfig withRetainedLogEntries(long entries) {
         return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
-                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis, entries, forwardDelayMillis);
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis, entries, forwardDelayMillis, ackDelayMillis);
     }
 
     public SyncConfig withMaxBatchBytes(int bytes) {
         return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, bytes, maxDocumentsPerMessage,
                 fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
-                retainedLogEntries, forwardDelayMillis);
+                retainedLogEntries, forwardDelayMillis, ackDelayMillis);
     }
 
     public SyncConfig withAntiEntropyIntervalMillis(long millis) {
         return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
-                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, millis, retainedLogEntries, forwardDelayMillis);
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, millis, retainedLogEntries, forwardDelayMillis, ackDelayMillis);
+    }
+
+    public SyncConfig withAckDelayMillis(long millis) {
+        return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
+                retainedLogEntries, forwardDelayMillis, millis);
     }
 }

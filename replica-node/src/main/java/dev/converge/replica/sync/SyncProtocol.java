@@ -112,6 +112,8 @@ public final class SyncProtocol {
     private boolean pushScheduled;
     private boolean acksDirty;
     private long truncatedThrough;
+    /** Someone waits for the local log through here to replicate: batches carrying any of it ask for acknowledgement at once. */
+    private long ackWantedThrough;
 
     public SyncProtocol(ReplicaId self, SyncConfig config, DocumentStore store, Transport transport, RemoteApplier applier,
                         EventLoop loop, RandomGenerator random, Observer observer) {
@@ -141,6 +143,7 @@ public final class SyncProtocol {
         peer.sentUpTo = peer.acked;
         peer.retransmissions = 0;
         peer.ackSent = -1;
+        peer.ackSentAtMillis = -1;
         service(peer, nowMillis, false);
     }
 
@@ -341,10 +344,15 @@ public final class SyncProtocol {
     }
 
     private boolean sendBatch(PeerState peer, long from, long to, List<Document> deltas, long nowMillis) {
-        if (send(peer.id, new DeltaBatch(from, to, deltas, peer.merged)) != Transport.SendResult.QUEUED) {
+        // The merged point rides along only when it moved since the peer was last told (0: none).
+        boolean ack = peer.ackSent < peer.merged;
+        DeltaBatch batch = new DeltaBatch(from, to, deltas, ack ? peer.merged : 0, from < ackWantedThrough);
+        if (send(peer.id, batch) != Transport.SendResult.QUEUED) {
             return false;
         }
-        peer.ackSent = peer.merged;
+        if (ack) {
+            ackCarried(peer);
+        }
         if (peer.sentUpTo <= peer.acked) {
             peer.sentAtMillis = nowMillis; // the first unacknowledged data: the retransmission timer starts
         }
@@ -421,14 +429,51 @@ public final class SyncProtocol {
             }
         }
         if (send(peer.id, new Heartbeat(peer.merged, progress)) == Transport.SendResult.QUEUED) {
-            peer.ackSent = peer.merged;
+            ackCarried(peer);
+        }
+    }
+
+    /**
+     * Acknowledges what {@code peer}'s batches brought: at once after a quiet spell or when the peer
+     * asked ({@code now}), else once the acknowledgement delay since the last one has passed,
+     * together with whatever else arrives meanwhile.
+     */
+    private void acknowledgeSoon(PeerState peer, boolean now) {
+        long nowMillis = loop.nowMillis();
+        long due = peer.ackSentAtMillis + config.ackDelayMillis();
+        if (now || peer.ackSentAtMillis < 0 || nowMillis >= due) {
+            acknowledge(peer);
+            return;
+        }
+        if (!peer.ackScheduled) {
+            peer.ackScheduled = true;
+            loop.schedule(due - nowMillis, () -> {
+                peer.ackScheduled = false;
+                if (peers.get(peer.id) == peer && peer.connected && peer.ackSent < peer.merged) {
+                    acknowledge(peer);
+                }
+            });
         }
     }
 
     private void acknowledge(PeerState peer) {
         if (send(peer.id, new Ack(peer.merged)) == Transport.SendResult.QUEUED) {
-            peer.ackSent = peer.merged;
+            ackCarried(peer);
         }
+    }
+
+    /** A message to {@code peer} that carries our merged point went out. */
+    private void ackCarried(PeerState peer) {
+        peer.ackSent = peer.merged;
+        peer.ackSentAtMillis = loop.nowMillis();
+    }
+
+    /**
+     * Someone waits for the local log through {@code seq} to be acknowledged: batches that carry any
+     * of it ask the peer to acknowledge at once rather than coalesce.
+     */
+    public void wantAcknowledgements(long seq) {
+        ackWantedThrough = Math.max(ackWantedThrough, seq);
     }
 
     private void persistAcks() {
@@ -512,7 +557,7 @@ public final class SyncProtocol {
         // it, and a future runs its dependants in no promised order); their effects on positions
         // are applied in arrival order, or a batch finishing before the one below it would look
         // like a gap and leave the position behind until a retransmission.
-        PeerState.Merging merging = new PeerState.Merging(b.fromSeq(), b.toSeq(), !b.deltas().isEmpty());
+        PeerState.Merging merging = new PeerState.Merging(b.fromSeq(), b.toSeq(), !b.deltas().isEmpty(), b.ackNow());
         peer.merging.add(merging);
         CompletionStage<Long> applied;
         try {
@@ -543,6 +588,7 @@ public final class SyncProtocol {
         }
         boolean moved = false;
         boolean deltas = false;
+        boolean ackNow = false;
         while (!peer.merging.isEmpty() && peer.merging.peekFirst().done) {
             PeerState.Merging m = peer.merging.pollFirst();
             if (m.failed) {
@@ -558,13 +604,14 @@ public final class SyncProtocol {
                 peer.merged = m.toSeq;
                 moved = true;
                 deltas |= m.hasDeltas;
+                ackNow |= m.ackNow;
             }
         }
         if (moved && peer.connected) {
             service(peer, loop.nowMillis(), false);
             // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
-            if (peer.ackSent < peer.merged && deltas) {
-                acknowledge(peer);
+            if (peer.ackSent < peer.merged && (deltas || ackNow)) {
+                acknowledgeSoon(peer, ackNow);
             }
         }
     }

@@ -28,17 +28,19 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
- * The protocol's bookkeeping of positions against merges that complete out of order, and its
- * retransmission timer against a peer that keeps getting new batches but acknowledges none.
+ * The protocol's bookkeeping of positions against merges that complete out of order, its
+ * retransmission timer against a peer that keeps getting new batches but acknowledges none, and
+ * the coalescing of its acknowledgements.
  */
 class SyncProtocolOrderTest {
 
     private static final ReplicaId SELF = ReplicaId.of(1);
     private static final ReplicaId PEER = ReplicaId.of(2);
 
-    /** Runs tasks at once; timers run only when {@link #advance} passes them. */
+    /** Runs tasks at once; timers run only when {@link #advanceTo} passes them. */
     private static final class ManualLoop implements EventLoop {
         long now;
+        private final List<Map.Entry<Long, Runnable>> timers = new ArrayList<>();
 
         @Override
         public void execute(Runnable task) {
@@ -47,7 +49,23 @@ class SyncProtocolOrderTest {
 
         @Override
         public Cancellable schedule(long delayMillis, Runnable task) {
+            timers.add(Map.entry(now + delayMillis, task));
             return () -> { };
+        }
+
+        /** Moves the time to {@code t}, running the timers due by then in order. */
+        void advanceTo(long t) {
+            while (true) {
+                Map.Entry<Long, Runnable> next = timers.stream().filter(e -> e.getKey() <= t)
+                        .min(Map.Entry.comparingByKey()).orElse(null);
+                if (next == null) {
+                    break;
+                }
+                timers.remove(next);
+                now = next.getKey();
+                next.getValue().run();
+            }
+            now = t;
         }
 
         @Override
@@ -110,8 +128,8 @@ class SyncProtocolOrderTest {
                     ack = a.seq();
                 } else if (m instanceof Heartbeat h) {
                     ack = h.ackSeq();
-                } else if (m instanceof DeltaBatch b) {
-                    ack = b.ackSeq();
+                } else if (m instanceof DeltaBatch b && b.ackSeq() > 0) {
+                    ack = b.ackSeq(); // 0: the batch carries no acknowledgement
                 }
             }
             return ack;
@@ -119,8 +137,25 @@ class SyncProtocolOrderTest {
     }
 
     private static DeltaBatch batch(long from, long to) {
+        return batch(from, to, false);
+    }
+
+    private static DeltaBatch batch(long from, long to, boolean ackNow) {
         GCounter c = GCounter.of(VersionVector.of(PEER, to));
-        return new DeltaBatch(from, to, List.of(new Document(Bytes.of("c"), c)), 0);
+        return new DeltaBatch(from, to, List.of(new Document(Bytes.of("c"), c)), 0, ackNow);
+    }
+
+    /** The acknowledgements sent, each as (time, acknowledged point), whatever message carried it. */
+    private static List<List<Long>> acks(Recorder transport) {
+        List<List<Long>> out = new ArrayList<>();
+        for (int i = 0; i < transport.sent.size(); i++) {
+            SyncMessage m = transport.sent.get(i);
+            long ack = m instanceof Ack a ? a.seq() : m instanceof Heartbeat h ? h.ackSeq() : m instanceof DeltaBatch b ? b.ackSeq() : 0;
+            if (ack > 0) {
+                out.add(List.of(transport.sentAt.get(i), ack));
+            }
+        }
+        return out;
     }
 
     private static SyncProtocol protocol(SyncConfig config, MemoryDocumentStore store, Recorder transport, ManualLoop loop,
@@ -240,5 +275,77 @@ class SyncProtocolOrderTest {
         protocol.onMessage(PEER, batch(0, 2), 0); // the sender's retransmission
         protocol.onTick(0);
         assertThat(transport.lastAck()).isEqualTo(2);
+    }
+
+    /** A protocol whose peer's batches merge at once. */
+    private static final class Receiving {
+        final ManualLoop loop = new ManualLoop();
+        final Recorder transport = new Recorder(loop);
+        final MemoryDocumentStore store = new MemoryDocumentStore(SELF);
+        final SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
+                (peer, documents) -> CompletableFuture.completedFuture(-1L));
+
+        Receiving() {
+            protocol.onLinkUp(PEER, 0);
+        }
+
+        void receiveAt(long t, DeltaBatch b) {
+            loop.advanceTo(t);
+            protocol.onMessage(PEER, b, t);
+        }
+
+        void commitAt(long t, long value) {
+            loop.advanceTo(t);
+            GCounter next = GCounter.of(VersionVector.of(SELF, value));
+            long seq = store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
+                    .toCompletableFuture().join();
+            protocol.onLocalCommit(seq, t);
+        }
+    }
+
+    @Test
+    void batchesArrivingWithinTheAckDelayAreAcknowledgedTogetherAtItsEnd() {
+        Receiving r = new Receiving();
+        r.receiveAt(0, batch(0, 1));
+        r.receiveAt(2, batch(1, 2));
+        r.receiveAt(4, batch(2, 3));
+        r.loop.advanceTo(20);
+        r.receiveAt(50, batch(3, 4)); // after a quiet spell: at once again
+        r.loop.advanceTo(100);
+        assertThat(acks(r.transport)).containsExactly(List.of(0L, 1L), List.of(10L, 3L), List.of(50L, 4L));
+    }
+
+    @Test
+    void aBatchAskingForAnAcknowledgementGetsItAtOnce() {
+        Receiving r = new Receiving();
+        r.receiveAt(0, batch(0, 1));
+        r.receiveAt(2, batch(1, 2, true));
+        r.loop.advanceTo(100);
+        assertThat(acks(r.transport)).containsExactly(List.of(0L, 1L), List.of(2L, 2L));
+    }
+
+    @Test
+    void anAcknowledgementRidesOnABatchGoingBackAndOnlyWhenItMoved() {
+        Receiving r = new Receiving();
+        r.receiveAt(0, batch(0, 1)); // acknowledged at once
+        r.commitAt(1, 1); // pushed back to the peer: nothing new to acknowledge
+        r.receiveAt(2, batch(1, 2)); // within the delay: waits
+        r.commitAt(3, 2); // the push carries it
+        r.loop.advanceTo(100); // and the delay's end finds nothing left to send
+        assertThat(acks(r.transport)).containsExactly(List.of(0L, 1L), List.of(3L, 2L));
+        assertThat(r.transport.sent.stream().filter(m -> m instanceof DeltaBatch).map(m -> ((DeltaBatch) m).ackSeq()).toList())
+                .containsExactly(0L, 2L);
+    }
+
+    @Test
+    void batchesCarryingAnEntrySomeoneWaitsForAskForAnAcknowledgement() {
+        Receiving r = new Receiving();
+        r.commitAt(0, 1);
+        r.protocol.wantAcknowledgements(2);
+        r.commitAt(1, 2);
+        r.commitAt(2, 3);
+        assertThat(r.transport.sent.stream().filter(m -> m instanceof DeltaBatch).map(m -> (DeltaBatch) m)
+                .map(b -> b.toSeq() + ":" + b.ackNow()).toList())
+                .containsExactly("1:false", "2:true", "3:false");
     }
 }
