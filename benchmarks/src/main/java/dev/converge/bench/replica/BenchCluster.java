@@ -96,16 +96,6 @@ final class BenchCluster implements AutoCloseable {
         return true;
     }
 
-    void awaitAcknowledged(int i, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!acknowledged(i)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("replica " + i + "'s log not acknowledged within " + timeoutMillis + " ms");
-            }
-            Thread.sleep(0, 100_000);
-        }
-    }
-
     void awaitQuiescent(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!quiescent()) {

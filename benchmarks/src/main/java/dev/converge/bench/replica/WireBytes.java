@@ -9,7 +9,9 @@ import dev.converge.crdt.PNCounter;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.replica.Replica;
+import dev.converge.replica.Written;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -29,8 +31,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The "+key" column adds each update's key to its delta, as a document travels with its key.
  *
  * <p>Two paces: steady writes at a fixed rate (what a busy replica sees: pushes carry several
- * updates), and one at a time (each update waits until both peers acknowledged it: the worst
- * case, one update per message). Either way the measurement ends when the whole cluster has
+ * updates), and one at a time (each update waits, with {@code awaitReplicated}, until both peers
+ * acknowledged it: the worst case, one update per message). Either way the measurement ends when the whole cluster has
  * settled, so the peers' rounds that cover, in their own logs, what they merged from A count too.
  * The idle cluster's heartbeat traffic is measured first; "w/o idle" subtracts it.
  */
@@ -99,8 +101,8 @@ public final class WireBytes {
             Shadow.Sizes sizes = shadow.next(a).join();
             deltaBytes += sizes.delta();
             keyBytes += sizes.key();
-            if (rate == 0) {
-                cluster.awaitAcknowledged(0, 10_000);
+            if (rate == 0 && a.awaitReplicated(sizes.seq(), 2, Duration.ofSeconds(10)).toCompletableFuture().join() < 2) {
+                throw new IllegalStateException("update " + i + " not acknowledged by both peers within 10 s");
             }
         }
         cluster.awaitQuiescent(60_000);
@@ -136,13 +138,13 @@ public final class WireBytes {
             this.workload = workload;
         }
 
-        record Sizes(int delta, int key) {
+        record Sizes(int delta, int key, long seq) {
         }
 
         /** Makes the next update on {@code a}; completes (when it is durable on A) with its delta's and key's sizes. */
         CompletableFuture<Sizes> next(Replica a) {
             long i = n++;
-            CompletionStage<?> written;
+            CompletionStage<? extends Written<?>> written;
             Mutation<?> mutation;
             Bytes key;
             switch (workload) {
@@ -165,8 +167,8 @@ public final class WireBytes {
                 }
                 default -> throw new IllegalStateException();
             }
-            Sizes sizes = new Sizes(CrdtCodec.encode(mutation.delta()).length, key.length());
-            return written.toCompletableFuture().thenApply(w -> sizes);
+            int delta = CrdtCodec.encode(mutation.delta()).length;
+            return written.toCompletableFuture().thenApply(w -> new Sizes(delta, key.length(), w.seq()));
         }
     }
 }
