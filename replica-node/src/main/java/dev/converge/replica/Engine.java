@@ -562,14 +562,28 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     @Override
     public void onAcked(ReplicaId peer, long seq) {
+        boolean removed = false;
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
             int count = ackedBy(w.seq());
             if (count >= w.peers()) {
                 it.remove();
                 complete(w.future(), count, null);
+                removed = true;
             }
         }
+        if (removed) {
+            wantAcknowledgements();
+        }
+    }
+
+    /** Tells the protocol how far callers of {@code awaitReplicated} still wait (0: nobody). */
+    private void wantAcknowledgements() {
+        long through = 0;
+        for (Waiter w : waiters) {
+            through = Math.max(through, w.seq());
+        }
+        protocol.acknowledgementsWantedThrough(through);
     }
 
     @Override
@@ -599,10 +613,11 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             }
             Waiter w = new Waiter(seq, peers, result);
             waiters.add(w);
-            protocol.wantAcknowledgements(seq);
+            wantAcknowledgements();
             env.loop().schedule(Math.max(0, timeout.toMillis()), () -> {
                 if (waiters.remove(w)) {
                     complete(result, ackedBy(seq), null);
+                    wantAcknowledgements();
                 }
             });
         });

@@ -147,6 +147,28 @@ class ConvergenceTest {
     }
 
     @Test
+    void awaitReplicatedDoesNotWaitOutTheAcknowledgementDelay() {
+        EngineConfig config = EngineConfig.defaults();
+        config = config.withSync(config.sync().withAckDelayMillis(500));
+        try (Cluster cluster = new Cluster(3, 7, config)) {
+            cluster.runFor(100);
+            Replica a = cluster.get(0);
+            Written<Long> first = cluster.await(a.counter("c").add(1));
+            assertThat(cluster.await(a.awaitReplicated(first.seq(), 2, java.time.Duration.ofSeconds(5)))).isEqualTo(2);
+            // The peers acknowledged just now: for 500 ms they would hold further acknowledgements back.
+            Written<Long> beforePush = cluster.await(a.counter("c").add(1));
+            long start = cluster.time.millis();
+            assertThat(cluster.await(a.awaitReplicated(beforePush.seq(), 2, java.time.Duration.ofSeconds(5)))).isEqualTo(2);
+            assertThat(cluster.time.millis() - start).as("a waiter registered before the push").isLessThan(50);
+            Written<Long> afterPush = cluster.await(a.counter("c").add(1));
+            cluster.runFor(20); // pushed and merged; the acknowledgements wait
+            start = cluster.time.millis();
+            assertThat(cluster.await(a.awaitReplicated(afterPush.seq(), 2, java.time.Duration.ofSeconds(5)))).isEqualTo(2);
+            assertThat(cluster.time.millis() - start).as("a waiter registered after the push").isLessThan(50);
+        }
+    }
+
+    @Test
     void subscribersSeeLocalAndRemoteChangesCoalesced() {
         try (Cluster cluster = new Cluster(2, 9, EngineConfig.defaults())) {
             List<ChangeEvent> seen = new ArrayList<>();

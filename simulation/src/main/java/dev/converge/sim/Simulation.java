@@ -949,6 +949,6 @@ public final class Simulation {
         }
         List<Document> kept = new ArrayList<>();
         joined.forEach((k, v) -> kept.add(new Document(k, v)));
-        return new DeltaBatch(b.fromSeq(), b.toSeq(), kept, b.ackSeq());
+        return new DeltaBatch(b.fromSeq(), b.toSeq(), kept, b.ackSeq(), b.ackNow());
     }
 }

@@ -9,10 +9,12 @@ import java.util.List;
  * left out, so a batch may have no deltas at all.
  *
  * <p>{@code ackSeq} piggybacks an acknowledgement the other way: the highest sequence number of
- * the receiver's own log that the sender has merged (0 for none).
+ * the receiver's own log that the sender has merged (0: none, or none new since the receiver was
+ * last told).
  *
- * <p>{@code ackNow}: someone at the sender waits for these entries to replicate, so the receiver
- * acknowledges at once instead of coalescing its acknowledgements.
+ * <p>{@code ackNow}: a caller at the sender waits for entries up to or past this batch to be
+ * acknowledged, so the receiver acknowledges at once instead of coalescing its acknowledgements;
+ * an empty batch at the receiver's acknowledged point asks only that.
  */
 public record DeltaBatch(long fromSeq, long toSeq, List<Document> deltas, long ackSeq, boolean ackNow) implements SyncMessage {
 

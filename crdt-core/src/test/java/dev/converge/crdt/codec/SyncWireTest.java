@@ -285,7 +285,7 @@ class SyncWireTest {
         byte[] counter = CrdtCodec.encode(GCounter.empty().increment(ReplicaId.of(7), 3).delta());
         byte[] document = new Out().delimited(10, new byte[] {'k'}).delimited(18, counter).toBytes();
         byte[] unknownFields = new Out()
-                .varint(6 << 3).varint(300) // varint
+                .varint(16 << 3).varint(300) // varint (field 16: 6 is a delta batch's ack_now)
                 .varint(7 << 3 | 1).raw(new byte[8]) // fixed64
                 .delimited(8 << 3 | 2, new byte[] {1, 2, 3}) // length-delimited
                 .varint(9 << 3 | 5).raw(new byte[4]) // fixed32
@@ -343,6 +343,17 @@ class SyncWireTest {
         inputs.add(header(CrdtCodec.DELTA_BATCH).varint(5 << 3).varint(Long.MIN_VALUE).toBytes());
         inputs.add(header(CrdtCodec.DELTA_BATCH).varint(2 << 3).varint(5).varint(3 << 3).varint(4).toBytes());
         inputs.add(header(CrdtCodec.DELTA_BATCH).varint(2 << 3).varint(5).delimited(4 << 3 | 2, new byte[0]).toBytes());
+        // ack_now: the encoder's 1, and what only the exact path reads (0, 2, an overlong 1, a ten-byte 1,
+        // repeats where the last wins, before other fields, and the wrong wire type).
+        byte[] batch = new Out().varint(2 << 3).varint(5).varint(3 << 3).varint(6).delimited(4 << 3 | 2, document)
+                .varint(5 << 3).varint(3).toBytes();
+        for (byte[] flag : List.of(new byte[] {0x30, 1}, new byte[] {0x30, 0}, new byte[] {0x30, 2}, new byte[] {0x30, (byte) 0x81, 0},
+                new byte[] {0x30, (byte) 0x81, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
+                        (byte) 0x80, (byte) 0x80, 0}, new byte[] {0x30, 1, 0x30, 0}, new byte[] {0x30, 0, 0x30, 1},
+                new byte[] {0x32, 1, 0})) {
+            inputs.add(header(CrdtCodec.DELTA_BATCH).raw(batch).raw(flag).toBytes());
+            inputs.add(header(CrdtCodec.DELTA_BATCH).raw(flag).raw(batch).toBytes());
+        }
         // Heartbeats: an origin of 0 (reserved), a progress sequence past 2^63 - 1, both in one entry.
         inputs.add(header(CrdtCodec.HEARTBEAT).delimited(2 << 3 | 2, new Out().varint(2 << 3).varint(4).toBytes()).toBytes());
         inputs.add(header(CrdtCodec.HEARTBEAT).delimited(2 << 3 | 2, new Out().varint(1 << 3 | 1).raw(new byte[] {1, 0, 0, 0, 0, 0, 0, 0})

@@ -9,6 +9,9 @@ import java.util.TreeMap;
 /** What the protocol knows of one peer. Mutable, touched only on the engine loop. */
 final class PeerState {
 
+    /** A time that has not happened: the loop's clock has an arbitrary zero, so -1 may be a real time. */
+    static final long NEVER = Long.MIN_VALUE;
+
     final ReplicaId id;
     boolean connected;
     /** Over the peer's heartbeats on the current link. */
@@ -27,8 +30,8 @@ final class PeerState {
     long merged;
     /** The last acknowledgement sent to the peer. */
     long ackSent = -1;
-    /** When a message carrying our merged point last went to the peer (-1: never on this link). */
-    long ackSentAtMillis = -1;
+    /** When a message carrying our merged point last went to the peer ({@link #NEVER} on this link). */
+    long ackSentAtMillis = NEVER;
     /** An acknowledgement waits for the acknowledgement delay to pass. */
     boolean ackScheduled;
     long lastContactMillis = -1;

@@ -20,8 +20,8 @@ package dev.converge.replica.sync;
  *     that replica itself (and will get it first-hand), before it is checked again
  * @param ackDelayMillis at most one acknowledgement of a peer's batches per this interval: a batch after a
  *     quiet spell is acknowledged at once, batches that follow within the interval together at its end
- *     (0: every batch at once). Data never waits for acknowledgements; batches carrying an entry someone
- *     awaits ({@code awaitReplicated}) ask for theirs at once.
+ *     (0: every batch at once; below {@code retransmitAfterMillis}). Data never waits for acknowledgements;
+ *     a peer holding an entry someone awaits ({@code awaitReplicated}) is asked to acknowledge at once.
  */
 public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long retransmitAfterMillis, int maxBatchBytes,
                          int maxDocumentsPerMessage, int fullFanoutPeers, int maxRangesPerMessage, int leafDocuments,
@@ -32,7 +32,7 @@ public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long r
         if (gossipIntervalMillis < 1 || pushDelayMillis < 0 || retransmitAfterMillis < 1 || maxBatchBytes < 1024
                 || maxDocumentsPerMessage < 1 || fullFanoutPeers < 1 || maxRangesPerMessage < 16 || leafDocuments < 1
                 || catchUpTimeoutMillis < 1 || antiEntropyIntervalMillis < 0 || retainedLogEntries < 0 || forwardDelayMillis < 0
-                || ackDelayMillis < 0) {
+                || ackDelayMillis < 0 || ackDelayMillis >= retransmitAfterMillis) {
             throw new IllegalArgumentException("invalid sync configuration: " + this);
         }
     }

@@ -143,7 +143,7 @@ public final class SyncProtocol {
         peer.sentUpTo = peer.acked;
         peer.retransmissions = 0;
         peer.ackSent = -1;
-        peer.ackSentAtMillis = -1;
+        peer.ackSentAtMillis = PeerState.NEVER;
         service(peer, nowMillis, false);
     }
 
@@ -344,8 +344,7 @@ public final class SyncProtocol {
     }
 
     private boolean sendBatch(PeerState peer, long from, long to, List<Document> deltas, long nowMillis) {
-        // The merged point rides along only when it moved since the peer was last told (0: none).
-        boolean ack = peer.ackSent < peer.merged;
+        boolean ack = ackOwed(peer);
         DeltaBatch batch = new DeltaBatch(from, to, deltas, ack ? peer.merged : 0, from < ackWantedThrough);
         if (send(peer.id, batch) != Transport.SendResult.QUEUED) {
             return false;
@@ -366,7 +365,9 @@ public final class SyncProtocol {
      * position in our log must be moved there, or it would see every later batch as a gap.
      */
     private void cover(PeerState peer) {
-        send(peer.id, new DeltaBatch(0, peer.acked, List.of(), peer.merged));
+        if (send(peer.id, new DeltaBatch(0, peer.acked, List.of(), peer.merged)) == Transport.SendResult.QUEUED) {
+            ackCarried(peer);
+        }
     }
 
     /**
@@ -440,14 +441,14 @@ public final class SyncProtocol {
      */
     private void acknowledgeSoon(PeerState peer, boolean now) {
         long nowMillis = loop.nowMillis();
-        long due = peer.ackSentAtMillis + config.ackDelayMillis();
-        if (now || peer.ackSentAtMillis < 0 || nowMillis >= due) {
+        long since = nowMillis - peer.ackSentAtMillis;
+        if (now || peer.ackSentAtMillis == PeerState.NEVER || since >= config.ackDelayMillis()) {
             acknowledge(peer);
             return;
         }
         if (!peer.ackScheduled) {
             peer.ackScheduled = true;
-            loop.schedule(due - nowMillis, () -> {
+            loop.schedule(config.ackDelayMillis() - since, () -> {
                 peer.ackScheduled = false;
                 if (peers.get(peer.id) == peer && peer.connected && peer.ackSent < peer.merged) {
                     acknowledge(peer);
@@ -462,18 +463,41 @@ public final class SyncProtocol {
         }
     }
 
+    /** Whether our merged point moved since {@code peer} was last told it (a batch carries it only then; 0: none). */
+    private static boolean ackOwed(PeerState peer) {
+        return peer.merged > 0 && peer.ackSent < peer.merged;
+    }
+
     /** A message to {@code peer} that carries our merged point went out. */
     private void ackCarried(PeerState peer) {
         peer.ackSent = peer.merged;
-        peer.ackSentAtMillis = loop.nowMillis();
+        if (peer.merged > 0) { // a merged point of 0 acknowledges nothing: it opens no coalescing window
+            peer.ackSentAtMillis = loop.nowMillis();
+        }
     }
 
     /**
-     * Someone waits for the local log through {@code seq} to be acknowledged: batches that carry any
-     * of it ask the peer to acknowledge at once rather than coalesce.
+     * Callers wait for the local log through {@code seq} to be acknowledged (0: nobody waits any
+     * more): batches that carry any of it ask the peer to acknowledge at once rather than coalesce,
+     * and a peer that has it already, unacknowledged, is asked now.
      */
-    public void wantAcknowledgements(long seq) {
-        ackWantedThrough = Math.max(ackWantedThrough, seq);
+    public void acknowledgementsWantedThrough(long seq) {
+        long wanted = Math.min(seq, store.lastSeq());
+        boolean rose = wanted > ackWantedThrough;
+        ackWantedThrough = wanted;
+        if (!rose) {
+            return; // peers were asked when the mark rose to here; their acknowledgements are on their way
+        }
+        for (PeerState peer : peers.values()) {
+            if (peer.connected && peer.acked < ackWantedThrough && peer.sentUpTo >= ackWantedThrough) {
+                // An empty batch at the peer's acknowledged point: contiguous for it, so it answers at once.
+                boolean ack = ackOwed(peer);
+                if (send(peer.id, new DeltaBatch(peer.acked, peer.acked, List.of(), ack ? peer.merged : 0, true))
+                        == Transport.SendResult.QUEUED && ack) {
+                    ackCarried(peer);
+                }
+            }
+        }
     }
 
     private void persistAcks() {
@@ -600,19 +624,28 @@ public final class SyncProtocol {
             if (m.fromSeq > peer.merged) {
                 LOG.debug("batch ({}, {}] from {} starts past its merged point {}: merged, not acknowledged",
                         m.fromSeq, m.toSeq, peer.id, peer.merged);
-            } else if (m.toSeq > peer.merged) {
+                continue;
+            }
+            if (m.toSeq > peer.merged) {
                 peer.merged = m.toSeq;
                 moved = true;
-                deltas |= m.hasDeltas;
-                ackNow |= m.ackNow;
             }
+            if (m.hasDeltas && m.fromSeq < peer.ackSent) {
+                // Resent from below what we told the peer: it did not hear us, so tell it again.
+                peer.ackSent = m.fromSeq;
+            }
+            deltas |= m.hasDeltas;
+            ackNow |= m.ackNow;
         }
-        if (moved && peer.connected) {
+        if (!peer.connected) {
+            return;
+        }
+        if (moved) {
             service(peer, loop.nowMillis(), false);
-            // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
-            if (peer.ackSent < peer.merged && (deltas || ackNow)) {
-                acknowledgeSoon(peer, ackNow);
-            }
+        }
+        // A batch of no deltas only covers the peer's log; its ack can wait for the round's heartbeat.
+        if (ackOwed(peer) && (deltas || ackNow)) {
+            acknowledgeSoon(peer, ackNow);
         }
     }
 

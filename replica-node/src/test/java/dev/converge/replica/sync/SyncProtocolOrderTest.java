@@ -296,10 +296,18 @@ class SyncProtocolOrderTest {
 
         void commitAt(long t, long value) {
             loop.advanceTo(t);
+            protocol.onLocalCommit(commit(value), t);
+        }
+
+        /** A local write durable in the store, not yet handed to the protocol. */
+        long commit(long value) {
             GCounter next = GCounter.of(VersionVector.of(SELF, value));
-            long seq = store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
+            return store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
                     .toCompletableFuture().join();
-            protocol.onLocalCommit(seq, t);
+        }
+
+        List<DeltaBatch> batches() {
+            return transport.sent.stream().filter(m -> m instanceof DeltaBatch).map(m -> (DeltaBatch) m).toList();
         }
     }
 
@@ -341,11 +349,63 @@ class SyncProtocolOrderTest {
     void batchesCarryingAnEntrySomeoneWaitsForAskForAnAcknowledgement() {
         Receiving r = new Receiving();
         r.commitAt(0, 1);
-        r.protocol.wantAcknowledgements(2);
-        r.commitAt(1, 2);
-        r.commitAt(2, 3);
-        assertThat(r.transport.sent.stream().filter(m -> m instanceof DeltaBatch).map(m -> (DeltaBatch) m)
-                .map(b -> b.toSeq() + ":" + b.ackNow()).toList())
+        long seq = r.commit(2);
+        r.protocol.acknowledgementsWantedThrough(seq); // before the push: the push itself asks
+        r.protocol.onLocalCommit(seq, 1);
+        r.protocol.onMessage(PEER, new Ack(2), 2);
+        r.protocol.acknowledgementsWantedThrough(0); // the waiter is answered
+        r.commitAt(3, 3);
+        assertThat(r.batches().stream().map(b -> b.toSeq() + ":" + b.ackNow()).toList())
                 .containsExactly("1:false", "2:true", "3:false");
+    }
+
+    @Test
+    void aWaiterForAnEntryAlreadySentAsksThePeerOnceWithAnEmptyBatch() {
+        Receiving r = new Receiving();
+        r.commitAt(0, 1);
+        r.protocol.acknowledgementsWantedThrough(1);
+        r.protocol.acknowledgementsWantedThrough(1); // a second waiter for the same point asks nothing more
+        assertThat(r.batches().stream().map(b -> b.fromSeq() + "," + b.toSeq() + ":" + b.deltas().size() + ":" + b.ackNow()).toList())
+                .containsExactly("0,1:1:false", "0,0:0:true");
+    }
+
+    @Test
+    void anEmptyBatchAskingForAnAcknowledgementGetsTheOneThatWaits() {
+        Receiving r = new Receiving();
+        r.receiveAt(0, batch(0, 1));
+        r.receiveAt(2, batch(1, 2)); // its acknowledgement waits for the delay
+        r.receiveAt(3, new DeltaBatch(1, 1, List.of(), 0, true));
+        r.loop.advanceTo(100);
+        assertThat(acks(r.transport)).containsExactly(List.of(0L, 1L), List.of(3L, 2L));
+    }
+
+    @Test
+    void aBatchResentFromBelowWhatWeAcknowledgedIsAcknowledgedAgain() {
+        Receiving r = new Receiving();
+        r.receiveAt(0, batch(0, 1));
+        r.receiveAt(50, batch(0, 1)); // the sender resends: our acknowledgement did not reach it
+        r.loop.advanceTo(100);
+        assertThat(acks(r.transport)).containsExactly(List.of(0L, 1L), List.of(50L, 1L));
+    }
+
+    @Test
+    void aMergedPointOfZeroOpensNoCoalescingWindow() {
+        Receiving r = new Receiving();
+        r.commitAt(0, 1); // our push tells the peer nothing of its log
+        r.receiveAt(2, batch(0, 1));
+        assertThat(acks(r.transport)).containsExactly(List.of(2L, 1L));
+    }
+
+    @Test
+    void anAcknowledgementWaitingForTheDelayGoesOutAfterTheLinkCameBack() {
+        Receiving r = new Receiving();
+        r.receiveAt(0, batch(0, 1));
+        r.receiveAt(2, batch(1, 2));
+        r.loop.advanceTo(5);
+        r.protocol.onLinkDown(PEER);
+        r.loop.advanceTo(6);
+        r.protocol.onLinkUp(PEER, 6);
+        r.loop.advanceTo(100);
+        assertThat(acks(r.transport)).containsExactly(List.of(0L, 1L), List.of(10L, 2L));
     }
 }
