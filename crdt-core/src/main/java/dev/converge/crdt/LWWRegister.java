@@ -54,6 +54,16 @@ public final class LWWRegister implements Crdt<LWWRegister> {
     }
 
     /** When the winning write (or delete) happened, empty before the first write. */
+    /** The winning write's timestamp, or null when bottom: for this package's encoder, without an {@code Optional}. */
+    HybridTimestamp timestampOrNull() {
+        return timestamp;
+    }
+
+    /** The value, or null when bottom or deleted: for this package's encoder. */
+    Bytes valueOrNull() {
+        return value;
+    }
+
     public Optional<HybridTimestamp> timestamp() {
         return Optional.ofNullable(timestamp);
     }

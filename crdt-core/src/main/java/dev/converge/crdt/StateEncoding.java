@@ -56,6 +56,9 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
         if (value instanceof PNCounter c) {
             return new CounterPayload(c.increments(), c.decrements(), c.resetIncrements(), c.resetDecrements());
         }
+        if (value instanceof LWWRegister r) {
+            return new RegisterPayload(r);
+        }
         return StateEncodingHook.Payload.of(toMessage(value));
     }
 
