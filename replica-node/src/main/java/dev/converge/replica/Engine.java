@@ -176,7 +176,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 lastCommit.whenComplete((s, e) -> complete(result, new Written<>(value, seq), e));
                 return;
             }
-            int deltaBytes = CrdtCodec.encode(m.delta()).length;
+            int deltaBytes = CrdtCodec.encodedSize(m.delta());
             if (deltaBytes > config.sync().maxBatchBytes()) {
                 throw new IllegalArgumentException("the write's delta of " + deltaBytes + " bytes exceeds maxBatchBytes "
                         + config.sync().maxBatchBytes() + "; split it into smaller writes");

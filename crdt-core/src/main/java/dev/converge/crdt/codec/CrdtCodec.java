@@ -69,6 +69,16 @@ public final class CrdtCodec {
         return frame(value.type().tag(), StateEncodingHook.encoding().toPayload(value));
     }
 
+    /**
+     * The length of {@link #encode}'s bytes, without making them: for a size check or a budget,
+     * where the bytes themselves are not needed.
+     */
+    public static int encodedSize(Crdt<?> value) {
+        int tag = value.type().tag();
+        return CodedOutputStream.computeUInt32SizeNoTag(tag) + CodedOutputStream.computeUInt32SizeNoTag(VERSION)
+                + StateEncodingHook.encoding().toPayload(value).size();
+    }
+
     /** Decodes a state or delta of any type. */
     public static Crdt<?> decode(byte[] bytes) throws CodecException {
         return decode(bytes, 0, bytes.length);

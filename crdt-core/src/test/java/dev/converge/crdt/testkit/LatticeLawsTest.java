@@ -162,6 +162,15 @@ public abstract class LatticeLawsTest<S extends Crdt<S>> {
     }
 
     @Test
+    void encodedSizeIsTheEncodingsLength() {
+        qt().forAll(Generators.scripts()).checkAssert(script -> {
+            for (S x : script.run(spec()).values()) {
+                assertThat(CrdtCodec.encodedSize(x)).as("size of %s", x).isEqualTo(CrdtCodec.encode(x).length);
+            }
+        });
+    }
+
+    @Test
     void damagedBytesNeverThrowAnythingButCodecException() {
         qt().forAll(Generators.scripts(), integers().allPositive(), longs().all()).checkAssert((script, i, seed) -> {
             byte[] encoded = bytes(script.run(spec()).pick(i));

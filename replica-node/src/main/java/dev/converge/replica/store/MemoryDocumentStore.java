@@ -233,7 +233,7 @@ public final class MemoryDocumentStore implements DocumentStore {
         for (DeltaLogEntry e : log.tailMap(afterSeq, false).values()) {
             long size = 0;
             for (Document d : e.deltas()) {
-                size += d.key().length() + CrdtCodec.encode(d.value()).length;
+                size += d.key().length() + CrdtCodec.encodedSize(d.value());
             }
             if (!entries.isEmpty() && bytes + size > maxBytes) {
                 break;

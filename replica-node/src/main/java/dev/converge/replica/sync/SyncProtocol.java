@@ -796,7 +796,7 @@ public final class SyncProtocol {
         List<Document> pieces = new ArrayList<>(documents.size());
         for (Document d : documents) {
             int budget = config.maxBatchBytes() - d.key().length() - 64;
-            if (CrdtCodec.encode(d.value()).length <= budget) {
+            if (CrdtCodec.encodedSize(d.value()) <= budget) {
                 pieces.add(d);
             } else {
                 for (Crdt<?> part : Decomposition.split(d.value(), budget)) {
@@ -808,7 +808,7 @@ public final class SyncProtocol {
         long bytes = 0;
         for (int i = 0; i < pieces.size(); i++) {
             Document d = pieces.get(i);
-            long size = d.key().length() + CrdtCodec.encode(d.value()).length;
+            long size = d.key().length() + CrdtCodec.encodedSize(d.value());
             if (!chunk.isEmpty() && (bytes + size > config.maxBatchBytes() || chunk.size() >= config.maxDocumentsPerMessage())) {
                 if (send(peer.id, new StateBatch(id, range, chunk, false, reply)) != Transport.SendResult.QUEUED) {
                     return false;

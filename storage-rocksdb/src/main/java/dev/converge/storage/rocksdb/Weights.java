@@ -51,7 +51,7 @@ final class Weights {
         int measured = previous == null ? BASE : previous.measured();
         int estimate = clamp((long) (previous == null ? BASE : previous.weight()) + (long) PER_ENCODED_BYTE * deltaBytes);
         if (estimate > REMEASURE_FLOOR && estimate > 2L * measured) {
-            int exact = clamp(BASE + (long) PER_ENCODED_BYTE * CrdtCodec.encode(state).length);
+            int exact = clamp(BASE + (long) PER_ENCODED_BYTE * CrdtCodec.encodedSize(state));
             return new StateCache.Entry(state, exact, exact);
         }
         return new StateCache.Entry(state, estimate, measured);
