@@ -1,11 +1,14 @@
 package dev.converge.node;
 
+import dev.converge.replica.Replica;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One Redis client connection's state: whether it has authenticated, its name, and the local
- * sequence number of its latest write, which {@code WAIT} waits on. Touched on the connection's
- * event loop, except {@link #noteWrite} (the engine's callback thread).
+ * One Redis client connection's state: whether it has authenticated, its name, the local
+ * sequence number of its latest write, which {@code WAIT} waits on, and the replica as this
+ * connection writes through it. Touched on the connection's event loop ({@link #noteWrite} also
+ * on the callback executor, for the cluster's own writes).
  */
 final class ClientSession {
 
@@ -16,12 +19,27 @@ final class ClientSession {
     private volatile boolean authenticated;
     private String name;
     private final AtomicLong lastWriteSeq = new AtomicLong();
+    private final Executor loop;
+    private Replica writer;
 
-    ClientSession(long id, boolean loopback, boolean passwordRequired) {
+    ClientSession(long id, boolean loopback, boolean passwordRequired, Executor loop) {
         this.id = id;
         this.loopback = loopback;
         this.passwordRequired = passwordRequired;
         this.authenticated = !passwordRequired;
+        this.loop = loop;
+    }
+
+    /**
+     * {@code replica} with this connection's writes completing on its event loop: the reply is
+     * written there anyway, so a write's completion goes to it directly rather than through the
+     * replica's callback thread first.
+     */
+    Replica writer(Replica replica) {
+        if (writer == null) {
+            writer = replica.completingOn(loop);
+        }
+        return writer;
     }
 
     boolean authenticated() {

@@ -136,8 +136,8 @@ final class RedisCommands {
         add("mget", -2, Kind.READ, false, this::mget);
         add("set", -3, Kind.WRITE, false, this::set);
         // Sets
-        add("sadd", -3, Kind.WRITE, false, (s, a) -> written(s, replica.set(key(a[1])).add(rest(a, 2)), n -> integer(n)));
-        add("srem", -3, Kind.WRITE, false, (s, a) -> written(s, replica.set(key(a[1])).remove(rest(a, 2)), n -> integer(n)));
+        add("sadd", -3, Kind.WRITE, false, (s, a) -> written(s, s.writer(replica).set(key(a[1])).add(rest(a, 2)), n -> integer(n)));
+        add("srem", -3, Kind.WRITE, false, (s, a) -> written(s, s.writer(replica).set(key(a[1])).remove(rest(a, 2)), n -> integer(n)));
         add("smembers", 2, Kind.READ, false, (s, a) -> {
             List<RedisMessage> out = new ArrayList<>();
             for (Bytes e : replica.set(key(a[1])).elements()) {
@@ -194,7 +194,7 @@ final class RedisCommands {
         add("hexists", 3, Kind.READ, false, (s, a) -> integer(replica.map(key(a[1])).read().contains(key(a[2])) ? 1 : 0));
         add("hincrby", 4, Kind.WRITE, false, (s, a) -> {
             long n = parseLong(a[3]);
-            return written(s, replica.map(key(a[1])).increment(key(a[2]), n), RedisReplies::integer);
+            return written(s, s.writer(replica).map(key(a[1])).increment(key(a[2]), n), RedisReplies::integer);
         });
         // Node administration (see admin()) and diagnostics
         add("converge.partition", 1, Kind.OTHER, false, (s, a) -> admin(s, "CONVERGE.PARTITION", node::isolate));
@@ -481,7 +481,7 @@ final class RedisCommands {
     private Object del(ClientSession s, byte[][] a) {
         List<CompletableFuture<Written<Boolean>>> deletes = new ArrayList<>();
         for (int i = 1; i < a.length; i++) {
-            deletes.add(replica.delete(key(a[i])).toCompletableFuture());
+            deletes.add(s.writer(replica).delete(key(a[i])).toCompletableFuture());
         }
         return all(s, deletes, values -> integer(values.stream().filter(Boolean::booleanValue).count()));
     }
@@ -609,14 +609,14 @@ final class RedisCommands {
             return error("ERR timeout is negative");
         }
         Duration wait = timeout == 0 ? WAIT_FOREVER : Duration.ofMillis(timeout);
-        return replica.awaitReplicated(s.lastWriteSeq(), (int) replicas, wait).toCompletableFuture()
+        return s.writer(replica).awaitReplicated(s.lastWriteSeq(), (int) replicas, wait).toCompletableFuture()
                 .thenApply(n -> integer(n));
     }
 
     // ------------------------------------------------------------------ counters and registers
 
     private Object add(ClientSession s, byte[] key, long amount) {
-        return written(s, replica.counter(key(key)).add(amount), RedisReplies::integer);
+        return written(s, s.writer(replica).counter(key(key)).add(amount), RedisReplies::integer);
     }
 
     private Object get(byte[] k) {
@@ -660,7 +660,7 @@ final class RedisCommands {
             return error("ERR SET options (NX, XX, GET, EX, PX, EXAT, PXAT, KEEPTTL) are not supported: a register written on "
                     + "every replica without coordination has no conditional or expiring write");
         }
-        return written(s, replica.register(key(a[1])).set(Bytes.wrap(a[2])), v -> OK);
+        return written(s, s.writer(replica).register(key(a[1])).set(Bytes.wrap(a[2])), v -> OK);
     }
 
     // ------------------------------------------------------------------ hashes
@@ -669,7 +669,7 @@ final class RedisCommands {
         if (a.length % 2 != 0) {
             return RedisReplies.arity(okReply ? "hmset" : "hset");
         }
-        var map = replica.map(key(a[1]));
+        var map = s.writer(replica).map(key(a[1]));
         List<CompletableFuture<Written<Boolean>>> writes = new ArrayList<>();
         for (int i = 2; i < a.length; i += 2) {
             writes.add(map.setRegister(key(a[i]), Bytes.wrap(a[i + 1])).toCompletableFuture());
@@ -678,7 +678,7 @@ final class RedisCommands {
     }
 
     private Object hdel(ClientSession s, byte[][] a) {
-        var map = replica.map(key(a[1]));
+        var map = s.writer(replica).map(key(a[1]));
         List<CompletableFuture<Written<Integer>>> removes = new ArrayList<>();
         for (int i = 2; i < a.length; i++) {
             removes.add(map.removeField(key(a[i])).toCompletableFuture());

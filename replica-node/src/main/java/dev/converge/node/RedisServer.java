@@ -108,7 +108,7 @@ final class RedisServer implements AutoCloseable {
                         s.clients.add(ch);
                         InetSocketAddress remote = ch.remoteAddress();
                         boolean loopback = remote != null && remote.getAddress() != null && remote.getAddress().isLoopbackAddress();
-                        ClientSession session = new ClientSession(s.sessionIds.incrementAndGet(), loopback, passwordRequired);
+                        ClientSession session = new ClientSession(s.sessionIds.incrementAndGet(), loopback, passwordRequired, ch.eventLoop());
                         addDecoders(ch.pipeline(), limits, s.budget, session::authenticated);
                         ch.pipeline().addLast("encoder", new RedisEncoder());
                         ch.pipeline().addLast("connection", new RedisConnection(s, commands, limits, session));

@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -155,14 +156,25 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     // ------------------------------------------------------------------ local writes and reads
 
-    <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome) {
-        return write(key, type, op, outcome, false);
+    /** A user's write; its future runs dependent stages on {@code callbacks}. */
+    <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome,
+                                                          Executor callbacks) {
+        return write(key, type, op, outcome, false, callbacks);
     }
 
-    /** As {@link #write(Bytes, CrdtType, WriteOp, Outcome)}; only {@code system} writes may touch reserved keys. */
-    <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome,
-                                                          boolean system) {
-        UserFuture<Written<V>> result = new UserFuture<>(env.callbacks());
+    /** The cluster's own write to a reserved key; its future runs dependent stages on the callback executor. */
+    <S extends Crdt<S>, V> CompletionStage<Written<V>> systemWrite(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome) {
+        return write(key, type, op, outcome, true, env.callbacks());
+    }
+
+    /** The environment's callback executor: where user futures run dependent stages unless a caller chose another. */
+    Executor defaultCallbacks() {
+        return env.callbacks();
+    }
+
+    private <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome,
+                                                                  boolean system, Executor callbacks) {
+        UserFuture<Written<V>> result = new UserFuture<>(callbacks);
         call(result, () -> {
             if (!system) {
                 refuseReserved(key);
@@ -191,8 +203,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * overwritten with a timestamped absence, sets, maps, flags and multi-value registers remove
      * what they hold. An update this replica has not seen survives. The key keeps its type.
      */
-    CompletionStage<Written<Boolean>> delete(Bytes key) {
-        UserFuture<Written<Boolean>> result = new UserFuture<>(env.callbacks());
+    CompletionStage<Written<Boolean>> delete(Bytes key, Executor callbacks) {
+        UserFuture<Written<Boolean>> result = new UserFuture<>(callbacks);
         call(result, () -> {
             refuseReserved(key);
             refuseIfRemoved();
@@ -603,8 +615,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     // ------------------------------------------------------------------ replication waits, status, subscriptions
 
-    CompletionStage<Integer> awaitReplicated(long seq, int peers, Duration timeout) {
-        UserFuture<Integer> result = new UserFuture<>(env.callbacks());
+    CompletionStage<Integer> awaitReplicated(long seq, int peers, Duration timeout, Executor callbacks) {
+        UserFuture<Integer> result = new UserFuture<>(callbacks);
         call(result, () -> {
             int count = ackedBy(seq);
             if (count >= peers || peers <= 0) {

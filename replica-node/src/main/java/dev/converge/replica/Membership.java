@@ -82,9 +82,9 @@ final class Membership {
         Crdt<?> members = engine.store.read(MEMBERS).orElse(null);
         Optional<Bytes> recorded = members instanceof ORMap map ? map.register(field) : Optional.empty();
         if (recorded.isEmpty() || !recorded.get().equals(value)) {
-            engine.<ORMap, Boolean>write(MEMBERS, CrdtType.OR_MAP,
+            engine.<ORMap, Boolean>systemWrite(MEMBERS, CrdtType.OR_MAP,
                     (map, ctx) -> map.setRegister(ctx.replica(), ctx.timestampAfter(map.registerTimestamp(field)), field, value),
-                    (before, after) -> true, true);
+                    (before, after) -> true);
         }
         refresh();
     }
@@ -98,8 +98,8 @@ final class Membership {
     /** Marks {@code member} removed, everywhere the removal replicates; final. */
     CompletionStage<Written<Boolean>> remove(ReplicaId member) {
         Bytes element = Bytes.of(member.toString());
-        return engine.<ORSet, Boolean>write(REMOVED, CrdtType.OR_SET, (set, ctx) -> set.add(ctx.replica(), element),
-                (before, after) -> !before.contains(element), true);
+        return engine.<ORSet, Boolean>systemWrite(REMOVED, CrdtType.OR_SET, (set, ctx) -> set.add(ctx.replica(), element),
+                (before, after) -> !before.contains(element));
     }
 
     /** Every member this replica knows of, itself included, in id order. */

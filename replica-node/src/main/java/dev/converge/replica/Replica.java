@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -29,13 +30,33 @@ public final class Replica implements AutoCloseable {
     private final Engine engine;
     private final Membership membership;
     private final Runnable release;
-    /** Set by the first close; completes when it is done. */
-    private final AtomicReference<CompletableFuture<Void>> closing = new AtomicReference<>();
+    /** Set by the first close of this replica or any of its views; completes when it is done. */
+    private final AtomicReference<CompletableFuture<Void>> closing;
+    /** Where the futures of writes, deletes and replication waits made through this object run dependent stages. */
+    private final Executor callbacks;
 
-    private Replica(Engine engine, Membership membership, Runnable release) {
+    private Replica(Engine engine, Membership membership, Runnable release, AtomicReference<CompletableFuture<Void>> closing,
+                    Executor callbacks) {
         this.engine = engine;
         this.membership = membership;
         this.release = release;
+        this.closing = closing;
+        this.callbacks = callbacks;
+    }
+
+    /**
+     * This same replica, but the futures of writes, deletes and {@link #awaitReplicated} made
+     * through the returned object run their dependent stages on {@code executor} instead of the
+     * callback executor: for a caller that would hand each completion to its own thread anyway,
+     * such as a server's event loop, and so saves a thread hand-off per call. The executor must
+     * not run stages on the engine's thread, and must not block. Closing either object closes the
+     * replica.
+     */
+    public Replica completingOn(Executor executor) {
+        if (executor == null) {
+            throw new IllegalArgumentException("executor is null");
+        }
+        return new Replica(engine, membership, release, closing, executor);
     }
 
     /**
@@ -62,7 +83,7 @@ public final class Replica implements AutoCloseable {
         engine.start();
         Membership membership = new Membership(engine, config.discoverMembers());
         membership.start();
-        return new Replica(engine, membership, release);
+        return new Replica(engine, membership, release, new AtomicReference<>(), engine.defaultCallbacks());
     }
 
     public ReplicaId id() {
@@ -84,7 +105,7 @@ public final class Replica implements AutoCloseable {
     }
 
     public CounterHandle counter(Bytes key) {
-        return new CounterHandle(engine, key);
+        return new CounterHandle(engine, key, callbacks);
     }
 
     public RegisterHandle register(String key) {
@@ -92,7 +113,7 @@ public final class Replica implements AutoCloseable {
     }
 
     public RegisterHandle register(Bytes key) {
-        return new RegisterHandle(engine, key);
+        return new RegisterHandle(engine, key, callbacks);
     }
 
     public MVRegisterHandle mvRegister(String key) {
@@ -100,7 +121,7 @@ public final class Replica implements AutoCloseable {
     }
 
     public MVRegisterHandle mvRegister(Bytes key) {
-        return new MVRegisterHandle(engine, key);
+        return new MVRegisterHandle(engine, key, callbacks);
     }
 
     public SetHandle set(String key) {
@@ -108,7 +129,7 @@ public final class Replica implements AutoCloseable {
     }
 
     public SetHandle set(Bytes key) {
-        return new SetHandle(engine, key);
+        return new SetHandle(engine, key, callbacks);
     }
 
     public FlagHandle flag(String key) {
@@ -116,7 +137,7 @@ public final class Replica implements AutoCloseable {
     }
 
     public FlagHandle flag(Bytes key) {
-        return new FlagHandle(engine, key);
+        return new FlagHandle(engine, key, callbacks);
     }
 
     public MapHandle map(String key) {
@@ -124,7 +145,7 @@ public final class Replica implements AutoCloseable {
     }
 
     public MapHandle map(Bytes key) {
-        return new MapHandle(engine, key);
+        return new MapHandle(engine, key, callbacks);
     }
 
     /** The document's state, whatever its type; empty when never written. */
@@ -138,7 +159,7 @@ public final class Replica implements AutoCloseable {
      * collected once every replica has seen it.
      */
     public CompletionStage<Written<Boolean>> delete(Bytes key) {
-        return engine.delete(key);
+        return engine.delete(key, callbacks);
     }
 
     /** Whether the document shows anything: written and not deleted since. */
@@ -196,7 +217,7 @@ public final class Replica implements AutoCloseable {
      * {@link Written#seq()}), or when {@code timeout} passes, with the number that had by then.
      */
     public CompletionStage<Integer> awaitReplicated(long seq, int peers, Duration timeout) {
-        return engine.awaitReplicated(seq, peers, timeout);
+        return engine.awaitReplicated(seq, peers, timeout, callbacks);
     }
 
     /**

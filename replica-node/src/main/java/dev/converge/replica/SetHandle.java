@@ -6,22 +6,26 @@ import dev.converge.crdt.ORSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /** An add-wins set document. */
 public final class SetHandle {
 
     private final Engine engine;
     private final Bytes key;
+    /** Where the futures of this handle's writes run their dependent stages. */
+    private final Executor callbacks;
 
-    SetHandle(Engine engine, Bytes key) {
+    SetHandle(Engine engine, Bytes key, Executor callbacks) {
         this.engine = engine;
         this.key = key;
+        this.callbacks = callbacks;
     }
 
     /** Adds the elements; completes with how many were not present before. */
     public CompletionStage<Written<Integer>> add(List<Bytes> elements) {
         return engine.<ORSet, Integer>write(key, CrdtType.OR_SET, (s, ctx) -> s.addAll(ctx.replica(), elements),
-                (before, after) -> (int) elements.stream().distinct().filter(e -> !before.contains(e)).count());
+                (before, after) -> (int) elements.stream().distinct().filter(e -> !before.contains(e)).count(), callbacks);
     }
 
     public CompletionStage<Written<Integer>> add(Bytes... elements) {
@@ -31,7 +35,7 @@ public final class SetHandle {
     /** Removes the elements as observed here; completes with how many were present. */
     public CompletionStage<Written<Integer>> remove(List<Bytes> elements) {
         return engine.<ORSet, Integer>write(key, CrdtType.OR_SET, (s, ctx) -> s.removeAll(elements),
-                (before, after) -> (int) elements.stream().distinct().filter(before::contains).count());
+                (before, after) -> (int) elements.stream().distinct().filter(before::contains).count(), callbacks);
     }
 
     public CompletionStage<Written<Integer>> remove(Bytes... elements) {

@@ -73,9 +73,9 @@ class RedisParsingTest {
 
     @Test
     void adminCommandsNeedThePasswordOrWithoutOneALoopbackClient() {
-        assertThat(new ClientSession(1, true, false).admin()).isTrue();
-        assertThat(new ClientSession(1, false, false).admin()).isFalse();
-        ClientSession withPassword = new ClientSession(1, true, true);
+        assertThat(new ClientSession(1, true, false, Runnable::run).admin()).isTrue();
+        assertThat(new ClientSession(1, false, false, Runnable::run).admin()).isFalse();
+        ClientSession withPassword = new ClientSession(1, true, true, Runnable::run);
         assertThat(withPassword.admin()).isFalse();
         withPassword.authenticated(true);
         assertThat(withPassword.admin()).isTrue();

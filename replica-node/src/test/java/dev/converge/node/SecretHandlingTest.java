@@ -233,7 +233,7 @@ class SecretHandlingTest {
                 "redis", "off", "http", "off");
         try {
             RedisCommands commands = new RedisCommands(node, Runnable::run);
-            ClientSession anonymous = new ClientSession(1, true, true);
+            ClientSession anonymous = new ClientSession(1, true, true, Runnable::run);
             Set<String> allowed = new TreeSet<>();
             List<RedisCommands.Spec> specs = new ArrayList<>(commands.commands());
             specs.add(commands.lookup("no-such-command".getBytes(StandardCharsets.US_ASCII)));

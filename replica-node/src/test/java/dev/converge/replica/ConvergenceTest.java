@@ -169,6 +169,35 @@ class ConvergenceTest {
     }
 
     @Test
+    void aViewCompletingOnAnExecutorRunsDependentStagesThereAndSharesTheReplica() {
+        try (Cluster cluster = new Cluster(2, 11, EngineConfig.defaults())) {
+            cluster.runFor(100);
+            ThreadLocal<Boolean> inside = ThreadLocal.withInitial(() -> false);
+            List<Runnable> ran = new ArrayList<>();
+            java.util.concurrent.Executor recording = task -> {
+                ran.add(task);
+                inside.set(true);
+                try {
+                    task.run();
+                } finally {
+                    inside.set(false);
+                }
+            };
+            Replica view = cluster.get(0).completingOn(recording);
+            CompletableFuture<Boolean> onView = view.counter("c").add(2).thenApply(w -> inside.get()).toCompletableFuture();
+            CompletableFuture<Boolean> onReplica = cluster.get(0).counter("c").add(3).thenApply(w -> inside.get())
+                    .toCompletableFuture();
+            assertThat(cluster.await(onView)).as("the view's stage ran on its executor").isTrue();
+            assertThat(cluster.await(onReplica)).as("the replica's own stage did not").isFalse();
+            assertThat(ran).isNotEmpty();
+            assertThat(view.counter("c").value()).isEqualTo(5);
+            Written<Boolean> deleted = cluster.await(view.delete(Bytes.of("c")));
+            assertThat(cluster.await(view.awaitReplicated(deleted.seq(), 1, java.time.Duration.ofSeconds(5)))).isEqualTo(1);
+            assertThat(cluster.get(1).counter("c").value()).isZero();
+        }
+    }
+
+    @Test
     void subscribersSeeLocalAndRemoteChangesCoalesced() {
         try (Cluster cluster = new Cluster(2, 9, EngineConfig.defaults())) {
             List<ChangeEvent> seen = new ArrayList<>();
