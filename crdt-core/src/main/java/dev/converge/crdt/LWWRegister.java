@@ -53,7 +53,6 @@ public final class LWWRegister implements Crdt<LWWRegister> {
         return Optional.ofNullable(value);
     }
 
-    /** When the winning write (or delete) happened, empty before the first write. */
     /** The winning write's timestamp, or null when bottom: for this package's encoder, without an {@code Optional}. */
     HybridTimestamp timestampOrNull() {
         return timestamp;
@@ -64,6 +63,7 @@ public final class LWWRegister implements Crdt<LWWRegister> {
         return value;
     }
 
+    /** When the winning write (or delete) happened, empty before the first write. */
     public Optional<HybridTimestamp> timestamp() {
         return Optional.ofNullable(timestamp);
     }

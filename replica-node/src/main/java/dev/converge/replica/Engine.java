@@ -174,7 +174,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     private <S extends Crdt<S>, V> CompletionStage<Written<V>> write(Bytes key, CrdtType type, WriteOp<S> op, Outcome<S, V> outcome,
                                                                   boolean system, Executor callbacks) {
-        UserFuture<Written<V>> result = new UserFuture<>(callbacks);
+        UserFuture<Written<V>> result = new UserFuture<>(callbacks, env.callbacks());
         call(result, () -> {
             if (!system) {
                 refuseReserved(key);
@@ -204,7 +204,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * what they hold. An update this replica has not seen survives. The key keeps its type.
      */
     CompletionStage<Written<Boolean>> delete(Bytes key, Executor callbacks) {
-        UserFuture<Written<Boolean>> result = new UserFuture<>(callbacks);
+        UserFuture<Written<Boolean>> result = new UserFuture<>(callbacks, env.callbacks());
         call(result, () -> {
             refuseReserved(key);
             refuseIfRemoved();
@@ -616,7 +616,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     // ------------------------------------------------------------------ replication waits, status, subscriptions
 
     CompletionStage<Integer> awaitReplicated(long seq, int peers, Duration timeout, Executor callbacks) {
-        UserFuture<Integer> result = new UserFuture<>(callbacks);
+        UserFuture<Integer> result = new UserFuture<>(callbacks, env.callbacks());
         call(result, () -> {
             int count = ackedBy(seq);
             if (count >= peers || peers <= 0) {

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Writes return a {@link CompletionStage} that completes once the write is durable locally:
  * a caller waiting in {@code join} is woken by the engine itself, and stages attached to it run
- * on the callback executor, never on the engine thread; reads return immutable values and never
+ * on the callback executor (or the one chosen with {@link #completingOn}), never on the engine
+ * thread; reads return immutable values and never
  * wait. A key keeps the type
  * of its first write: a write of another type fails with
  * {@link dev.converge.crdt.WrongTypeException}.
@@ -49,7 +50,9 @@ public final class Replica implements AutoCloseable {
      * through the returned object run their dependent stages on {@code executor} instead of the
      * callback executor: for a caller that would hand each completion to its own thread anyway,
      * such as a server's event loop, and so saves a thread hand-off per call. The executor must
-     * not run stages on the engine's thread, and must not block. Closing either object closes the
+     * not run stages on the engine's thread, and must not block; once it refuses tasks (shut
+     * down), completions fall back to the callback executor. {@link #removeMember}, {@link #status}
+     * and {@link #whenRemoved} keep the callback executor. Closing either object closes the
      * replica.
      */
     public Replica completingOn(Executor executor) {

@@ -11,20 +11,27 @@ import java.util.concurrent.TimeoutException;
  * A future handed to the user. The engine {@linkplain #settle settles} it where it is (the loop,
  * or the store's writer): a caller blocked in {@code join} or {@code get} wakes at once, through an
  * internal future nobody else can attach to. The future itself is completed by a task on the
- * callback executor, so every dependent stage, however attached (a non-async method, an
- * {@code allOf} over several futures, a stage composed onto another), runs there and never on
- * the engine's threads, where user code could stall replication or wait for itself. Completing it
- * only on the callback executor, as before, cost a second thread hand-off per write for a caller
- * that waits.
+ * callback executor (the replica's, or the one a caller chose with {@code Replica.completingOn}),
+ * so every dependent stage, however attached (a non-async method, an {@code allOf} over several
+ * futures, a stage composed onto another), runs there and never on the engine's threads, where
+ * user code could stall replication or wait for itself. Completing it only on the callback
+ * executor, as before, cost a second thread hand-off per write for a caller that waits.
  */
 final class UserFuture<T> extends CompletableFuture<T> {
 
     private final Executor callbacks;
+    /** Where dependents run when {@code callbacks} refuses them (a caller's executor shut down first). */
+    private final Executor fallback;
     /** Completed by the engine directly; only the blocking and polling methods read it. */
     private final CompletableFuture<T> settled = new CompletableFuture<>();
 
     UserFuture(Executor callbacks) {
+        this(callbacks, callbacks);
+    }
+
+    UserFuture(Executor callbacks, Executor fallback) {
         this.callbacks = callbacks;
+        this.fallback = fallback;
     }
 
     /** The engine's outcome: wakes blocked callers now, runs dependents on the callback executor. */
@@ -34,12 +41,17 @@ final class UserFuture<T> extends CompletableFuture<T> {
         } else {
             settled.complete(value);
         }
+        Runnable complete = () -> completeDependents(value, failure);
         try {
-            callbacks.execute(() -> completeDependents(value, failure));
-        } catch (RejectedExecutionException closing) {
-            // The runtime has shut its callback executor down: dependents run here, once, rather
-            // than never (a stage attached to a call made after close would wait forever).
-            completeDependents(value, failure);
+            callbacks.execute(complete);
+        } catch (RejectedExecutionException refused) {
+            try {
+                fallback.execute(complete); // a caller's executor stopped before the replica did
+            } catch (RejectedExecutionException closing) {
+                // The runtime has shut its callback executor down: dependents run here, once, rather
+                // than never (a stage attached to a call made after close would wait forever).
+                complete.run();
+            }
         }
     }
 

@@ -113,4 +113,19 @@ class UserFutureTest {
         assertThat(dependent).isCompletedWithValue(6);
         assertThat(all).isDone();
     }
+
+    @Test
+    void dependentsGoToTheFallbackWhenTheChosenExecutorRefuses() throws Exception {
+        java.util.concurrent.Executor refusing = task -> {
+            throw new java.util.concurrent.RejectedExecutionException("shut down");
+        };
+        UserFuture<Integer> f = new UserFuture<>(refusing, callbacks);
+        CompletableFuture<Integer> dependent = f.thenApply(v -> {
+            record();
+            return v;
+        });
+        settleOn("engine", f, 7, null);
+        assertThat(dependent.get(5, TimeUnit.SECONDS)).isEqualTo(7);
+        assertThat(ranOn).containsExactly("callbacks");
+    }
 }

@@ -24,7 +24,7 @@ public final class StateEncodingHook {
 
         /**
          * What encoders write: the same bytes as {@link #toMessage}, written field by field for the
-         * types on the write hot path (counters) instead of through a generated builder.
+         * types on the write hot path (counters, LWW registers) instead of through a generated builder.
          */
         Payload toPayload(Crdt<?> value);
 
