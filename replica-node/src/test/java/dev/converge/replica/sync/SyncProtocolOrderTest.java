@@ -194,15 +194,18 @@ class SyncProtocolOrderTest {
         assertThat(transport.lastAck()).as("all three batches acknowledged once the first is durable").isEqualTo(3);
     }
 
-    /** A protocol pushing its own writes at once to a linked peer whose merges change nothing here. */
-    private static final class Pushing {
+    /**
+     * A protocol linked to the peer: it pushes its own writes at once, and the peer's batches merge
+     * at once and change nothing here.
+     */
+    private static final class Linked {
         final ManualLoop loop = new ManualLoop();
         final Recorder transport = new Recorder(loop);
         final MemoryDocumentStore store = new MemoryDocumentStore(SELF);
         final SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
                 (peer, documents) -> CompletableFuture.completedFuture(-1L));
 
-        Pushing() {
+        Linked() {
             protocol.onLinkUp(PEER, 0);
         }
 
@@ -211,14 +214,32 @@ class SyncProtocolOrderTest {
             for (long t = 0; t <= until; t += 100) {
                 loop.now = t;
                 atEach.run();
-                GCounter next = GCounter.of(VersionVector.of(SELF, t / 100 + 1));
-                long seq = store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
-                        .toCompletableFuture().join();
-                protocol.onLocalCommit(seq, t);
+                protocol.onLocalCommit(commit(t / 100 + 1), t);
                 if (t % 200 == 0) {
                     protocol.onTick(t);
                 }
             }
+        }
+
+        void receiveAt(long t, DeltaBatch b) {
+            loop.advanceTo(t);
+            protocol.onMessage(PEER, b, t);
+        }
+
+        void commitAt(long t, long value) {
+            loop.advanceTo(t);
+            protocol.onLocalCommit(commit(value), t);
+        }
+
+        /** A local write durable in the store, not yet handed to the protocol. */
+        long commit(long value) {
+            GCounter next = GCounter.of(VersionVector.of(SELF, value));
+            return store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
+                    .toCompletableFuture().join();
+        }
+
+        List<DeltaBatch> batches() {
+            return transport.sent.stream().filter(m -> m instanceof DeltaBatch).map(m -> (DeltaBatch) m).toList();
         }
     }
 
@@ -235,7 +256,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void aPeerThatKeepsGettingNewBatchesButAcknowledgesNoneGetsTheFirstAgainOnceAndThenLater() {
-        Pushing p = new Pushing();
+        Linked p = new Linked();
         // The peer's acknowledgements never come (its first batch was lost) while new writes keep being pushed.
         p.writeEvery100Ms(5_200, () -> { });
         // The first send at 0; resent 1 s after it although pushes went on; then every 2 s.
@@ -244,7 +265,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void anAcknowledgementThatMovesRestartsTheRetransmissionTimer() {
-        Pushing p = new Pushing();
+        Linked p = new Linked();
         // At 500 ms the peer acknowledges through 3 and then nothing more.
         p.writeEvery100Ms(2_000, () -> {
             if (p.loop.now == 500) {
@@ -277,43 +298,9 @@ class SyncProtocolOrderTest {
         assertThat(transport.lastAck()).isEqualTo(2);
     }
 
-    /** A protocol whose peer's batches merge at once. */
-    private static final class Receiving {
-        final ManualLoop loop = new ManualLoop();
-        final Recorder transport = new Recorder(loop);
-        final MemoryDocumentStore store = new MemoryDocumentStore(SELF);
-        final SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
-                (peer, documents) -> CompletableFuture.completedFuture(-1L));
-
-        Receiving() {
-            protocol.onLinkUp(PEER, 0);
-        }
-
-        void receiveAt(long t, DeltaBatch b) {
-            loop.advanceTo(t);
-            protocol.onMessage(PEER, b, t);
-        }
-
-        void commitAt(long t, long value) {
-            loop.advanceTo(t);
-            protocol.onLocalCommit(commit(value), t);
-        }
-
-        /** A local write durable in the store, not yet handed to the protocol. */
-        long commit(long value) {
-            GCounter next = GCounter.of(VersionVector.of(SELF, value));
-            return store.commit(new Commit(SELF, List.of(new Change(Bytes.of("c"), next, next)), Map.of(), Optional.empty()))
-                    .toCompletableFuture().join();
-        }
-
-        List<DeltaBatch> batches() {
-            return transport.sent.stream().filter(m -> m instanceof DeltaBatch).map(m -> (DeltaBatch) m).toList();
-        }
-    }
-
     @Test
     void batchesArrivingWithinTheAckDelayAreAcknowledgedTogetherAtItsEnd() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.receiveAt(0, batch(0, 1));
         r.receiveAt(2, batch(1, 2));
         r.receiveAt(4, batch(2, 3));
@@ -325,7 +312,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void aBatchAskingForAnAcknowledgementGetsItAtOnce() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.receiveAt(0, batch(0, 1));
         r.receiveAt(2, batch(1, 2, true));
         r.loop.advanceTo(100);
@@ -334,7 +321,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void anAcknowledgementRidesOnABatchGoingBackAndOnlyWhenItMoved() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.receiveAt(0, batch(0, 1)); // acknowledged at once
         r.commitAt(1, 1); // pushed back to the peer: nothing new to acknowledge
         r.receiveAt(2, batch(1, 2)); // within the delay: waits
@@ -347,7 +334,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void batchesCarryingAnEntrySomeoneWaitsForAskForAnAcknowledgement() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.commitAt(0, 1);
         long seq = r.commit(2);
         r.protocol.acknowledgementsWantedThrough(seq); // before the push: the push itself asks
@@ -361,7 +348,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void aWaiterForAnEntryAlreadySentAsksThePeerOnceWithAnEmptyBatch() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.commitAt(0, 1);
         r.protocol.acknowledgementsWantedThrough(1);
         r.protocol.acknowledgementsWantedThrough(1); // a second waiter for the same point asks nothing more
@@ -371,7 +358,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void anEmptyBatchAskingForAnAcknowledgementGetsTheOneThatWaits() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.receiveAt(0, batch(0, 1));
         r.receiveAt(2, batch(1, 2)); // its acknowledgement waits for the delay
         r.receiveAt(3, new DeltaBatch(1, 1, List.of(), 0, true));
@@ -381,7 +368,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void aBatchResentFromBelowWhatWeAcknowledgedIsAcknowledgedAgain() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.receiveAt(0, batch(0, 1));
         r.receiveAt(50, batch(0, 1)); // the sender resends: our acknowledgement did not reach it
         r.loop.advanceTo(100);
@@ -390,7 +377,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void aMergedPointOfZeroOpensNoCoalescingWindow() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.commitAt(0, 1); // our push tells the peer nothing of its log
         r.receiveAt(2, batch(0, 1));
         assertThat(acks(r.transport)).containsExactly(List.of(2L, 1L));
@@ -398,7 +385,7 @@ class SyncProtocolOrderTest {
 
     @Test
     void anAcknowledgementWaitingForTheDelayGoesOutAfterTheLinkCameBack() {
-        Receiving r = new Receiving();
+        Linked r = new Linked();
         r.receiveAt(0, batch(0, 1));
         r.receiveAt(2, batch(1, 2));
         r.loop.advanceTo(5);
