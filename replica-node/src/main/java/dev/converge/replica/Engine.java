@@ -269,6 +269,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * log entry, and reads see it at once.
      */
     private <V> void commitLocal(Bytes key, Mutation<?> m, UserFuture<Written<V>> result, V value) {
+        refuseWritesOnceRemovedBy(key, m.state());
         CompletionStage<Long> committed = store.commitDeferred(new Commit(self, List.of(new Change(key, m.delta(), m.state())),
                 Map.of(), Optional.of(clock.last())));
         lastCommit = committed;
@@ -309,6 +310,17 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         if (selfRemoved) {
             throw new IllegalStateException("replica " + self + " was removed from the cluster and accepts no writes; to take "
                     + "part again, start on an empty data directory (it joins under a new id)");
+        }
+    }
+
+    /**
+     * Refuses writes from the loop turn that stores this replica's removal, before anyone can read
+     * it: membership learns of the removal later, through a subscription, and a write queued in
+     * between would otherwise be accepted after a reader already saw the replica listed removed.
+     */
+    private void refuseWritesOnceRemovedBy(Bytes key, Crdt<?> state) {
+        if (!selfRemoved && key.equals(Membership.REMOVED) && state instanceof ORSet set && set.contains(Bytes.of(self.toString()))) {
+            selfRemoved = true;
         }
     }
 
@@ -400,6 +412,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             return lastCommit.thenApply(seq -> -1L);
         }
         List<Change> list = List.copyOf(changes.values());
+        for (Change c : list) {
+            refuseWritesOnceRemovedBy(c.key(), c.state());
+        }
         CompletionStage<Long> committed = store.commit(new Commit(peer, list, Map.of(), Optional.of(clock.last())));
         lastCommit = committed;
         return committed.thenApply(seq -> {

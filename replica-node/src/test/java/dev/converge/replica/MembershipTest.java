@@ -49,6 +49,26 @@ class MembershipTest {
     }
 
     @Test
+    void aReplicaRefusesWritesFromTheMomentItCanBeSeenListedRemoved() {
+        try (Cluster cluster = new Cluster(3, 57, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            Replica c = cluster.get(2);
+            cluster.runFor(1_000);
+            a.removeMember(c.id());
+            assertThat(cluster.time.runUntil(() -> c.members().stream().anyMatch(m -> m.id().equals(c.id()) && m.removed())))
+                    .as("the removal reaches c").isTrue();
+
+            // The very next write, before any other task of c's runs: an operator who saw the
+            // replica listed removed must not get a write acknowledged that no one will receive.
+            var write = c.counter("late").add(1);
+            assertThatThrownBy(() -> cluster.await(write)).hasRootCauseInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("was removed from the cluster");
+            cluster.runFor(1_000);
+            assertThat(a.counter("late").value()).isZero();
+        }
+    }
+
+    @Test
     void replicasThatDoNotListenAreMembersEverywhereAllTheSame() {
         // The in-memory network binds no endpoint, as an embedded replica that only dials out.
         try (Cluster cluster = new Cluster(3, 19, EngineConfig.defaults())) {

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /** Deterministic virtual time: a queue of tasks ordered by (time, sequence), run on the test thread. */
 final class VirtualTime implements InstantSource {
@@ -71,6 +72,24 @@ final class VirtualTime implements InstantSource {
             }
         }
         now = Math.max(now, until);
+    }
+
+    /**
+     * Runs tasks one at a time, stopping right after the first one that makes {@code holds} true,
+     * so a test can act in the gap before the next task; false if the tasks run out first.
+     */
+    boolean runUntil(BooleanSupplier holds) {
+        while (!holds.getAsBoolean()) {
+            Task t = queue.poll();
+            if (t == null) {
+                return false;
+            }
+            now = Math.max(now, t.at);
+            if (!t.cancelled[0]) {
+                t.run.run();
+            }
+        }
+        return true;
     }
 
     void runFor(long millis) {
