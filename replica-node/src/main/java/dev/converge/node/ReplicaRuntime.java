@@ -15,7 +15,11 @@ import dev.converge.transport.netty.NettyTransport;
 import dev.converge.transport.netty.NettyTransportConfig;
 import dev.converge.transport.netty.TlsConfig;
 import dev.converge.replica.Removal;
-import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -87,11 +91,16 @@ public final class ReplicaRuntime implements AutoCloseable {
             throw e;
         }
         int instance = INSTANCES.incrementAndGet();
-        // Netty's single-thread executor: tasks in a plain queue and timers in their own heap, where
-        // a ScheduledThreadPoolExecutor puts every task through its timer heap. At shutdown, tasks
-        // already queued run; pending timers (retransmissions, the timeouts of replication waits,
-        // which the engine's stop answered) are dropped instead of awaited.
-        DefaultEventExecutor engineThread = new DefaultEventExecutor((ThreadFactory) r -> daemon(r, "converge-engine-" + instance));
+        // A Netty I/O event loop with no channels: tasks in a lock-free multi-producer queue, and
+        // a wake-up (one eventfd write) only when the thread sleeps. Many threads hand the engine
+        // work (client connections, peer links, the store's writer): DefaultEventExecutor's
+        // LinkedBlockingQueue made each of them take a lock and signal a condition per task.
+        // Timers sit in their own heap. At shutdown, tasks already queued run; pending timers
+        // (retransmissions, the timeouts of replication waits, which the engine's stop answered)
+        // are dropped instead of awaited.
+        EventLoopGroup engineGroup = new MultiThreadIoEventLoopGroup(1, (ThreadFactory) r -> daemon(r, "converge-engine-" + instance),
+                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        EventExecutor engineThread = engineGroup.next();
         AtomicReference<Thread> callbackWorker = new AtomicReference<>();
         ExecutorService callbackThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = daemon(r, "converge-callbacks-" + instance);
@@ -105,14 +114,14 @@ public final class ReplicaRuntime implements AutoCloseable {
             replica = Replica.create(config.effectiveEngine(), store, transport, env, () -> {
                 transport.close();
                 store.close();
-                engineThread.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+                engineGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS);
                 callbackThread.shutdown();
                 try {
                     // closeAsync runs this where the engine's stop completed, on the engine thread
                     // (or a callback): a thread cannot wait for its own end, which comes once this
                     // returns (Netty's executor refuses to, failing the close; the old one waited 5 s).
                     if (!engineThread.inEventLoop()) {
-                        engineThread.awaitTermination(5, TimeUnit.SECONDS);
+                        engineGroup.awaitTermination(5, TimeUnit.SECONDS);
                     }
                     if (Thread.currentThread() != callbackWorker.get()) {
                         callbackThread.awaitTermination(5, TimeUnit.SECONDS);
@@ -125,7 +134,7 @@ public final class ReplicaRuntime implements AutoCloseable {
             // A port that cannot be bound fails here, in the transport's start.
             transport.close();
             store.close();
-            engineThread.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            engineGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             callbackThread.shutdownNow();
             throw e;
         }
