@@ -207,7 +207,8 @@ public final class Simulation {
         }
         this.engineConfig = EngineConfig.defaults().withSync(SyncConfig.defaults()
                 .withGossipIntervalMillis(config.gossipIntervalMillis())
-                .withRetainedLogEntries(swarm.retainedLogEntries()));
+                .withRetainedLogEntries(swarm.retainedLogEntries())
+                .withAntiEntropyIntervalMillis(swarm.antiEntropyMillis()));
         if (config.variant() == Variant.BP_DROPS_FORWARDED) {
             network.rewriter(this::dropForwarded);
         }

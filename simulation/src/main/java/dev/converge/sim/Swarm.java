@@ -1,5 +1,6 @@
 package dev.converge.sim;
 
+import dev.converge.replica.sync.SyncConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,11 +24,15 @@ import java.util.random.RandomGenerator;
  * @param fsyncMillis an fsync takes this long
  * @param flushMillis the kernel writes buffered log bytes to disk this often
  * @param retainedLogEntries the engine's delta-log retention beyond acknowledged entries; small values force digest catch-up
+ * @param antiEntropyMillis the engine's period of digest backstops with each peer; short ones overlap the delta flow throughout
  * @param opWeights weight of each {@link OpKind}, by ordinal
  */
 public record Swarm(Topology.Kind topology, SimStore.Durability durability, double healthyDelayMillis, double chaosDelayMillis,
                     double loss, double duplicate, double reorder, long detectMillis, long reconnectMillis,
-                    long groupDelayMillis, long fsyncMillis, long flushMillis, long retainedLogEntries, List<Integer> opWeights) {
+                    long groupDelayMillis, long fsyncMillis, long flushMillis, long retainedLogEntries, long antiEntropyMillis,
+                    List<Integer> opWeights) {
+
+    private static final long DEFAULT_ANTI_ENTROPY_MILLIS = SyncConfig.defaults().antiEntropyIntervalMillis();
 
     public Swarm {
         opWeights = List.copyOf(opWeights);
@@ -62,13 +67,16 @@ public record Swarm(Topology.Kind topology, SimStore.Durability durability, doub
         if (weights.stream().mapToInt(Integer::intValue).sum() == 0) {
             weights.set(OpKind.SET_ADD.ordinal(), 1);
         }
+        // Drawn last, so the parameters above stay what they were for every seed.
+        long[] backstops = {DEFAULT_ANTI_ENTROPY_MILLIS, DEFAULT_ANTI_ENTROPY_MILLIS, 2_000, 500};
+        long antiEntropy = backstops[r.nextInt(backstops.length)];
         return new Swarm(topology, durability, healthy, chaosDelay, loss, duplicate, reorder, detect, reconnect, groupDelay, fsync,
-                flush, retained, weights);
+                flush, retained, antiEntropy, weights);
     }
 
     /** The calmest version of these parameters: no loss, duplication or reordering, short delays. */
     Swarm calmer() {
-        return new Swarm(topology, durability, 1, 1, 0, 0, 0, 10, 1, 0, 0, flushMillis, retainedLogEntries, opWeights);
+        return new Swarm(topology, durability, 1, 1, 0, 0, 0, 10, 1, 0, 0, flushMillis, retainedLogEntries, antiEntropyMillis, opWeights);
     }
 
     Map<String, String> toMap() {
@@ -86,6 +94,7 @@ public record Swarm(Topology.Kind topology, SimStore.Durability durability, doub
         m.put("fsyncMillis", Long.toString(fsyncMillis));
         m.put("flushMillis", Long.toString(flushMillis));
         m.put("retainedLogEntries", Long.toString(retainedLogEntries));
+        m.put("antiEntropyMillis", Long.toString(antiEntropyMillis));
         StringBuilder w = new StringBuilder();
         for (int x : opWeights) {
             w.append(w.length() == 0 ? "" : ",").append(x);
@@ -104,7 +113,9 @@ public record Swarm(Topology.Kind topology, SimStore.Durability durability, doub
                 Double.parseDouble(need(m, "loss")), Double.parseDouble(need(m, "duplicate")), Double.parseDouble(need(m, "reorder")),
                 Long.parseLong(need(m, "detectMillis")), Long.parseLong(need(m, "reconnectMillis")),
                 Long.parseLong(need(m, "groupDelayMillis")), Long.parseLong(need(m, "fsyncMillis")),
-                Long.parseLong(need(m, "flushMillis")), Long.parseLong(need(m, "retainedLogEntries")), weights);
+                Long.parseLong(need(m, "flushMillis")), Long.parseLong(need(m, "retainedLogEntries")),
+                // Absent from repro files written before it was drawn: those ran the engine's default.
+                Long.parseLong(m.getOrDefault("antiEntropyMillis", Long.toString(DEFAULT_ANTI_ENTROPY_MILLIS))), weights);
     }
 
     private static String need(Map<String, String> m, String key) {

@@ -5,6 +5,10 @@ package dev.converge.replica.sync;
  * down, descend only into differing ranges, exchange the states of differing leaves. When every
  * request is answered the peer holds everything this replica held at {@link #startSeq}, so the
  * delta-interval path resumes from there. Idempotent, so an abandoned session simply restarts.
+ *
+ * <p>A peer behind the log's head can be sent no deltas until it is done ({@link #holdsDeltas}).
+ * A periodic backstop towards a peer the log still serves holds nothing back: fresh writes keep
+ * flowing to it while the digests are compared, which under load takes hundreds of milliseconds.
  */
 final class CatchUp {
 
@@ -14,9 +18,12 @@ final class CatchUp {
     int outstanding;
     long rangesCompared;
     long documentsSent;
+    /** Deltas wait for the end: the peer lacks entries the log no longer holds. */
+    boolean holdsDeltas;
 
-    CatchUp(long startSeq, long nowMillis) {
+    CatchUp(long startSeq, long nowMillis, boolean holdsDeltas) {
         this.startSeq = startSeq;
+        this.holdsDeltas = holdsDeltas;
         this.startedAtMillis = nowMillis;
         this.lastProgressMillis = nowMillis;
     }

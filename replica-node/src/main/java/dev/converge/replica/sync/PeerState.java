@@ -37,7 +37,8 @@ final class PeerState {
     long lastContactMillis = -1;
     /** Since when the peer has been behind the local log, or -1 when it is not. */
     long behindSinceMillis = -1;
-    long lastAntiEntropyMillis;
+    /** When the next periodic digest backstop with this peer is due; {@link #NEVER} until the first link-up. */
+    long nextAntiEntropyMillis = NEVER;
     CatchUp catchUp;
     /** The peer's last report of how far it merged, first-hand, the logs of the replicas it is linked to. */
     Map<ReplicaId, Long> progress = new HashMap<>();

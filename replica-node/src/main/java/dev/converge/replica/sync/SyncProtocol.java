@@ -136,8 +136,8 @@ public final class SyncProtocol {
         peer.lastContactMillis = nowMillis;
         peer.detector.reset();
         peer.suspected = false;
-        if (peer.lastAntiEntropyMillis == 0) {
-            peer.lastAntiEntropyMillis = nowMillis;
+        if (peer.nextAntiEntropyMillis == PeerState.NEVER) {
+            scheduleAntiEntropy(peer, nowMillis);
         }
         // Anything in flight on the old link may be lost: resend from the acknowledged point.
         peer.sentUpTo = peer.acked;
@@ -222,9 +222,8 @@ public final class SyncProtocol {
             if (c != null && nowMillis - c.lastProgressMillis > config.catchUpTimeoutMillis()) {
                 abandonCatchUp(peer, "no progress for " + config.catchUpTimeoutMillis() + " ms");
             }
-            if (peer.catchUp == null && config.antiEntropyIntervalMillis() > 0
-                    && nowMillis - peer.lastAntiEntropyMillis >= config.antiEntropyIntervalMillis()) {
-                startCatchUp(peer, nowMillis, "periodic anti-entropy");
+            if (peer.catchUp == null && config.antiEntropyIntervalMillis() > 0 && nowMillis >= peer.nextAntiEntropyMillis) {
+                startCatchUp(peer, nowMillis, "periodic anti-entropy", false);
             }
             if (peer.acked < lastSeq && peer.behindSinceMillis < 0) {
                 peer.behindSinceMillis = nowMillis;
@@ -272,7 +271,7 @@ public final class SyncProtocol {
 
     /** Sends {@code peer} what it lacks of the local log, from its acknowledged or last-sent point. */
     private void service(PeerState peer, long nowMillis, boolean round) {
-        if (!peer.connected || peer.catchUp != null) {
+        if (!peer.connected || peer.catchUp != null && peer.catchUp.holdsDeltas) {
             return;
         }
         long lastSeq = store.lastSeq();
@@ -299,7 +298,11 @@ public final class SyncProtocol {
         for (int batches = 0; batches < BATCHES_PER_SERVICE && readFrom < lastSeq; batches++) {
             DeltaLogSlice slice = store.readDeltaLog(readFrom, config.maxBatchBytes());
             if (slice.truncated()) {
-                startCatchUp(peer, nowMillis, "behind the delta log's head (" + from + " < " + (slice.firstRetainedSeq() - 1) + ")");
+                if (peer.catchUp != null) {
+                    peer.catchUp.holdsDeltas = true; // the backstop under way brings the peer up to its start
+                } else {
+                    startCatchUp(peer, nowMillis, "behind the delta log's head (" + from + " < " + (slice.firstRetainedSeq() - 1) + ")", true);
+                }
                 return;
             }
             if (slice.entries().isEmpty()) {
@@ -678,14 +681,24 @@ public final class SyncProtocol {
 
     // ------------------------------------------------------------------ catch-up, as initiator
 
-    private void startCatchUp(PeerState peer, long nowMillis, String why) {
+    private void startCatchUp(PeerState peer, long nowMillis, String why, boolean holdsDeltas) {
         if (peer.catchUp != null || !peer.connected) {
             return;
         }
         LOG.info("catching {} up by digest: {}", peer.id, why);
-        peer.catchUp = new CatchUp(store.lastSeq(), nowMillis);
-        peer.lastAntiEntropyMillis = nowMillis;
+        peer.catchUp = new CatchUp(store.lastSeq(), nowMillis, holdsDeltas);
+        scheduleAntiEntropy(peer, nowMillis);
         requestDigests(peer, List.of(KeyHashRange.ALL));
+    }
+
+    /**
+     * The next backstop with {@code peer}, between half and one and a half intervals from now:
+     * replicas linked at the same moment would otherwise compare digests with every peer at the
+     * same moment, every interval, and under load the comparisons together stall replication.
+     */
+    private void scheduleAntiEntropy(PeerState peer, long nowMillis) {
+        long interval = config.antiEntropyIntervalMillis();
+        peer.nextAntiEntropyMillis = interval == 0 ? Long.MAX_VALUE : nowMillis + interval / 2 + random.nextLong(interval + 1);
     }
 
     private void requestDigests(PeerState peer, List<KeyHashRange> ranges) {
@@ -865,7 +878,9 @@ public final class SyncProtocol {
             observer.onAcked(peer.id, c.startSeq);
         }
         cover(peer);
-        peer.sentUpTo = peer.acked;
+        // After a backstop during which deltas flowed, what is in flight stays in flight (the
+        // retransmission timer still watches it); otherwise sending resumes from the acknowledged point.
+        peer.sentUpTo = c.holdsDeltas ? peer.acked : Math.max(peer.sentUpTo, peer.acked);
         service(peer, loop.nowMillis(), false);
     }
 

@@ -202,10 +202,14 @@ class SyncProtocolOrderTest {
         final ManualLoop loop = new ManualLoop();
         final Recorder transport = new Recorder(loop);
         final MemoryDocumentStore store = new MemoryDocumentStore(SELF);
-        final SyncProtocol protocol = protocol(SyncConfig.defaults().withPushDelayMillis(0), store, transport, loop,
-                (peer, documents) -> CompletableFuture.completedFuture(-1L));
+        final SyncProtocol protocol;
 
         Linked() {
+            this(SyncConfig.defaults().withPushDelayMillis(0));
+        }
+
+        Linked(SyncConfig config) {
+            protocol = protocol(config, store, transport, loop, (peer, documents) -> CompletableFuture.completedFuture(-1L));
             protocol.onLinkUp(PEER, 0);
         }
 
@@ -296,6 +300,27 @@ class SyncProtocolOrderTest {
         protocol.onMessage(PEER, batch(0, 2), 0); // the sender's retransmission
         protocol.onTick(0);
         assertThat(transport.lastAck()).isEqualTo(2);
+    }
+
+    @Test
+    void aPeriodicCatchUpHoldsNoFreshWriteBack() {
+        Linked p = new Linked(SyncConfig.defaults().withPushDelayMillis(0).withAntiEntropyIntervalMillis(1_000));
+        // The peer acknowledges every write before the next, and never answers the digest request
+        // of the backstop (due 0.5 to 1.5 s after the link came up): the catch-up stays open until
+        // its 3 s timeout, past the last write.
+        p.writeEvery100Ms(3_000, () -> p.protocol.onMessage(PEER, new Ack(p.loop.now / 100), p.loop.now));
+        List<Long> digestRequests = new ArrayList<>();
+        for (int i = 0; i < p.transport.sent.size(); i++) {
+            if (p.transport.sent.get(i) instanceof dev.converge.crdt.sync.DigestRequest) {
+                digestRequests.add(p.transport.sentAt.get(i));
+            }
+        }
+        assertThat(digestRequests).as("one backstop started").hasSize(1);
+        long started = digestRequests.get(0);
+        assertThat(started).isBetween(500L, 1_500L);
+        for (long t = started + 100; t <= 3_000; t += 100) {
+            assertThat(sendsFrom(p.transport, t / 100)).as("the write of %d ms pushed at once during the catch-up", t).containsExactly(t);
+        }
     }
 
     @Test
