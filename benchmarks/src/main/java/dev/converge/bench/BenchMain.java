@@ -262,7 +262,9 @@ public final class BenchMain {
         if (suite.equals("replica") && rest.isEmpty()) {
             SuiteRun harness = captured(suite, console, () -> {
                 System.out.println();
-                ReplicationLatency.run(10_000, quick ? 1 : 5, quick ? 2 : 10, EngineConfig.defaults(), System.out);
+                // Long enough to hold periodic digest backstops (see ReplicationLatency.WARMUP_SECONDS).
+                ReplicationLatency.run(10_000, quick ? 1 : ReplicationLatency.WARMUP_SECONDS, quick ? 2 : ReplicationLatency.MEASURED_SECONDS,
+                        EngineConfig.defaults(), System.out);
                 System.out.println();
                 WireBytes.run(1_000, quick ? 2 : 10, quick ? 200 : 1_000, System.out);
                 return "";
