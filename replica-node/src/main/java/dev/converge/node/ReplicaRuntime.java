@@ -250,6 +250,12 @@ public final class ReplicaRuntime implements AutoCloseable {
                 // Once stopped, refused (RejectedExecutionException) rather than dropped in silence:
                 // the engine fails the call whose task it was, instead of leaving its future open.
                 executor.execute(guarded(task));
+                if (executor.isShutdown()) {
+                    // Offered as the loop made its last pass: an I/O loop's queue cannot take a task
+                    // back, so Netty may have kept it without running it. Refused all the same; if
+                    // it does run, it finds the engine stopped (the stop ran first) and does nothing.
+                    throw new RejectedExecutionException("the engine loop has stopped");
+                }
             }
 
             @Override

@@ -99,7 +99,10 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     private volatile boolean closed;
     /** Written on the loop only (see {@link #exclude}); read elsewhere for a fast path. */
     private volatile Set<ReplicaId> removed = Set.of();
+    /** Set by {@link #exclude}: this replica no longer replicates. */
     private boolean selfRemoved;
+    /** Set in the loop turn that stores this replica's removal, before {@link #exclude} learns of it. */
+    private boolean writesRefused;
     private final UserFuture<Removal> removal;
 
     Engine(EngineConfig config, DocumentStore store, Transport transport, Environment env) {
@@ -307,7 +310,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     /** A removed replica's writes would never reach anyone: refused, rather than kept where no one sees them. */
     private void refuseIfRemoved() {
-        if (selfRemoved) {
+        if (writesRefused) {
             throw new IllegalStateException("replica " + self + " was removed from the cluster and accepts no writes; to take "
                     + "part again, start on an empty data directory (it joins under a new id)");
         }
@@ -317,10 +320,12 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * Refuses writes from the loop turn that stores this replica's removal, before anyone can read
      * it: membership learns of the removal later, through a subscription, and a write queued in
      * between would otherwise be accepted after a reader already saw the replica listed removed.
+     * Replication stops only then ({@link #exclude}): acknowledgements arriving in between still
+     * count, so the export of unacknowledged writes lists no write a peer confirmed.
      */
     private void refuseWritesOnceRemovedBy(Bytes key, Crdt<?> state) {
-        if (!selfRemoved && key.equals(Membership.REMOVED) && state instanceof ORSet set && set.contains(Bytes.of(self.toString()))) {
-            selfRemoved = true;
+        if (!writesRefused && key.equals(Membership.REMOVED) && state instanceof ORSet set && set.contains(Bytes.of(self.toString()))) {
+            writesRefused = true;
         }
     }
 
@@ -490,6 +495,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             for (ReplicaId peer : fresh) {
                 if (peer.equals(self)) {
                     selfRemoved = true;
+                    writesRefused = true;
                     LOG.error("this replica ({}) was removed from the cluster: it no longer replicates and refuses writes. Its "
                             + "data stays here; to take part again, start it on an empty data directory (it joins under a new id)", self);
                     Removal r = unsynced();

@@ -55,8 +55,8 @@ class MembershipTest {
             Replica c = cluster.get(2);
             cluster.runFor(1_000);
             a.removeMember(c.id());
-            assertThat(cluster.time.runUntil(() -> c.members().stream().anyMatch(m -> m.id().equals(c.id()) && m.removed())))
-                    .as("the removal reaches c").isTrue();
+            assertThat(cluster.time.runUntil(() -> c.members().stream().anyMatch(m -> m.id().equals(c.id()) && m.removed()), 5_000))
+                    .as("the removal reaches c within 5 s").isTrue();
 
             // The very next write, before any other task of c's runs: an operator who saw the
             // replica listed removed must not get a write acknowledged that no one will receive.

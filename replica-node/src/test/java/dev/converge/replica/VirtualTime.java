@@ -76,14 +76,17 @@ final class VirtualTime implements InstantSource {
 
     /**
      * Runs tasks one at a time, stopping right after the first one that makes {@code holds} true,
-     * so a test can act in the gap before the next task; false if the tasks run out first.
+     * so a test can act in the gap before the next task; false if it does not hold within
+     * {@code limitMillis} of virtual time.
      */
-    boolean runUntil(BooleanSupplier holds) {
+    boolean runUntil(BooleanSupplier holds, long limitMillis) {
+        long until = now + limitMillis;
         while (!holds.getAsBoolean()) {
-            Task t = queue.poll();
-            if (t == null) {
+            Task t = queue.peek();
+            if (t == null || t.at > until) {
                 return false;
             }
+            queue.poll();
             now = Math.max(now, t.at);
             if (!t.cancelled[0]) {
                 t.run.run();

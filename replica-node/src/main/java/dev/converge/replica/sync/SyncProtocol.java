@@ -698,7 +698,11 @@ public final class SyncProtocol {
      */
     private void scheduleAntiEntropy(PeerState peer, long nowMillis) {
         long interval = config.antiEntropyIntervalMillis();
-        peer.nextAntiEntropyMillis = interval == 0 ? Long.MAX_VALUE : nowMillis + interval / 2 + random.nextLong(interval + 1);
+        if (interval == 0 || interval > Long.MAX_VALUE / 4) {
+            peer.nextAntiEntropyMillis = Long.MAX_VALUE; // off, or too far to draw without overflow: never
+            return;
+        }
+        peer.nextAntiEntropyMillis = nowMillis + interval / 2 + random.nextLong(interval + 1);
     }
 
     private void requestDigests(PeerState peer, List<KeyHashRange> ranges) {
@@ -878,9 +882,10 @@ public final class SyncProtocol {
             observer.onAcked(peer.id, c.startSeq);
         }
         cover(peer);
-        // After a backstop during which deltas flowed, what is in flight stays in flight (the
-        // retransmission timer still watches it); otherwise sending resumes from the acknowledged point.
-        peer.sentUpTo = c.holdsDeltas ? peer.acked : Math.max(peer.sentUpTo, peer.acked);
+        // From the acknowledged point, also after a backstop during which deltas flowed: a batch of
+        // those lost before the cover would otherwise wait for the retransmission timer, and what
+        // is resent is only what the peer has not acknowledged yet (about one delay's worth).
+        peer.sentUpTo = peer.acked;
         service(peer, loop.nowMillis(), false);
     }
 

@@ -317,10 +317,18 @@ class SyncProtocolOrderTest {
         }
         assertThat(digestRequests).as("one backstop started").hasSize(1);
         long started = digestRequests.get(0);
-        assertThat(started).isBetween(500L, 1_500L);
+        assertThat(started).as("due 0.5 to 1.5 s after the link came up, started by the first round after").isBetween(500L, 1_600L);
         for (long t = started + 100; t <= 3_000; t += 100) {
             assertThat(sendsFrom(p.transport, t / 100)).as("the write of %d ms pushed at once during the catch-up", t).containsExactly(t);
         }
+    }
+
+    @Test
+    void aBackstopIntervalTooLargeToDrawFromMeansNone() {
+        Linked p = new Linked(SyncConfig.defaults().withPushDelayMillis(0).withAntiEntropyIntervalMillis(Long.MAX_VALUE));
+        p.writeEvery100Ms(1_000, () -> p.protocol.onMessage(PEER, new Ack(p.loop.now / 100), p.loop.now));
+        assertThat(p.batches()).as("the link works").isNotEmpty();
+        assertThat(p.transport.sent).noneMatch(m -> m instanceof dev.converge.crdt.sync.DigestRequest);
     }
 
     @Test
