@@ -92,6 +92,11 @@ final class MemoryNetwork {
         }
     }
 
+    /** Drops every message {@code from} sends to {@code to}, the link staying up (a one-way stall). */
+    void mute(ReplicaId from, ReplicaId to) {
+        muted.add(List.of(from, to));
+    }
+
     void unmute(ReplicaId from) {
         muted.removeIf(link -> link.get(0).equals(from));
     }

@@ -55,6 +55,12 @@ final class PeerState {
     long coverTo = -1;
     /** After a rewind: resend from here (then -1). */
     long resendFrom = -1;
+    /**
+     * Resent from here below the acknowledged point, not yet known to have arrived (-1: nothing):
+     * resent again at the next link-up; known once an acknowledgement passes {@link #resendSettledPast}.
+     */
+    long resendFloor = -1;
+    long resendSettledPast = -1;
     /** The position in our log the peer last reported having merged (its latest acknowledgement). */
     long reportedMerged;
 
@@ -86,6 +92,9 @@ final class PeerState {
      */
     long safeAcked() {
         long safe = deferred.isEmpty() ? acked : Math.min(acked, deferred.firstKey() - 1);
+        if (resendFloor >= 0) {
+            safe = Math.min(safe, resendFloor);
+        }
         return resendFrom < 0 ? safe : Math.min(safe, resendFrom);
     }
 

@@ -81,6 +81,12 @@ public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long r
                 retainedLogEntries, forwardDelayMillis, ackDelayMillis);
     }
 
+    public SyncConfig withMaxDocumentsPerMessage(int documents) {
+        return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, documents,
+                fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, antiEntropyIntervalMillis,
+                retainedLogEntries, forwardDelayMillis, ackDelayMillis);
+    }
+
     public SyncConfig withAntiEntropyIntervalMillis(long millis) {
         return new SyncConfig(gossipIntervalMillis, pushDelayMillis, retransmitAfterMillis, maxBatchBytes, maxDocumentsPerMessage,
                 fullFanoutPeers, maxRangesPerMessage, leafDocuments, catchUpTimeoutMillis, millis, retainedLogEntries, forwardDelayMillis, ackDelayMillis);

@@ -89,9 +89,16 @@ public final class SyncProtocol {
     private static final class Incoming {
         final KeyHashRange range;
         final Map<Bytes, Crdt<?>> theirs = new HashMap<>();
+        /** A part was refused or failed to merge: never answered. */
+        boolean broken;
 
         Incoming(KeyHashRange range) {
             this.range = range;
+        }
+
+        void breakOff() {
+            broken = true;
+            theirs.clear();
         }
     }
 
@@ -139,8 +146,12 @@ public final class SyncProtocol {
         if (peer.nextAntiEntropyMillis == PeerState.NEVER) {
             scheduleAntiEntropy(peer, nowMillis);
         }
-        // Anything in flight on the old link may be lost: resend from the acknowledged point.
+        // Anything in flight on the old link may be lost: resend from the acknowledged point, and
+        // forwarded entries resent below it that the peer was not yet seen to read.
         peer.sentUpTo = peer.acked;
+        if (peer.resendFloor >= 0) {
+            peer.resendFrom = peer.resendFrom < 0 ? peer.resendFloor : Math.min(peer.resendFrom, peer.resendFloor);
+        }
         peer.retransmissions = 0;
         peer.ackSent = -1;
         peer.ackSentAtMillis = PeerState.NEVER;
@@ -154,6 +165,7 @@ public final class SyncProtocol {
     public void forget(ReplicaId peerId) {
         PeerState peer = peers.remove(peerId);
         if (peer != null) {
+            abandonCatchUp(peer, "removed from the cluster");
             peer.connected = false; // merges still in flight for it change nothing
         }
         incoming.remove(peerId);
@@ -161,7 +173,10 @@ public final class SyncProtocol {
 
     /** Forgets every peer: this replica was removed from the cluster. */
     public void forgetAll() {
-        peers.values().forEach(p -> p.connected = false);
+        peers.values().forEach(p -> {
+            abandonCatchUp(p, "this replica was removed from the cluster");
+            p.connected = false;
+        });
         peers.clear();
         incoming.clear();
     }
@@ -275,7 +290,7 @@ public final class SyncProtocol {
             return;
         }
         long lastSeq = store.lastSeq();
-        if (peer.acked >= lastSeq) {
+        if (peer.acked >= lastSeq && peer.resendFrom < 0) {
             peer.behindSinceMillis = -1;
             return;
         }
@@ -290,8 +305,7 @@ public final class SyncProtocol {
         }
         long from = Math.max(peer.sentUpTo, peer.acked);
         if (peer.resendFrom >= 0) {
-            from = Math.min(from, peer.resendFrom);
-            peer.resendFrom = -1;
+            from = Math.min(from, peer.resendFrom); // cleared once a batch from there is sent (sendBatch)
         }
         // Entries already found to hold nothing for the peer are not read again; the next batch covers them.
         long readFrom = peer.coverFrom == from && peer.coverTo > from ? peer.coverTo : from;
@@ -354,6 +368,15 @@ public final class SyncProtocol {
         }
         if (ack) {
             ackCarried(peer);
+        }
+        if (peer.resendFrom >= 0 && from <= peer.resendFrom) {
+            if (peer.resendFrom < peer.acked) {
+                // Below the acknowledged point, so no retransmission covers it: owed again after a
+                // link flap until an acknowledgement past everything sent before shows it arrived.
+                peer.resendFloor = peer.resendFloor < 0 ? peer.resendFrom : Math.min(peer.resendFloor, peer.resendFrom);
+                peer.resendSettledPast = store.lastSeq();
+            }
+            peer.resendFrom = -1;
         }
         if (peer.sentUpTo <= peer.acked) {
             peer.sentAtMillis = nowMillis; // the first unacknowledged data: the retransmission timer starts
@@ -659,6 +682,9 @@ public final class SyncProtocol {
             return;
         }
         peer.reportedMerged = seq;
+        if (peer.resendFloor >= 0 && seq > peer.resendSettledPast) {
+            peer.resendFloor = -1; // the peer merged a batch sent after the resend, on the same link
+        }
         if (seq > peer.acked) {
             peer.acked = seq;
             peer.sentUpTo = Math.max(peer.sentUpTo, seq);
@@ -752,9 +778,12 @@ public final class SyncProtocol {
             // of the other: then most of the larger side is missing at the smaller, and sending it
             // at once (chunked) beats walking the tree down to it, as for a new or emptied peer.
             // Otherwise descend, so two similar large sides exchange only what differs.
+            // Never offer more than the peer keeps for one exchange (it refuses the rest): a larger
+            // range is descended into, one level more for an emptied peer behind a large store.
             long few = Math.min(m.documents(), t.documents());
             long many = Math.max(m.documents(), t.documents());
-            if (m.documents() + t.documents() <= config.leafDocuments() || few * 4 <= many || m.range().bits() >= FINEST_BITS) {
+            boolean fits = m.documents() <= maxOfferedDocuments();
+            if (m.documents() + t.documents() <= config.leafDocuments() || few * 4 <= many && fits || m.range().bits() >= FINEST_BITS) {
                 offerStates(peer, m.range());
                 if (peer.catchUp != c) {
                     return; // abandoned: the states could not be sent (the link went down under us)
@@ -849,20 +878,24 @@ public final class SyncProtocol {
             reject(peer, "state reply " + b.requestId() + " holds keys outside range " + b.range());
             return;
         }
-        if (peer.catchUp != null) {
-            peer.catchUp.lastProgressMillis = nowMillis;
+        CatchUp session = peer.catchUp;
+        if (session != null) {
+            session.lastProgressMillis = nowMillis;
         }
         if (b.last()) {
             pending.remove(b.requestId());
         }
         applier.apply(peer.id, b.documents()).whenComplete((ok, failure) -> loop.execute(() -> {
+            if (session == null || peer.catchUp != session || peers.get(peer.id) != peer) {
+                return; // that session was abandoned (a link flap, a timeout, a removal): its merges count for no later one
+            }
             if (failure != null) {
                 LOG.warn("merging states from {} failed: {}", peer.id, failure.toString());
                 abandonCatchUp(peer, "merge failed");
                 return;
             }
-            if (b.last() && peer.catchUp != null) {
-                peer.catchUp.outstanding--;
+            if (b.last()) {
+                session.outstanding--;
                 completeIfDone(peer);
             }
         }));
@@ -880,6 +913,12 @@ public final class SyncProtocol {
             peer.acked = c.startSeq;
             acksDirty = true;
             observer.onAcked(peer.id, c.startSeq);
+        }
+        if (peer.resendFrom < c.startSeq) {
+            peer.resendFrom = -1; // the states brought the peer everything held back from it before the start
+        }
+        if (peer.resendFloor < c.startSeq) {
+            peer.resendFloor = -1;
         }
         cover(peer);
         // From the acknowledged point, also after a backstop during which deltas flowed: a batch of
@@ -931,9 +970,20 @@ public final class SyncProtocol {
             reject(peer, "state offer " + b.requestId() + " changed its range");
             return;
         }
-        if (in.theirs.size() + b.documents().size() > 4L * config.maxDocumentsPerMessage()) {
-            exchanges.remove(b.requestId());
-            reject(peer, "state offer " + b.requestId() + " exceeds " + 4L * config.maxDocumentsPerMessage() + " documents");
+        if (in.broken) {
+            // An earlier part was refused or failed to merge: the rest is not merged and the offer
+            // is never answered, so the offering side times out instead of counting as done.
+            if (b.last()) {
+                exchanges.remove(b.requestId(), in);
+            }
+            return;
+        }
+        if (in.theirs.size() + b.documents().size() > maxOfferedDocuments()) {
+            in.breakOff();
+            if (b.last()) {
+                exchanges.remove(b.requestId(), in);
+            }
+            reject(peer, "state offer " + b.requestId() + " exceeds " + maxOfferedDocuments() + " documents");
             return;
         }
         for (Document d : b.documents()) {
@@ -943,14 +993,20 @@ public final class SyncProtocol {
         applier.apply(peer.id, b.documents()).whenComplete((ok, failure) -> loop.execute(() -> {
             if (failure != null) {
                 LOG.warn("merging offered states from {} failed: {}", peer.id, failure.toString());
-                exchanges.remove(b.requestId());
-                return;
+                exchange.breakOff();
             }
             if (b.last()) {
-                exchanges.remove(b.requestId());
-                answer(peer, b.requestId(), exchange);
+                exchanges.remove(b.requestId(), exchange);
+                if (!exchange.broken && peers.get(peer.id) == peer) {
+                    answer(peer, b.requestId(), exchange);
+                }
             }
         }));
+    }
+
+    /** The documents a replica keeps of one state offer, to answer it with what the offering side lacks. */
+    private long maxOfferedDocuments() {
+        return 4L * config.maxDocumentsPerMessage();
     }
 
     private static Crdt<?> joinOrKeep(Crdt<?> a, Crdt<?> b) {
