@@ -79,6 +79,14 @@ final class Documents {
         }
     }
 
+    /**
+     * The most {@code deflatedLength} bytes of a raw deflate stream can inflate to (deflate
+     * expands at most about 1032:1), so a corrupt length is refused before it is allocated.
+     */
+    private static long maxInflated(int deflatedLength) {
+        return 1032L * deflatedLength + 64;
+    }
+
     /** Inflates exactly {@code length} bytes, or returns null when the input is not that. */
     private static byte[] inflate(byte[] input, int offset, int inputLength, int length) {
         Inflater inflater = new Inflater(true);
@@ -189,7 +197,7 @@ final class Documents {
                 throw corrupt(operation, key, "deflated snapshot without its length");
             }
             int inflatedLength = Layout.getInt(value, at);
-            if (inflatedLength < 0 || inflatedLength > MAX_SNAPSHOT_BYTES) {
+            if (inflatedLength < 0 || inflatedLength > MAX_SNAPSHOT_BYTES || inflatedLength > maxInflated(length - 4)) {
                 throw corrupt(operation, key, "deflated snapshot claims " + inflatedLength + " bytes");
             }
             encoded = inflate(value, at + 4, length - 4, inflatedLength);

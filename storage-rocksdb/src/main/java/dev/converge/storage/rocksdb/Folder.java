@@ -57,6 +57,8 @@ final class Folder {
     private final double fraction;
     private final long minBytes;
     private final ConcurrentHashMap<Key, Pending> pending = new ConcurrentHashMap<>();
+    /** A fold that failed with a RocksDB error waits this long before it is tried again. */
+    static final long RETRY_AFTER_MILLIS = 1_000;
     private final ScheduledThreadPoolExecutor executor;
     private final long idleNanos;
     /** When a delta was last written ({@link System#nanoTime()}); an idle sweep stops when it moves. */
@@ -88,6 +90,15 @@ final class Folder {
      * idle spell.
      */
     private void sweepIfIdle() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            // A throw would cancel this periodic task for the rest of the store's life.
+            LOG.warn("idle fold sweep failed: {}", e.toString());
+        }
+    }
+
+    private void sweep() {
         long since = lastWriteNanos;
         if (pending.isEmpty() || System.nanoTime() - since < idleNanos) {
             return;
@@ -219,6 +230,7 @@ final class Folder {
         Documents.Loaded loaded;
         long newSnapshotBytes;
         boolean nothingPending = false;
+        boolean failed = false;
         long[] accountedBefore = new long[1];
         pending.computeIfPresent(key, (k, p) -> {
             accountedBefore[0] = p.deltaBytes;
@@ -250,9 +262,10 @@ final class Folder {
             LOG.warn("background fold skipped: {}", corrupt.getMessage());
             return;
         } catch (RocksDBException e) {
-            LOG.warn("background fold of key '{}' failed: {}", key, e.getMessage());
+            LOG.warn("background fold of key '{}' failed: {}; retried in {} ms", key, e.getMessage(), RETRY_AFTER_MILLIS);
             loaded = null;
             newSnapshotBytes = -1;
+            failed = true;
         } finally {
             h.db.releaseSnapshot(snapshot);
             // A no-op on the native side (the database owns snapshots), kept so every RocksObject is closed.
@@ -274,8 +287,22 @@ final class Folder {
             // on disk or on their way there.
             return p.deltaBytes <= 0 && !p.scheduled && p.queued == 0 ? null : p;
         });
-        if (again[0]) {
+        if (again[0] && failed) {
+            // Not at once: a read or write error that persists (a damaged block, a full disk) would
+            // otherwise be retried in a loop that holds a core and floods the log.
+            retryLater(() -> fold(key));
+        } else if (again[0]) {
             execute(() -> fold(key));
+        }
+    }
+
+    private void retryLater(Runnable job) {
+        if (!executor.isShutdown()) {
+            try {
+                executor.schedule(job, RETRY_AFTER_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // close() raced us; the fold was optional.
+            }
         }
     }
 

@@ -231,11 +231,11 @@ final class GroupWriter {
         } finally {
             token.unlock();
         }
-        // Committers that found the role taken while this thread wrote left their commits to it.
-        // Read after the unlock, as they queue before they try the lock: one of the two always
-        // sees the other. The writer thread takes them rather than this caller, whose own commit
-        // is done.
-        if (wrote && Thread.currentThread() != thread && !queue.isEmpty()) {
+        // Committers that found the role taken while this thread held it left their commits to it,
+        // also while it found the queue empty and wrote nothing. Read after the unlock, as they
+        // queue before they try the lock: one of the two always sees the other. The writer thread
+        // takes them rather than this caller, whose own commit is done.
+        if (Thread.currentThread() != thread && !queue.isEmpty()) {
             wake();
         }
         return wrote;

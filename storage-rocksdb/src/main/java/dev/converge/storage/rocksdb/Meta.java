@@ -211,10 +211,14 @@ record Meta(ReplicaId replica, long seqFloor, long head, HybridTimestamp clockHi
         return v;
     }
 
-    private static boolean isEmpty(RocksHandles h, ColumnFamilyHandle cf) {
+    private static boolean isEmpty(RocksHandles h, ColumnFamilyHandle cf) throws RocksDBException {
         try (RocksIterator it = h.db.newIterator(cf)) {
             it.seekToFirst();
-            return !it.isValid();
+            if (it.isValid()) {
+                return false;
+            }
+            it.status(); // a read error is not an empty family
+            return true;
         }
     }
 }

@@ -189,10 +189,24 @@ public final class RocksDocumentStore implements DocumentStore {
         h.close();
     }
 
-    private static long newestLogSeq(RocksHandles h) {
+    /**
+     * The newest delta-log entry's sequence number, 0 for an empty log. A read error or a key that
+     * is not a sequence number stops the open: taken for an empty log, the last sequence number
+     * could fall back to a stale floor, and new commits would reuse numbers already on disk.
+     */
+    private static long newestLogSeq(RocksHandles h) throws RocksDBException {
         try (RocksIterator it = h.db.newIterator(h.deltaLog)) {
             it.seekToLast();
-            return it.isValid() && it.key().length == 8 ? Layout.getLong(it.key(), 0) : 0;
+            if (!it.isValid()) {
+                it.status();
+                return 0;
+            }
+            byte[] key = it.key();
+            if (key.length != 8 || Layout.getLong(key, 0) < 1) {
+                throw new StorageException("open of " + h.directory + ": corrupt delta log, its last key is not a sequence number ("
+                        + key.length + " bytes)");
+            }
+            return Layout.getLong(key, 0);
         }
     }
 

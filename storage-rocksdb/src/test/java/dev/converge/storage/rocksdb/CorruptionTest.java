@@ -117,6 +117,44 @@ class CorruptionTest {
         }
     }
 
+    /** A length no deflate stream of that size can inflate to is refused before it is allocated. */
+    @Test
+    void aDeflatedSnapshotClaimingAnImplausibleLengthFailsBeforeAllocatingIt() throws Exception {
+        byte[] key = bytes("b").toByteArray();
+        List<Bytes> elements = new java.util.ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            elements.add(bytes("element-" + i));
+        }
+        byte[] payload = Documents.snapshot(0, dev.converge.crdt.codec.CrdtCodec.encode(dev.converge.crdt.ORSet.empty().addAll(ME, elements).state()));
+        assertThat(payload[8]).as("stored deflated").isEqualTo((byte) 1);
+        Layout.putInt(payload, 9, Integer.MAX_VALUE - 64);
+        try (RocksHandles h = RocksHandles.open(dir)) {
+            h.db.put(h.docs, key, Values.seal(key, payload));
+        }
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir)) {
+            assertThatThrownBy(() -> store.read(bytes("b")))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("key 'b'")
+                    .hasMessageContaining("claims " + (Integer.MAX_VALUE - 64) + " bytes");
+            assertOthersWork(store, "b");
+        }
+    }
+
+    /**
+     * The open takes the last sequence number from the newest log key; a key that is not one stops
+     * the open (taken for an empty log, new commits could reuse numbers already written).
+     */
+    @Test
+    void aDeltaLogKeyThatIsNoSequenceNumberStopsTheOpen() throws Exception {
+        try (RocksHandles h = RocksHandles.open(dir)) {
+            h.db.put(h.deltaLog, new byte[] {(byte) 0xFF, 1, 2}, new byte[] {0});
+        }
+        assertThatThrownBy(() -> RocksDocumentStore.open(dir))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("open of " + dir)
+                .hasMessageContaining("corrupt delta log");
+    }
+
     @Test
     void aFlippedByteInTheDeltaLogFailsReadsOfThatEntry() throws Exception {
         damage(h -> h.deltaLog, Layout.seqKey(7), 9);
