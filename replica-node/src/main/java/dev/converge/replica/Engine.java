@@ -647,10 +647,26 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             Waiter w = new Waiter(seq, peers, result);
             waiters.add(w);
             wantAcknowledgements();
-            env.loop().schedule(Math.max(0, timeout.toMillis()), () -> {
+            EventLoop.Cancellable timer = env.loop().schedule(Math.max(0, timeout.toMillis()), () -> {
                 if (waiters.remove(w)) {
                     complete(result, ackedBy(seq), null);
                     wantAcknowledgements();
+                }
+            });
+            // A caller that cancels (a Redis client that disconnected during WAIT) stops waiting
+            // now, not at the timeout, which may be a day away: nothing else would drop the waiter.
+            result.whenComplete((value, failure) -> {
+                if (result.isCancelled() && !closed) {
+                    try {
+                        env.loop().execute(() -> {
+                            if (waiters.remove(w)) {
+                                timer.cancel();
+                                wantAcknowledgements();
+                            }
+                        });
+                    } catch (RejectedExecutionException stopped) {
+                        // closing: the waiters go with the engine
+                    }
                 }
             });
         });
@@ -677,7 +693,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                         link == null ? 0 : link.bytesOut(), link == null ? 0 : link.bytesIn()));
             });
             complete(result, new SyncStatus(self, lastSeq, Membership.userDocuments(store), peers, rejected.get(), typeConflicts.get(),
-                    inbound.pauses()), null);
+                    inbound.pauses(), waiters.size()), null);
         });
         return result;
     }

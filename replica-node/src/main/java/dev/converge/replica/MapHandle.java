@@ -2,8 +2,10 @@ package dev.converge.replica;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.Mutation;
 import dev.converge.crdt.ORMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -32,6 +34,45 @@ public final class MapHandle {
         return engine.<ORMap, Boolean>write(key, CrdtType.OR_MAP,
                 (m, ctx) -> m.setRegister(ctx.replica(), ctx.timestampAfter(m.registerTimestamp(field)), field, value),
                 (before, after) -> !before.contains(field), callbacks);
+    }
+
+    /**
+     * Sets several register fields in one write: all of them, or none when one cannot be set (a
+     * field of another kind); completes with how many of the fields are new.
+     */
+    public CompletionStage<Written<Integer>> setRegisters(Map<Bytes, Bytes> fields) {
+        List<Map.Entry<Bytes, Bytes>> entries = List.copyOf(fields.entrySet());
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("no fields to set");
+        }
+        return engine.<ORMap, Integer>write(key, CrdtType.OR_MAP, (m, ctx) -> {
+            ORMap state = m;
+            ORMap delta = null; // the join of the fields' deltas, each partial, so partial too
+            for (Map.Entry<Bytes, Bytes> e : entries) {
+                Mutation<ORMap> one = state.setRegister(ctx.replica(), ctx.timestampAfter(state.registerTimestamp(e.getKey())), e.getKey(), e.getValue());
+                state = one.state();
+                delta = delta == null ? one.delta() : delta.join(one.delta());
+            }
+            return new Mutation<>(state, delta);
+        }, (before, after) -> (int) entries.stream().filter(e -> !before.contains(e.getKey())).count(), callbacks);
+    }
+
+    /** Removes several fields as observed here, in one write; completes with how many were there. */
+    public CompletionStage<Written<Integer>> removeFields(List<Bytes> fields) {
+        List<Bytes> distinct = fields.stream().distinct().toList();
+        if (distinct.isEmpty()) {
+            throw new IllegalArgumentException("no fields to remove");
+        }
+        return engine.<ORMap, Integer>write(key, CrdtType.OR_MAP, (m, ctx) -> {
+            ORMap state = m;
+            ORMap delta = null;
+            for (Bytes field : distinct) {
+                Mutation<ORMap> one = state.removeField(field);
+                state = one.state();
+                delta = delta == null ? one.delta() : delta.join(one.delta());
+            }
+            return new Mutation<>(state, delta);
+        }, (before, after) -> (int) distinct.stream().filter(before::contains).count(), callbacks);
     }
 
     /** Adds elements to set field {@code field}; completes with how many were new. */

@@ -10,9 +10,10 @@ import java.util.List;
  * @param typeConflicts remote documents refused because the key holds another type
  * @param inboundPauses times the transport was told to stop reading because more received
  *     messages waited for the engine than {@link EngineConfig#maxInboundMessages} (or bytes)
+ * @param replicationWaits callers of {@link Replica#awaitReplicated} still waiting
  */
 public record SyncStatus(ReplicaId replica, long lastSeq, long documents, List<PeerStatus> peers, long rejectedMessages,
-                         long typeConflicts, long inboundPauses) {
+                         long typeConflicts, long inboundPauses, int replicationWaits) {
 
     public SyncStatus {
         peers = List.copyOf(peers);

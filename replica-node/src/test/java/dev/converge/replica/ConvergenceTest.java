@@ -147,6 +147,21 @@ class ConvergenceTest {
     }
 
     @Test
+    void aCancelledReplicationWaitStopsWaiting() {
+        try (Cluster cluster = new Cluster(2, 5, EngineConfig.defaults())) {
+            cluster.runFor(100);
+            cluster.network.isolate(cluster.id(0));
+            Written<Long> w = cluster.await(cluster.get(0).counter("c").add(1));
+            CompletableFuture<Integer> waiting = cluster.get(0).awaitReplicated(w.seq(), 1, java.time.Duration.ofDays(1)).toCompletableFuture();
+            cluster.runFor(100);
+            assertThat(cluster.await(cluster.get(0).status()).replicationWaits()).isEqualTo(1);
+            waiting.cancel(false);
+            cluster.runFor(10);
+            assertThat(cluster.await(cluster.get(0).status()).replicationWaits()).as("waits after the cancel").isZero();
+        }
+    }
+
+    @Test
     void awaitReplicatedDoesNotWaitOutTheAcknowledgementDelay() {
         EngineConfig config = EngineConfig.defaults();
         config = config.withSync(config.sync().withAckDelayMillis(500));
