@@ -1,6 +1,7 @@
 package dev.converge.node;
 
 import dev.converge.replica.Replica;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,6 +22,8 @@ final class ClientSession {
     private final AtomicLong lastWriteSeq = new AtomicLong();
     private final Executor loop;
     private Replica writer;
+    /** The replication wait of a {@code WAIT} in progress, if any (a connection runs one at a time). */
+    private CompletableFuture<?> waiting;
 
     ClientSession(long id, boolean loopback, boolean passwordRequired, Executor loop) {
         this.id = id;
@@ -73,5 +76,19 @@ final class ClientSession {
 
     long lastWriteSeq() {
         return lastWriteSeq.get();
+    }
+
+    /** A {@code WAIT} is waiting on {@code wait}: ended by {@link #close} should the client go. */
+    void waiting(CompletableFuture<?> wait) {
+        waiting = wait;
+    }
+
+    /** The client disconnected: a replication wait it left stops (the engine drops its waiter). */
+    void close() {
+        CompletableFuture<?> w = waiting;
+        waiting = null;
+        if (w != null && !w.isDone()) {
+            w.cancel(false);
+        }
     }
 }

@@ -96,6 +96,7 @@ final class NodeInfo {
                 .field("rejectedMessages", status.rejectedMessages())
                 .field("typeConflicts", status.typeConflicts())
                 .field("inboundPauses", status.inboundPauses())
+                .field("replicationWaits", status.replicationWaits())
                 .name("peers").beginArray();
         for (PeerStatus p : status.peers()) {
             LinkStats l = links.get(p.peer());
@@ -147,6 +148,7 @@ final class NodeInfo {
             node.redis().ifPresent(r -> {
                 line(out, "connected_clients", r.connectedClients());
                 line(out, "maxclients", node.settings().maxClients());
+                line(out, "blocked_clients", status.replicationWaits()); // WAIT is the one blocking command
             });
         }
         if (all || sections.contains("memory")) {

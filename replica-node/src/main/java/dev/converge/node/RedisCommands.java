@@ -29,7 +29,9 @@ import dev.converge.replica.Member;
 import dev.converge.replica.Replica;
 import dev.converge.replica.Written;
 import io.micrometer.core.instrument.Counter;
+import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -157,7 +159,7 @@ final class RedisCommands {
             for (int i = 2; i < a.length; i++) {
                 out.add(fieldValue(m, key(a[i])));
             }
-            return array(out);
+            return boundedArray(out);
         });
         add("hdel", -3, Kind.WRITE, false, this::hdel);
         add("hgetall", 2, Kind.READ, false, (s, a) -> {
@@ -285,7 +287,7 @@ final class RedisCommands {
         if (a.length > 3) {
             return SYNTAX_ERROR;
         }
-        if (password == null) {
+        if (password == null && a.length == 2) {
             return error("ERR AUTH <password> called without any password configured for the default user. "
                     + "Are you sure your configuration is correct?");
         }
@@ -299,10 +301,14 @@ final class RedisCommands {
         return error("WRONGPASS invalid username-password pair or user is disabled.");
     }
 
-    /** Checks the password in constant time (MessageDigest.isEqual); only the user "default" exists. */
+    /**
+     * Checks the password in constant time (MessageDigest.isEqual); only the user "default"
+     * exists. Without a password it takes any, as Redis's password-less default user does (for
+     * clients configured with a user name).
+     */
     private boolean authenticate(ClientSession s, byte[] user, byte[] pass) {
         boolean userOk = user == null || text(user).equals("default");
-        boolean ok = MessageDigest.isEqual(pass, password) & userOk;
+        boolean ok = (password == null || MessageDigest.isEqual(pass, password)) & userOk;
         if (ok) {
             s.authenticated(true);
         }
@@ -327,10 +333,6 @@ final class RedisCommands {
         for (; i < a.length; i++) {
             String opt = text(a[i]).toUpperCase(Locale.ROOT);
             if (opt.equals("AUTH") && i + 2 < a.length) {
-                if (password == null) {
-                    return error("ERR AUTH <password> called without any password configured for the default user. "
-                            + "Are you sure your configuration is correct?");
-                }
                 if (!authenticate(s, a[i + 1], a[i + 2])) {
                     return wrongPass();
                 }
@@ -609,8 +611,9 @@ final class RedisCommands {
             return error("ERR timeout is negative");
         }
         Duration wait = timeout == 0 ? WAIT_FOREVER : Duration.ofMillis(timeout);
-        return s.writer(replica).awaitReplicated(s.lastWriteSeq(), (int) replicas, wait).toCompletableFuture()
-                .thenApply(n -> integer(n));
+        CompletableFuture<Integer> waiting = s.writer(replica).awaitReplicated(s.lastWriteSeq(), (int) replicas, wait).toCompletableFuture();
+        s.waiting(waiting);
+        return waiting.thenApply(n -> integer(n));
     }
 
     // ------------------------------------------------------------------ counters and registers
@@ -652,7 +655,30 @@ final class RedisCommands {
             RedisMessage v = state.isEmpty() ? NIL : stringValue(state.get());
             out.add(v instanceof io.netty.handler.codec.redis.ErrorRedisMessage ? NIL : v);
         }
-        return array(out);
+        return boundedArray(out);
+    }
+
+    /**
+     * Replies larger than this are refused with an error: on its way out a reply is copied to
+     * direct memory whole, and commands that name a value as often as they like ({@code MGET k k
+     * k ...}) could otherwise ask a node for many times its memory (Redis closes such a client at
+     * its output buffer limit).
+     */
+    static final long MAX_REPLY_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
+
+    /** The array of {@code items}, or an error when their values together pass {@link #MAX_REPLY_BYTES}. */
+    private static RedisMessage boundedArray(List<RedisMessage> items) {
+        long bytes = 0;
+        for (RedisMessage m : items) {
+            if (m instanceof FullBulkStringRedisMessage b && !b.isNull()) {
+                bytes += b.content().readableBytes();
+            }
+        }
+        if (bytes > MAX_REPLY_BYTES) {
+            items.forEach(ReferenceCountUtil::release);
+            return error("ERR reply of " + bytes + " bytes exceeds the limit of " + MAX_REPLY_BYTES + " bytes; ask for fewer values at a time");
+        }
+        return array(items);
     }
 
     private Object set(ClientSession s, byte[][] a) {
@@ -669,21 +695,20 @@ final class RedisCommands {
         if (a.length % 2 != 0) {
             return RedisReplies.arity(okReply ? "hmset" : "hset");
         }
-        var map = s.writer(replica).map(key(a[1]));
-        List<CompletableFuture<Written<Boolean>>> writes = new ArrayList<>();
+        // One write for all the fields: a field of another kind fails the command whole, as in Redis.
+        Map<Bytes, Bytes> fields = new LinkedHashMap<>();
         for (int i = 2; i < a.length; i += 2) {
-            writes.add(map.setRegister(key(a[i]), Bytes.wrap(a[i + 1])).toCompletableFuture());
+            fields.put(key(a[i]), Bytes.wrap(a[i + 1])); // a field named twice takes its last value
         }
-        return all(s, writes, added -> okReply ? OK : integer(added.stream().filter(Boolean::booleanValue).count()));
+        return written(s, s.writer(replica).map(key(a[1])).setRegisters(fields), added -> okReply ? OK : integer(added));
     }
 
     private Object hdel(ClientSession s, byte[][] a) {
-        var map = s.writer(replica).map(key(a[1]));
-        List<CompletableFuture<Written<Integer>>> removes = new ArrayList<>();
+        List<Bytes> fields = new ArrayList<>();
         for (int i = 2; i < a.length; i++) {
-            removes.add(map.removeField(key(a[i])).toCompletableFuture());
+            fields.add(key(a[i]));
         }
-        return all(s, removes, removed -> integer(removed.stream().mapToLong(Integer::longValue).sum()));
+        return written(s, s.writer(replica).map(key(a[1])).removeFields(fields), removed -> integer(removed));
     }
 
     /** A field as HGET shows it: a register field's value, a counter field's value, else nil. */

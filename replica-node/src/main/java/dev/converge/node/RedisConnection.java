@@ -310,6 +310,7 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         discardAll();
+        session.close();
         ctx.fireChannelInactive();
     }
 

@@ -49,8 +49,12 @@ final class RedisReplies {
         return b.length == 0 ? FullBulkStringRedisMessage.EMPTY_INSTANCE : new FullBulkStringRedisMessage(Unpooled.wrappedBuffer(b));
     }
 
+    /**
+     * Without a copy: a reply may name one value many times ({@code MGET k k k ...}), and copies
+     * of a large value would fill the heap before the first byte is written.
+     */
     static RedisMessage bulk(Bytes b) {
-        return bulk(b.toByteArray());
+        return b.isEmpty() ? FullBulkStringRedisMessage.EMPTY_INSTANCE : new FullBulkStringRedisMessage(Unpooled.wrappedBuffer(b.asReadOnlyByteBuffer()));
     }
 
     static RedisMessage bulk(String s) {

@@ -57,6 +57,13 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
         this.authenticated = authenticated;
     }
 
+    /**
+     * What an argument holds of the heap beyond its content (an array header and the reference to
+     * it), counted against the budgets with its content: a request of many empty or one-byte
+     * arguments would otherwise hold far more memory than it is charged for.
+     */
+    static final int ARGUMENT_OVERHEAD_BYTES = 24;
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
@@ -166,6 +173,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
     }
 
     private void endBulk(ChannelHandlerContext ctx, byte[] value) {
+        reserve(ARGUMENT_OVERHEAD_BYTES);
         args.add(value);
         bulk = null;
         bulkLength = 0;
@@ -191,7 +199,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
                 throw new ProtocolException("inline argument of " + p.length + " bytes (limit " + max + " bytes"
                         + (max < limits.maxBulkBytes() ? " before AUTH" : "") + ")");
             }
-            bytes += p.length;
+            bytes += p.length + ARGUMENT_OVERHEAD_BYTES;
         }
         reserve(bytes);
         RedisRequest request = new RedisRequest(parts.toArray(new byte[0][]), reserved);

@@ -299,4 +299,78 @@ class RedisCommandsTest {
                 "ERR key 0x00636f6e76657267652f72656d6f766564 is reserved for the cluster's own documents (they start with "
                         + "0x00636f6e76657267652f)");
     }
+
+    /** A client that disconnects during WAIT leaves no waiter behind (it would wait out its timeout, here forever). */
+    @Test
+    void aWaitWhoseClientDisconnectsStopsWaiting() throws Exception {
+        assertThat(blockedClients()).isZero();
+        Jedis waiting = SharedCluster.get().client(1);
+        Thread blocked = new Thread(() -> {
+            try {
+                waiting.waitReplicas(5, 0); // five peers: more than the cluster has, and no timeout
+            } catch (RuntimeException closedUnderIt) {
+                // the test closes the connection while it waits
+            }
+        });
+        blocked.start();
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (blockedClients() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(blockedClients()).as("the WAIT is waiting").isEqualTo(1);
+        } finally {
+            waiting.close();
+            blocked.join(10_000);
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (blockedClients() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(blockedClients()).as("waiting once its client is gone").isZero();
+    }
+
+    /** HSET of several fields is one write: a field of another kind fails it whole, and nothing of it is set. */
+    @Test
+    void hsetOfSeveralFieldsSetsAllOrNone() {
+        redis.hincrBy("cmd:all-or-none", "n", 1);
+        assertThatThrownBy(() -> raw("HSET", "cmd:all-or-none", "a", "1", "n", "x")).isInstanceOf(JedisDataException.class)
+                .hasMessageStartingWith("WRONGTYPE hash field holds a counter");
+        assertThat(redis.hget("cmd:all-or-none", "a")).as("a field of the failed HSET").isNull();
+        assertThat(redis.hset("cmd:all-or-none", Map.of("a", "1", "b", "2"))).isEqualTo(2);
+        assertThat((Long) raw("HSET", "cmd:all-or-none", "c", "1", "c", "2", "a", "3")).as("new fields, one named twice").isEqualTo(1);
+        assertThat(redis.hmget("cmd:all-or-none", "a", "b", "c", "n")).containsExactly("3", "2", "2", "1");
+        assertThat(redis.hdel("cmd:all-or-none", "a", "a", "b", "none")).isEqualTo(2);
+        assertThat(redis.hkeys("cmd:all-or-none")).containsExactlyInAnyOrder("c", "n");
+    }
+
+    /**
+     * MGET may name one large value as often as it likes: a reply past the node's limit (a quarter
+     * of its heap, here 64 MiB) is refused with a clear error instead of taking the node's memory;
+     * smaller ones are answered whole, and the node goes on.
+     */
+    @Test
+    void anMgetReplyLargerThanTheLimitIsRefusedAndTheNodeGoesOn() {
+        byte[] key = "cmd:large".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] value = new byte[1_000_000];
+        java.util.Arrays.fill(value, (byte) 'v');
+        redis.set(key, value);
+        byte[][] many = new byte[400][];
+        java.util.Arrays.fill(many, key);
+        assertThatThrownBy(() -> redis.mget(many)).isInstanceOf(JedisDataException.class)
+                .hasMessageStartingWith("ERR reply of 400000000 bytes exceeds the limit of");
+        byte[][] some = new byte[20][];
+        java.util.Arrays.fill(some, key);
+        assertThat(redis.mget(some)).hasSize(20).allSatisfy(v -> assertThat(v).isEqualTo(value));
+        assertThat(redis.ping()).isEqualTo("PONG");
+    }
+
+    private long blockedClients() {
+        for (String line : redis.info("clients").split("\r\n")) {
+            if (line.startsWith("blocked_clients:")) {
+                return Long.parseLong(line.substring("blocked_clients:".length()));
+            }
+        }
+        throw new AssertionError("INFO clients has no blocked_clients");
+    }
 }

@@ -53,10 +53,20 @@ class RequestAssemblerTest {
         assertThat(args(out.get(0))).containsExactly("SET", "k", "value");
         assertThat(args(out.get(1))).containsExactly("PING");
         assertThat(args(out.get(2))).containsExactly("ECHO", "");
-        assertThat(((RedisRequest) out.get(0)).bytes()).isEqualTo(9);
+        assertThat(((RedisRequest) out.get(0)).bytes()).isEqualTo(9 + 3 * RequestAssembler.ARGUMENT_OVERHEAD_BYTES);
         assertThat(feed(ch, "*0\r\n", "PING  \"a b\" 'c'\r\n", "\r\n")).singleElement()
                 .satisfies(r -> assertThat(args(r)).containsExactly("PING", "a b", "c"));
         assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    /** Empty arguments hold memory too: a request of many is charged for them, not for nothing. */
+    @Test
+    void emptyArgumentsAreChargedAgainstTheBudget() {
+        EmbeddedChannel ch = channel();
+        List<Object> out = feed(ch, "*1000\r\n" + "$0\r\n\r\n".repeat(1000));
+        assertThat(out).singleElement().satisfies(r -> assertThat(((RedisRequest) r).bytes()).isEqualTo(1000L * RequestAssembler.ARGUMENT_OVERHEAD_BYTES));
+        assertThat(budget.get()).isEqualTo(1000L * RequestAssembler.ARGUMENT_OVERHEAD_BYTES);
+        ch.finishAndReleaseAll();
     }
 
     @Test
@@ -108,7 +118,7 @@ class RequestAssemblerTest {
                 .isEqualTo(new RequestAssembler.ProtocolError("inline argument of 16385 bytes (limit 16384 bytes before AUTH)"));
         assertThat(feed(channel(), "AUTH " + "x".repeat(16_384) + "\r\n")).singleElement()
                 .satisfies(r -> assertThat(args(r)).containsExactly("AUTH", "x".repeat(16_384)));
-        assertThat(budget.get()).isEqualTo(16_388);
+        assertThat(budget.get()).isEqualTo(16_388 + 2 * RequestAssembler.ARGUMENT_OVERHEAD_BYTES);
         authenticated.set(true);
         assertThat(feed(channel(), "ECHO " + "x".repeat(60_000) + "\r\n")).singleElement()
                 .satisfies(r -> assertThat(args(r)).containsExactly("ECHO", "x".repeat(60_000)));
@@ -121,12 +131,12 @@ class RequestAssemblerTest {
         EmbeddedChannel b = new EmbeddedChannel(new RedisDecoder(true), new RequestAssembler(small, budget, () -> true));
         // a holds 3 MB of an unfinished argument
         assertThat(feed(a, "*2\r\n$4\r\nECHO\r\n$2000000\r\n" + "x".repeat(1_500_000))).isEmpty();
-        assertThat(budget.get()).isEqualTo(1_500_004); // ECHO and the content so far
+        assertThat(budget.get()).isEqualTo(1_500_004 + RequestAssembler.ARGUMENT_OVERHEAD_BYTES); // ECHO and the content so far
         assertThat(feed(b, "*3\r\n$4\r\nSADD\r\n$2000000\r\n" + "y".repeat(2_000_000) + "\r\n$2000000\r\n" + "y".repeat(1_000_000)))
                 .isEmpty();
         assertThat(feed(b, "y".repeat(1_000_000))).singleElement()
                 .isEqualTo(new RequestAssembler.ProtocolError("client buffers of the node are full (5242880 bytes)"));
-        assertThat(budget.get()).isEqualTo(1_500_004); // ECHO and the content so far
+        assertThat(budget.get()).isEqualTo(1_500_004 + RequestAssembler.ARGUMENT_OVERHEAD_BYTES); // ECHO and the content so far
         a.finishAndReleaseAll(); // a leaves: its partial request returns to the budget
         assertThat(budget.get()).isZero();
         b.finishAndReleaseAll();

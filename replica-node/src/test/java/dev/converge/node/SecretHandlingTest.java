@@ -262,6 +262,31 @@ class SecretHandlingTest {
         }
     }
 
+    /** Without a password, Redis's default user takes any password when it is named: clients configured with a user connect. */
+    @Test
+    void withoutAPasswordTheDefaultUserTakesAnyPassword(@TempDir Path dir) {
+        ConvergeNode node = start(dir, "node-open", Map.of(NodeSettings.SECRET_ENV, SECRET), "redis", "off", "http", "off");
+        try {
+            RedisCommands commands = new RedisCommands(node, Runnable::run);
+            ClientSession session = new ClientSession(1, true, false, Runnable::run);
+            java.util.function.Function<String[], Object> run = words -> {
+                byte[][] args = new byte[words.length][];
+                for (int i = 0; i < words.length; i++) {
+                    args[i] = words[i].getBytes(StandardCharsets.US_ASCII);
+                }
+                return commands.dispatch(session, commands.lookup(args[0]), args);
+            };
+            assertThat(run.apply(new String[] {"AUTH", "default", "anything"})).isSameAs(RedisReplies.OK);
+            assertThat(run.apply(new String[] {"HELLO", "2", "AUTH", "default", "anything"})).isNotInstanceOf(ErrorRedisMessage.class);
+            assertThat(run.apply(new String[] {"AUTH", "someone", "anything"})).isInstanceOfSatisfying(ErrorRedisMessage.class,
+                    e -> assertThat(e.content()).startsWith("WRONGPASS"));
+            assertThat(run.apply(new String[] {"AUTH", "anything"})).isInstanceOfSatisfying(ErrorRedisMessage.class,
+                    e -> assertThat(e.content()).startsWith("ERR AUTH <password> called without any password configured"));
+        } finally {
+            node.close();
+        }
+    }
+
     @Test
     void theCommandLineRefusesSecretsWithoutEchoingThem(@TempDir Path dir) {
         for (List<String> given : List.of(List.of("--secret", SECRET), List.of("--secret=" + SECRET), List.of("--cluster-secret", SECRET),
