@@ -750,6 +750,10 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
             if (complete && ORMap.opsFor(kind).isEmpty(store)) {
                 throw new CodecException("map: field '" + name + "' is empty in a complete map");
             }
+            if (complete && store instanceof DotMap<?, ?> nested && nested.partial) {
+                // A state's fields are states: a partial one reads as a field the join would drop.
+                throw new CodecException("map: field '" + name + "' holds a partial store in a complete map");
+            }
             values[i] = store;
         }
         return new DotMap<>(PersistentSortedMap.fromSorted(ORMap.OPS.keyOrder(), keys, values, n), !complete);

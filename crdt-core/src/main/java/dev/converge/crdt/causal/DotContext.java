@@ -79,14 +79,19 @@ public final class DotContext {
             if (lo[i] > hi[i]) {
                 throw new IllegalArgumentException("cloud range " + lo[i] + ".." + hi[i] + " of " + replica[i] + " is empty");
             }
+            if (lo[i] < 1) {
+                throw new IllegalArgumentException("cloud range " + lo[i] + ".." + hi[i] + " of " + replica[i] + " starts below 1");
+            }
+            // Compared by subtraction (lo >= 1): "base + 2" and "hi + 1" wrap at Long.MAX_VALUE,
+            // which let unsorted or overlapping ranges through.
             long base = vector.get(replica[i]);
-            if (lo[i] < base + 2) {
+            if (lo[i] - 2 < base) {
                 throw new IllegalArgumentException("cloud range " + lo[i] + ".." + hi[i] + " of " + replica[i]
                         + " is not above the vector's " + base + " with a gap");
             }
             if (i > 0) {
                 int byReplica = replica[i - 1].compareTo(replica[i]);
-                if (byReplica > 0 || byReplica == 0 && lo[i] <= hi[i - 1] + 1) {
+                if (byReplica > 0 || byReplica == 0 && lo[i] - 1 <= hi[i - 1]) {
                     throw new IllegalArgumentException("cloud ranges out of order or touching at " + replica[i] + ":" + lo[i]);
                 }
             }

@@ -52,6 +52,9 @@ public final class HybridClock {
             lastPhysical = physical;
             lastLogical = 0;
         } else {
+            if (exhausted()) {
+                throw new IllegalStateException("the hybrid clock of " + replica + " has issued its greatest timestamp");
+            }
             tick();
         }
         return current();
@@ -67,6 +70,10 @@ public final class HybridClock {
     public synchronized HybridTimestamp update(HybridTimestamp remote) {
         long physical = physicalNow();
         if (remote.physicalMillis() > physical && remote.physicalMillis() - physical > maxForwardDriftMillis) {
+            throw new ClockDriftException(remote, physical, maxForwardDriftMillis);
+        }
+        if (remote.physicalMillis() == HybridTimestamp.MAX_PHYSICAL && remote.logical() == HybridTimestamp.MAX_LOGICAL || exhausted()) {
+            // Nothing is greater: merging it would leave a clock that can issue no timestamp again.
             throw new ClockDriftException(remote, physical, maxForwardDriftMillis);
         }
         long max = Math.max(physical, Math.max(lastPhysical, remote.physicalMillis()));
@@ -89,6 +96,11 @@ public final class HybridClock {
     /** The greatest timestamp issued or merged so far: the high-water mark to persist. */
     public synchronized HybridTimestamp last() {
         return current();
+    }
+
+    /** No timestamp is left after the last one issued. */
+    private boolean exhausted() {
+        return lastPhysical == HybridTimestamp.MAX_PHYSICAL && lastLogical == HybridTimestamp.MAX_LOGICAL;
     }
 
     private void tick() {

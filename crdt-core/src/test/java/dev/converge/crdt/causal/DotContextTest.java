@@ -101,6 +101,20 @@ class DotContextTest {
         assertThat(DotContext.of(vv, new ReplicaId[] {R[1]}, new long[] {4}, new long[] {4}).count()).isEqualTo(6);
     }
 
+    /** At the top of the counter range the checks must not wrap: these came through a decoder once. */
+    @Test
+    void nonCanonicalCloudsAreRefusedAtTheTopOfTheRangeToo() {
+        assertThatThrownBy(() -> DotContext.of(VersionVector.empty(), new ReplicaId[] {R[0], R[0]}, new long[] {10, 3},
+                new long[] {Long.MAX_VALUE, 4})).hasMessageContaining("out of order");
+        VersionVector full = VersionVector.of(R[0], Long.MAX_VALUE);
+        assertThatThrownBy(() -> DotContext.of(full, new ReplicaId[] {R[0]}, new long[] {5}, new long[] {5}))
+                .hasMessageContaining("not above the vector's " + Long.MAX_VALUE);
+        assertThatThrownBy(() -> DotContext.of(VersionVector.empty(), new ReplicaId[] {R[0]}, new long[] {0}, new long[] {2}))
+                .hasMessageContaining("starts below 1");
+        assertThat(DotContext.of(VersionVector.empty(), new ReplicaId[] {R[0]}, new long[] {10}, new long[] {Long.MAX_VALUE}).count())
+                .isEqualTo(Long.MAX_VALUE - 9);
+    }
+
     @Test
     void rangesNearTheLimitOfLongDoNotOverflow() {
         DotContext high = DotContext.of(VersionVector.empty(), new ReplicaId[] {R[0]}, new long[] {Long.MAX_VALUE - 1},

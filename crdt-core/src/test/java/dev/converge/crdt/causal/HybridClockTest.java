@@ -117,6 +117,23 @@ class HybridClockTest {
         assertThat(clock.update(new HybridTimestamp(1_500, 3, ReplicaId.of(2)))).isEqualTo(new HybridTimestamp(1_500, 4, ReplicaId.of(1)));
     }
 
+    /** A remote at the end of time would leave no timestamp to issue: refused, the clock unchanged, even with no drift limit. */
+    @Test
+    void theGreatestTimestampIsRefusedAndChangesNothing() {
+        ManualTime time = new ManualTime(1_000);
+        HybridClock clock = new HybridClock(ReplicaId.of(1), time);
+        HybridTimestamp before = clock.now();
+        HybridTimestamp end = new HybridTimestamp(HybridTimestamp.MAX_PHYSICAL, HybridTimestamp.MAX_LOGICAL, ReplicaId.of(2));
+        assertThatThrownBy(() -> clock.update(end)).isInstanceOf(ClockDriftException.class);
+        assertThat(clock.last()).isEqualTo(before);
+        assertThat(clock.now()).isEqualTo(new HybridTimestamp(1_000, before.logical() + 1, ReplicaId.of(1)));
+        // Just below the end is merged; the one timestamp after it is issued; then the clock says it is spent.
+        HybridTimestamp last = clock.update(new HybridTimestamp(HybridTimestamp.MAX_PHYSICAL, HybridTimestamp.MAX_LOGICAL - 1, ReplicaId.of(2)));
+        assertThat(last).isEqualTo(new HybridTimestamp(HybridTimestamp.MAX_PHYSICAL, HybridTimestamp.MAX_LOGICAL, ReplicaId.of(1)));
+        assertThatThrownBy(clock::now).isInstanceOf(IllegalStateException.class).hasMessageContaining("greatest timestamp");
+        assertThat(clock.last()).isEqualTo(last);
+    }
+
     @Test
     void aRestartedClockNeverGoesBelowItsPersistedHighWaterMark() {
         ManualTime time = new ManualTime(100);

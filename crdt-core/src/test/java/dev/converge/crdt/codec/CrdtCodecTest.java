@@ -12,6 +12,9 @@ import dev.converge.crdt.Mutation;
 import dev.converge.crdt.ORMap;
 import dev.converge.crdt.ORSet;
 import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.codec.proto.Field;
+import dev.converge.crdt.codec.proto.MapStore;
+import dev.converge.crdt.codec.proto.ORMapState;
 import dev.converge.crdt.codec.proto.ORSetState;
 import dev.converge.crdt.codec.proto.SetStore;
 import java.io.ByteArrayOutputStream;
@@ -95,6 +98,26 @@ class CrdtCodecTest {
         // Replica id zero.
         byte[] zero = ORSetState.newBuilder().addReplicas(0).build().toByteArray();
         assertThatThrownBy(() -> CrdtCodec.decode(framed(CrdtType.OR_SET.tag(), 1, zero))).hasMessageContaining("reserved");
+    }
+
+    /** A state's fields are states: a partial nested store in a complete map would read as a field the join drops. */
+    @Test
+    void aPartialStoreNestedInACompleteMapIsRefused() throws IOException, CodecException {
+        byte[] nested = ORMapState.newBuilder().addReplicas(1).addVvReplica(0).addVvCounter(1)
+                .setStore(MapStore.newBuilder().setComplete(true).addFields(Field.newBuilder().setName(ByteString.copyFromUtf8("k"))
+                        .setOrSet(SetStore.newBuilder().setElements(ByteString.copyFrom(new byte[] {1, 'e'})).addDotCounter(1)
+                                .setComplete(false))))
+                .build().toByteArray();
+        assertThatThrownBy(() -> CrdtCodec.decode(framed(CrdtType.OR_MAP.tag(), 1, nested)))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("field 'k' holds a partial store in a complete map");
+        byte[] whole = ORMapState.newBuilder().addReplicas(1).addVvReplica(0).addVvCounter(1)
+                .setStore(MapStore.newBuilder().setComplete(true).addFields(Field.newBuilder().setName(ByteString.copyFromUtf8("k"))
+                        .setOrSet(SetStore.newBuilder().setElements(ByteString.copyFrom(new byte[] {1, 'e'})).addDotCounter(1)
+                                .setComplete(true))))
+                .build().toByteArray();
+        assertThat(((ORMap) CrdtCodec.decode(framed(CrdtType.OR_MAP.tag(), 1, whole))).set(Bytes.of("k")).orElseThrow()
+                .contains(Bytes.of("e"))).isTrue();
     }
 
     @Test
