@@ -66,11 +66,6 @@ public final class Bytes implements Comparable<Bytes> {
         return bytes.clone();
     }
 
-    /** A read-only view of the bytes, without a copy (for writing them out, once or many times). */
-    public java.nio.ByteBuffer asReadOnlyByteBuffer() {
-        return java.nio.ByteBuffer.wrap(bytes).asReadOnlyBuffer();
-    }
-
     /** The bytes decoded as UTF-8 (malformed sequences become U+FFFD). */
     public String asString() {
         return new String(bytes, StandardCharsets.UTF_8);

@@ -49,12 +49,8 @@ final class RedisReplies {
         return b.length == 0 ? FullBulkStringRedisMessage.EMPTY_INSTANCE : new FullBulkStringRedisMessage(Unpooled.wrappedBuffer(b));
     }
 
-    /**
-     * Without a copy: a reply may name one value many times ({@code MGET k k k ...}), and copies
-     * of a large value would fill the heap before the first byte is written.
-     */
     static RedisMessage bulk(Bytes b) {
-        return b.isEmpty() ? FullBulkStringRedisMessage.EMPTY_INSTANCE : new FullBulkStringRedisMessage(Unpooled.wrappedBuffer(b.asReadOnlyByteBuffer()));
+        return bulk(b.toByteArray());
     }
 
     static RedisMessage bulk(String s) {

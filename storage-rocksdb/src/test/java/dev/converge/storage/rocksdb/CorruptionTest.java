@@ -96,38 +96,33 @@ class CorruptionTest {
 
     @Test
     void aDeflatedSnapshotThatDoesNotInflateFailsReadsOfThatKeyOnly() throws Exception {
-        byte[] key = bytes("b").toByteArray();
-        List<Bytes> elements = new java.util.ArrayList<>();
-        for (int i = 0; i < 5000; i++) {
-            elements.add(bytes("element-" + i));
-        }
-        byte[] payload = Documents.snapshot(0, dev.converge.crdt.codec.CrdtCodec.encode(dev.converge.crdt.ORSet.empty().addAll(ME, elements).state()));
-        assertThat(payload[8]).as("stored deflated").isEqualTo((byte) 1);
+        byte[] payload = deflatedSnapshot();
         payload[payload.length / 2] ^= (byte) 0x5A;
-        try (RocksHandles h = RocksHandles.open(dir)) {
-            // Resealed: the checksum passes, the deflate stream does not.
-            h.db.put(h.docs, key, Values.seal(key, payload));
-        }
-        try (RocksDocumentStore store = RocksDocumentStore.open(dir)) {
-            assertThatThrownBy(() -> store.read(bytes("b")))
-                    .isInstanceOf(StorageException.class)
-                    .hasMessageContaining("key 'b'")
-                    .hasMessageContaining("snapshot");
-            assertOthersWork(store, "b");
-        }
+        assertReadsOfBFail(payload, "snapshot"); // resealed: the checksum passes, the deflate stream does not
     }
 
     /** A length no deflate stream of that size can inflate to is refused before it is allocated. */
     @Test
     void aDeflatedSnapshotClaimingAnImplausibleLengthFailsBeforeAllocatingIt() throws Exception {
-        byte[] key = bytes("b").toByteArray();
+        byte[] payload = deflatedSnapshot();
+        Layout.putInt(payload, 9, Integer.MAX_VALUE - 64);
+        assertReadsOfBFail(payload, "claims " + (Integer.MAX_VALUE - 64) + " bytes");
+    }
+
+    /** A snapshot payload large enough to be stored deflated. */
+    private static byte[] deflatedSnapshot() {
         List<Bytes> elements = new java.util.ArrayList<>();
         for (int i = 0; i < 5000; i++) {
             elements.add(bytes("element-" + i));
         }
         byte[] payload = Documents.snapshot(0, dev.converge.crdt.codec.CrdtCodec.encode(dev.converge.crdt.ORSet.empty().addAll(ME, elements).state()));
         assertThat(payload[8]).as("stored deflated").isEqualTo((byte) 1);
-        Layout.putInt(payload, 9, Integer.MAX_VALUE - 64);
+        return payload;
+    }
+
+    /** Stores {@code payload}, sealed, as b's snapshot; reads of b then fail naming {@code reason}, and the rest works. */
+    private void assertReadsOfBFail(byte[] payload, String reason) throws RocksDBException {
+        byte[] key = bytes("b").toByteArray();
         try (RocksHandles h = RocksHandles.open(dir)) {
             h.db.put(h.docs, key, Values.seal(key, payload));
         }
@@ -135,7 +130,7 @@ class CorruptionTest {
             assertThatThrownBy(() -> store.read(bytes("b")))
                     .isInstanceOf(StorageException.class)
                     .hasMessageContaining("key 'b'")
-                    .hasMessageContaining("claims " + (Integer.MAX_VALUE - 64) + " bytes");
+                    .hasMessageContaining(reason);
             assertOthersWork(store, "b");
         }
     }
