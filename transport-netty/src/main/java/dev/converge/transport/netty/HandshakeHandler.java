@@ -14,8 +14,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.spec.SecretKeySpec;
@@ -39,7 +42,18 @@ import javax.net.ssl.SSLException;
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     /** What the handshake needs to know about this node. */
-    record Settings(ReplicaId localId, String clusterName, SecretKeySpec key, SecureRandom random, long timeoutMillis) {
+    /**
+     * @param dialing the nonces of this node's dialling handshakes in progress, and their dialers:
+     *     a HELLO carrying this node's id and one of them is this node's own dial, answered by its
+     *     own acceptor. Anything else claiming this node's id is someone else, and must not stop a
+     *     dialer (an unauthenticated REJECT or HELLO would otherwise end dialling for good).
+     */
+    record Settings(ReplicaId localId, String clusterName, SecretKeySpec key, SecureRandom random, long timeoutMillis,
+                    Map<ByteBuffer, Dialer> dialing) {
+
+        Settings(ReplicaId localId, String clusterName, SecretKeySpec key, SecureRandom random, long timeoutMillis) {
+            this(localId, clusterName, key, random, timeoutMillis, new ConcurrentHashMap<>());
+        }
     }
 
     /** Where the handshake reports; implemented by {@link Links}. */
@@ -117,6 +131,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         settings.random().nextBytes(localNonce);
         state = State.AWAIT_HELLO;
         if (connection.role == Role.DIALER) {
+            if (connection.dialer != null) {
+                settings.dialing().put(ByteBuffer.wrap(localNonce), connection.dialer);
+            }
             localHello = Hello.of(Role.DIALER, settings.localId(), localNonce, settings.clusterName());
             ctx.writeAndFlush(FrameDecoder.frame(ctx.alloc(), localHello.encoded()));
         }
@@ -147,10 +164,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private void step(ChannelHandlerContext ctx, byte[] payload) throws Failure {
         Message message = Handshake.decode(payload);
         if (message instanceof Reject r) {
+            // Unauthenticated, so not a reason to stop dialling, not even SELF: this node's own
+            // acceptor stops its dialer directly (accept, below).
             fail(ctx, Reason.REJECTED, "rejected by the peer: " + (r.text().isEmpty() ? r.reason().text : r.text()), false);
-            if (r.reason() == Reason.SELF && connection.dialer != null) {
-                connection.dialer.stop("the endpoint is this node itself");
-            }
             return;
         }
         if (state == State.AWAIT_HELLO) {
@@ -176,8 +192,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                     + "', this node in '" + settings.clusterName() + "'");
         }
         if (hello.node().equals(settings.localId())) {
-            if (connection.dialer != null) {
-                connection.dialer.stop("the endpoint is this node itself");
+            Dialer own = connection.role == Role.ACCEPTOR ? settings.dialing().get(ByteBuffer.wrap(hello.nonce())) : null;
+            if (own != null) {
+                own.stop("the endpoint is this node itself");
             }
             throw new Failure(Reason.SELF, "peer has this node's id " + hello.node() + " (a connection to itself?)");
         }
@@ -211,6 +228,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void succeed(ChannelHandlerContext ctx) {
         state = State.DONE;
+        forgetNonce();
         cancelTimeout();
         connection.authenticated = true;
         FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
@@ -227,12 +245,19 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.FAILED;
+        forgetNonce();
         cancelTimeout();
         listener.failed(connection, reason, detail);
         if (tellPeer) {
             connection.failAfter("handshake failed: " + detail, FrameDecoder.frame(ctx.alloc(), new Reject(reason, reason.text).encode()));
         } else {
             connection.fail("handshake failed: " + detail);
+        }
+    }
+
+    private void forgetNonce() {
+        if (localNonce != null && connection.role == Role.DIALER) {
+            settings.dialing().remove(ByteBuffer.wrap(localNonce));
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * So when the connection carrying a link closes while another connection claiming the same
  * peer is past its HELLO (a pending claim), link-down waits for that handshake: it either takes over
  * silently or fails, and only then is link-down emitted. The wait is bounded by the handshake
- * timeout.
+ * timeout, from the moment the link closed: claims are unauthenticated, and a stranger who kept
+ * opening connections claiming the peer would otherwise hold link-down (and every redial) back
+ * for as long as it liked.
  */
 final class Links implements HandshakeHandler.Listener {
 
@@ -48,6 +51,7 @@ final class Links implements HandshakeHandler.Listener {
     private final int maxQueuedMessages;
     private final long maxQueuedBytes;
     private final int maxPendingHandshakes;
+    private final long handshakeTimeoutMillis;
     private final Consumer<ReplicaId> onPeerDown;
     private final ConcurrentHashMap<ReplicaId, Peer> peers = new ConcurrentHashMap<>();
     private final AtomicLong handshakeFailures = new AtomicLong();
@@ -64,6 +68,7 @@ final class Links implements HandshakeHandler.Listener {
         this.maxQueuedMessages = config.maxQueuedMessages();
         this.maxQueuedBytes = config.maxQueuedBytes();
         this.maxPendingHandshakes = config.maxPendingHandshakes();
+        this.handshakeTimeoutMillis = config.handshakeTimeoutMillis();
         this.onPeerDown = onPeerDown;
     }
 
@@ -215,6 +220,7 @@ final class Links implements HandshakeHandler.Listener {
                     if (pending(peer.id) > 0 && !closing) {
                         peer.downDeferred = true;
                         log.debug("{}: closed; waiting for the pending connection to take the link over", connection);
+                        endDeferral(connection, peer);
                     } else {
                         String reason = connection.closeReason();
                         goDown(peer, reason == null ? "connection closed by the peer" : reason);
@@ -225,6 +231,26 @@ final class Links implements HandshakeHandler.Listener {
         }
         if (down != null) {
             onPeerDown.accept(down);
+        }
+    }
+
+    /** Link-down for {@code peer} after one handshake timeout, if no pending connection took the link over by then. */
+    private void endDeferral(Connection connection, Peer peer) {
+        try {
+            connection.channel.eventLoop().schedule(() -> {
+                boolean down = false;
+                synchronized (peer) {
+                    if (peer.downDeferred && peer.active == null) {
+                        goDown(peer, "no pending connection took the link over within " + handshakeTimeoutMillis + " ms");
+                        down = true;
+                    }
+                }
+                if (down) {
+                    onPeerDown.accept(peer.id);
+                }
+            }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            // The transport is closing: its close emits what is left.
         }
     }
 

@@ -67,4 +67,43 @@ class ReconnectTest {
             Waits.until(Duration.ofSeconds(5), "messages", () -> b.from(a).count() == 100);
         }
     }
+
+    /**
+     * Link-down waits for a connection that claims the same peer and is past its HELLO, at most one
+     * handshake timeout: claims are unauthenticated, and a stranger who keeps opening connections
+     * that claim the peer must not hold link-down (and so every redial) back for good.
+     */
+    @Test
+    void strangersClaimingAPeerDelayItsLinkDownByOneHandshakeTimeoutAtMost() throws Exception {
+        long handshakeTimeout = 1_000;
+        try (TestNodes nodes = new TestNodes()) {
+            Node b = nodes.start(2);
+            Node a = nodes.start(TestNodes.config(1).handshakeTimeoutMillis(handshakeTimeout).build());
+            a.transport().connect(b.endpoint());
+            a.recorder().awaitUp(b.id(), Duration.ofSeconds(5));
+            java.util.List<RawPeer> claims = new java.util.ArrayList<>();
+            java.util.concurrent.ScheduledExecutorService stranger = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            try {
+                // A new claim of b's id every 300 ms, each stalled after its HELLO: one is always pending.
+                stranger.scheduleAtFixedRate(() -> {
+                    RawPeer claim = RawPeer.connect(a.endpoint());
+                    claim.sendFrame(Handshake.Hello.of(Handshake.Role.DIALER, b.id(), new byte[Handshake.NONCE_BYTES], TestNodes.CLUSTER).encoded());
+                    synchronized (claims) {
+                        claims.add(claim);
+                    }
+                }, 0, 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+                Waits.sleep(500);
+                long closed = System.nanoTime();
+                b.transport().close();
+                a.recorder().awaitDown(b.id(), Duration.ofMillis(handshakeTimeout + SLACK_MILLIS));
+                assertThat((System.nanoTime() - closed) / 1_000_000).isLessThanOrEqualTo(handshakeTimeout + SLACK_MILLIS);
+            } finally {
+                stranger.shutdownNow();
+                stranger.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+                synchronized (claims) {
+                    claims.forEach(RawPeer::close);
+                }
+            }
+        }
+    }
 }

@@ -144,6 +144,51 @@ class TransportLifecycleTest {
         }
     }
 
+    /**
+     * Only this node's own acceptor may stop its dialer: a stranger at the dialled endpoint that
+     * answers with an unauthenticated REJECT(SELF), or with a HELLO claiming this node's id, is a
+     * failed attempt like any other, and dialling goes on with backoff.
+     */
+    @Test
+    void aStrangerClaimingToBeThisNodeDoesNotStopItsDialer() throws Exception {
+        for (boolean reject : new boolean[] {true, false}) {
+            java.net.ServerSocket stranger = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread server = null;
+            try (TestNodes nodes = new TestNodes()) {
+                Node a = nodes.start(0xA);
+                byte[] answer = reject ? new Handshake.Reject(Handshake.Reason.SELF, Handshake.Reason.SELF.text).encode()
+                        : Handshake.Hello.of(Handshake.Role.ACCEPTOR, ReplicaId.of(0xA), new byte[Handshake.NONCE_BYTES], TestNodes.CLUSTER).encoded();
+                java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+                server = new Thread(() -> {
+                    while (!stranger.isClosed()) {
+                        try (java.net.Socket s = stranger.accept()) {
+                            accepted.incrementAndGet();
+                            java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+                            out.writeInt(answer.length);
+                            out.write(answer);
+                            out.flush();
+                            s.getInputStream().read(new byte[512]); // until the node closes it
+                        } catch (java.io.IOException closed) {
+                            // the test is over, or the node hung up first
+                        }
+                    }
+                });
+                server.start();
+                a.transport().connect(new Endpoint("127.0.0.1", stranger.getLocalPort()));
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (accepted.get() < 3 && System.nanoTime() < deadline) {
+                    Waits.sleep(20);
+                }
+                assertThat(accepted.get()).as("dial attempts after " + (reject ? "REJECT(SELF)" : "a HELLO with our id")).isGreaterThanOrEqualTo(3);
+            } finally {
+                stranger.close();
+                if (server != null) {
+                    server.join(5_000);
+                }
+            }
+        }
+    }
+
     @Test
     void aNodeThatDialsItselfGivesUp() {
         try (TestNodes nodes = new TestNodes()) {
