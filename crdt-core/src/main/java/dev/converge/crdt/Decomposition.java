@@ -170,7 +170,14 @@ public final class Decomposition {
         K[] k = (K[]) keys.toArray();
         V[] v = (V[]) values.toArray();
         Crdt<?> part = make.of(ops.partialOf(k, v, k.length), DotContext.of(dots.toArray(new Dot[0])));
-        if (k.length > 1 && CrdtCodec.encode(part).length > maxBytes) {
+        boolean tooLarge = CrdtCodec.encode(part).length > maxBytes;
+        if (tooLarge && k.length == 1 && k[0] instanceof FieldKey field && (field.kind() == CrdtType.OR_SET || field.kind() == CrdtType.OR_MAP)) {
+            // The estimate counts a nested store's dots, not its elements' bytes: a few large
+            // elements look small. Split inside after all, as for a store with many dots.
+            splitLarge(k[0], v[0], new ArrayList<>(dots), ops, maxBytes, make, out);
+            return;
+        }
+        if (k.length > 1 && tooLarge) {
             int half = k.length / 2;
             List<Dot> left = new ArrayList<>();
             List<Dot> right = new ArrayList<>();

@@ -90,4 +90,23 @@ class DecompositionTest {
         }
         assertThat(joined).isEqualTo(doc);
     }
+
+    /** A nested set of few but large elements is split inside too, though its dots alone look small. */
+    @Test
+    void aNestedSetOfLargeElementsSplitsInside() {
+        ReplicaId a = ReplicaId.of(1);
+        ORMap doc = ORMap.empty();
+        for (int i = 0; i < 8; i++) {
+            byte[] element = new byte[4096];
+            java.util.Arrays.fill(element, (byte) i);
+            doc = doc.updateSet(Bytes.of("files"), s -> s.add(a, Bytes.wrap(element))).state();
+        }
+        List<Crdt<?>> parts = Decomposition.split(doc, 8 * 1024);
+        assertThat(parts).allSatisfy(p -> assertThat(CrdtCodec.encode(p).length).isLessThanOrEqualTo(8 * 1024));
+        Crdt<?> joined = ORMap.empty();
+        for (Crdt<?> p : parts) {
+            joined = Crdt.joinAny(joined, p);
+        }
+        assertThat(joined).isEqualTo(doc);
+    }
 }
