@@ -155,11 +155,18 @@ final class RedisCommands {
         add("hget", 3, Kind.READ, false, (s, a) -> fieldValue(replica.map(key(a[1])).read(), key(a[2])));
         add("hmget", -3, Kind.READ, false, (s, a) -> {
             ORMap m = replica.map(key(a[1])).read();
+            long bytes = 0;
+            for (int i = 2; i < a.length; i++) {
+                bytes += m.register(key(a[i])).map(Bytes::length).orElse(0);
+            }
+            if (bytes > MAX_REPLY_BYTES) {
+                return replyTooLarge(bytes);
+            }
             List<RedisMessage> out = new ArrayList<>();
             for (int i = 2; i < a.length; i++) {
                 out.add(fieldValue(m, key(a[i])));
             }
-            return boundedArray(out);
+            return array(out);
         });
         add("hdel", -3, Kind.WRITE, false, this::hdel);
         add("hgetall", 2, Kind.READ, false, (s, a) -> {
@@ -649,13 +656,24 @@ final class RedisCommands {
     }
 
     private Object mget(ClientSession s, byte[][] a) {
-        List<RedisMessage> out = new ArrayList<>();
+        List<Optional<Crdt<?>>> states = new ArrayList<>(a.length - 1);
+        long bytes = 0;
         for (int i = 1; i < a.length; i++) {
             Optional<Crdt<?>> state = replica.read(key(a[i]));
+            states.add(state);
+            if (state.isPresent() && state.get() instanceof LWWRegister r) {
+                bytes += r.value().map(Bytes::length).orElse(0);
+            }
+        }
+        if (bytes > MAX_REPLY_BYTES) {
+            return replyTooLarge(bytes); // measured before a value is copied into the reply
+        }
+        List<RedisMessage> out = new ArrayList<>();
+        for (Optional<Crdt<?>> state : states) {
             RedisMessage v = state.isEmpty() ? NIL : stringValue(state.get());
             out.add(v instanceof io.netty.handler.codec.redis.ErrorRedisMessage ? NIL : v);
         }
-        return boundedArray(out);
+        return array(out);
     }
 
     /**
@@ -666,19 +684,8 @@ final class RedisCommands {
      */
     static final long MAX_REPLY_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
 
-    /** The array of {@code items}, or an error when their values together pass {@link #MAX_REPLY_BYTES}. */
-    private static RedisMessage boundedArray(List<RedisMessage> items) {
-        long bytes = 0;
-        for (RedisMessage m : items) {
-            if (m instanceof FullBulkStringRedisMessage b && !b.isNull()) {
-                bytes += b.content().readableBytes();
-            }
-        }
-        if (bytes > MAX_REPLY_BYTES) {
-            items.forEach(ReferenceCountUtil::release);
-            return error("ERR reply of " + bytes + " bytes exceeds the limit of " + MAX_REPLY_BYTES + " bytes; ask for fewer values at a time");
-        }
-        return array(items);
+    private static RedisMessage replyTooLarge(long bytes) {
+        return error("ERR reply of " + bytes + " bytes exceeds the limit of " + MAX_REPLY_BYTES + " bytes; ask for fewer values at a time");
     }
 
     private Object set(ClientSession s, byte[][] a) {
