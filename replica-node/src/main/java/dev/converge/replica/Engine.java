@@ -150,7 +150,11 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         if (!closed) {
             tick = env.loop().schedule(config.sync().gossipIntervalMillis(), () -> {
                 if (!closed) {
-                    protocol.onTick(env.loop().nowMillis());
+                    if (!selfRemoved) {
+                        // A removed replica has no peers left, and a round would truncate its whole
+                        // log: the unsynced writes it exports (again at its next start) live there.
+                        protocol.onTick(env.loop().nowMillis());
+                    }
                     scheduleTick();
                 }
             });
@@ -492,7 +496,10 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 return;
             }
             removed = Set.copyOf(removedNow);
-            for (ReplicaId peer : fresh) {
+            // This replica last: members removed with it must not count as having its writes.
+            List<ReplicaId> order = new ArrayList<>(fresh);
+            order.sort(java.util.Comparator.comparing(self::equals));
+            for (ReplicaId peer : order) {
                 if (peer.equals(self)) {
                     selfRemoved = true;
                     writesRefused = true;
@@ -507,11 +514,11 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                     protocol.forget(peer);
                 }
             }
-            if (!selfRemoved) {
-                // Its acknowledgements would otherwise stay recorded for good (commits merge them by
-                // maximum), and come back as a peer at every start. A removed replica keeps its
-                // own: they say which of its writes reached the cluster.
-                fresh.remove(self);
+            // Their acknowledgements would otherwise stay recorded for good (commits merge them by
+            // maximum), and come back as a peer at every start. A removed replica keeps those of the
+            // remaining members: they say which of its writes reached the cluster.
+            fresh.remove(self);
+            if (!fresh.isEmpty()) {
                 store.forgetAcks(fresh);
             }
         });
@@ -720,7 +727,15 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                     complete(w.future(), ackedBy(w.seq()), null);
                 }
                 waiters.clear();
-                lastCommit.whenComplete((seq, e) -> stopped.complete(null));
+                // Completed on the loop: in sync mode the last commit completes on the store's writer
+                // thread, where the owner's release (which closes the store) must not run.
+                lastCommit.whenComplete((seq, e) -> {
+                    try {
+                        env.loop().execute(() -> stopped.complete(null));
+                    } catch (RejectedExecutionException loopGone) {
+                        stopped.complete(null);
+                    }
+                });
             });
         } catch (RejectedExecutionException alreadyStopped) {
             // A concurrent stop ran and the owner stopped the loop since this one looked.

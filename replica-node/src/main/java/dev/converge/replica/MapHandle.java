@@ -76,7 +76,8 @@ public final class MapHandle {
     }
 
     /** Adds elements to set field {@code field}; completes with how many were new. */
-    public CompletionStage<Written<Integer>> addToSet(Bytes field, List<Bytes> elements) {
+    public CompletionStage<Written<Integer>> addToSet(Bytes field, List<Bytes> given) {
+        List<Bytes> elements = List.copyOf(given); // the write runs later, on the engine's loop
         return engine.<ORMap, Integer>write(key, CrdtType.OR_MAP,
                 (m, ctx) -> m.updateSet(field, s -> s.addAll(ctx.replica(), elements)),
                 (before, after) -> (int) elements.stream().distinct()

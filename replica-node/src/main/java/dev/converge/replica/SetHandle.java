@@ -23,7 +23,8 @@ public final class SetHandle {
     }
 
     /** Adds the elements; completes with how many were not present before. */
-    public CompletionStage<Written<Integer>> add(List<Bytes> elements) {
+    public CompletionStage<Written<Integer>> add(List<Bytes> given) {
+        List<Bytes> elements = List.copyOf(given); // the write runs later, on the engine's loop
         return engine.<ORSet, Integer>write(key, CrdtType.OR_SET, (s, ctx) -> s.addAll(ctx.replica(), elements),
                 (before, after) -> (int) elements.stream().distinct().filter(e -> !before.contains(e)).count(), callbacks);
     }
@@ -33,7 +34,8 @@ public final class SetHandle {
     }
 
     /** Removes the elements as observed here; completes with how many were present. */
-    public CompletionStage<Written<Integer>> remove(List<Bytes> elements) {
+    public CompletionStage<Written<Integer>> remove(List<Bytes> given) {
+        List<Bytes> elements = List.copyOf(given); // the write runs later, on the engine's loop
         return engine.<ORSet, Integer>write(key, CrdtType.OR_SET, (s, ctx) -> s.removeAll(elements),
                 (before, after) -> (int) elements.stream().distinct().filter(before::contains).count(), callbacks);
     }

@@ -74,6 +74,23 @@ class RuntimeTest {
         }
     }
 
+    /**
+     * In sync mode a commit completes on the store's writer thread: a close while one is in flight
+     * must not run the store's close there (it refused, and nothing was released).
+     */
+    @Test
+    void closeAsyncWithACommitInFlightInSyncModeReleasesEverything(@TempDir Path dir) {
+        for (int round = 0; round < 3; round++) {
+            Replica replica = Replica.open(ReplicaConfig.builder().dataDirectory(dir).durability(ReplicaConfig.Durability.SYNC).build());
+            java.util.concurrent.CompletableFuture<?> write = replica.counter("c").add(1).toCompletableFuture();
+            assertThat(replica.closeAsync().toCompletableFuture()).succeedsWithin(Duration.ofSeconds(5));
+            assertThat(write).succeedsWithin(Duration.ofSeconds(5));
+            try (Replica reopened = Replica.open(ReplicaConfig.builder().dataDirectory(dir).build())) {
+                assertThat(reopened.counter("c").value()).isEqualTo(round + 1L);
+            }
+        }
+    }
+
     @Test
     void concurrentClosesReturnOnlyOnceTheDirectoryIsReleased(@TempDir Path dir) throws Exception {
         for (int round = 0; round < 5; round++) {

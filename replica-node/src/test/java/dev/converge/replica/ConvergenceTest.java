@@ -146,6 +146,18 @@ class ConvergenceTest {
         }
     }
 
+    /** The write runs later on the engine's loop: it takes the caller's elements as they were at the call. */
+    @Test
+    void aWriteTakesTheCallersElementsAsTheyWereAtTheCall() {
+        try (Cluster cluster = new Cluster(1, 5, EngineConfig.defaults())) {
+            List<Bytes> mine = new ArrayList<>(List.of(Bytes.of("x"), Bytes.of("y")));
+            CompletableFuture<Written<Integer>> added = cluster.get(0).set("s").add(mine).toCompletableFuture();
+            mine.clear(); // reused by the caller before the loop ran the write
+            assertThat(cluster.await(added).value()).isEqualTo(2);
+            assertThat(cluster.get(0).set("s").elements()).containsExactly(Bytes.of("x"), Bytes.of("y"));
+        }
+    }
+
     @Test
     void aCancelledReplicationWaitStopsWaiting() {
         try (Cluster cluster = new Cluster(2, 5, EngineConfig.defaults())) {

@@ -48,6 +48,32 @@ class MembershipTest {
         }
     }
 
+    /**
+     * A removed replica keeps the log entries it could not sync: they are what it exports, again
+     * at its next start should the first export fail. With no peers left it used to truncate its
+     * whole log within a round.
+     */
+    @Test
+    void aRemovedReplicaKeepsItsUnsyncedLogEntries() {
+        try (Cluster cluster = new Cluster(3, 93, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            Replica c = cluster.get(2);
+            cluster.runFor(1_000);
+            cluster.network.isolate(c.id());
+            cluster.await(c.counter("late").add(7)); // reaches no one
+            cluster.await(a.removeMember(c.id()));
+            cluster.network.heal();
+            Removal removal = cluster.await(c.whenRemoved());
+            assertThat(removal.unsynced()).extracting(Removal.UnsyncedWrite::key).contains(dev.converge.crdt.Bytes.of("late"));
+            cluster.runFor(5_000); // many gossip rounds
+            long first = removal.unsynced().get(0).seq();
+            var slice = cluster.stores.get(2).readDeltaLog(first - 1, 1 << 20);
+            assertThat(slice.truncated()).as("the log was truncated past the unsynced writes").isFalse();
+            assertThat(slice.entries()).as("the unsynced writes' entries").isNotEmpty();
+            assertThat(slice.entries().get(0).seq()).isEqualTo(first);
+        }
+    }
+
     @Test
     void aReplicaRefusesWritesFromTheMomentItCanBeSeenListedRemoved() {
         try (Cluster cluster = new Cluster(3, 57, EngineConfig.defaults())) {
