@@ -51,6 +51,13 @@ final class ConvergeNode implements AutoCloseable {
             runtime = ReplicaRuntime.start(settings.replicaConfig(), ReplicaRuntime.NODE_FOLD_MIN_BYTES);
         } catch (UncheckedIOException e) {
             throw new StartFailure("listen", "cannot listen for peers on " + settings.listen() + " (--listen): " + rootMessage(e), e);
+        } catch (IllegalArgumentException e) {
+            if (settings.replicaConfig().tls().isPresent()) {
+                // The transport reads the key and certificates as it is created: its message names the files.
+                throw new StartFailure("tls", "invalid TLS configuration (--tls-cert, --tls-key, --tls-trust, --tls-provider): "
+                        + e.getMessage(), e);
+            }
+            throw new StartFailure("data-dir", "cannot open the replica in " + settings.dataDir() + " (--data-dir): " + rootMessage(e), e);
         } catch (RuntimeException e) {
             throw new StartFailure("data-dir", "cannot open the replica in " + settings.dataDir() + " (--data-dir): " + rootMessage(e), e);
         }

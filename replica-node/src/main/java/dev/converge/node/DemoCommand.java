@@ -1,10 +1,16 @@
 package dev.converge.node;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code converge demo}: a three-node cluster diverges under a partition, heals and converges. */
 @Command(name = "demo",
@@ -31,8 +37,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", paramLabel = "DIR", description = "Keep the nodes' data and logs in DIR instead of a temporary directory.")
     Path keep;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+        if (keep != null && Files.isDirectory(keep) && !isEmpty(keep)) {
+            // The script expects empty nodes: a kept directory from an earlier run would add its values.
+            throw new ParameterException(spec.commandLine(), "--keep " + keep + " is not empty: the demo starts from empty nodes; "
+                    + "name a new directory");
+        }
         return new ClusterDemo(System.out, Optional.ofNullable(keep)).run() ? 0 : 1;
+    }
+
+    private boolean isEmpty(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--keep " + dir + " cannot be read: " + e.getMessage());
+        }
     }
 }

@@ -211,6 +211,7 @@ final class LocalCluster implements AutoCloseable {
         Path log = spec.dir().resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().remove(NodeSettings.SECRET_ENV);
+        pb.environment().remove(NodeSettings.REDIS_PASSWORD_ENV); // a password is asked for with --redis-password-file only
         Process process = pb.start();
         return new Launch(name, process, log, watch(process));
     }

@@ -169,7 +169,9 @@ public final class ReplicaRuntime implements AutoCloseable {
         String where;
         try {
             Removal removal = replica.whenRemoved().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            where = "its " + removal.unsynced().size() + " unacknowledged writes are exported to " + UnsyncedExport.write(dataDir, removal);
+            Path export = UnsyncedExport.write(dataDir, removal);
+            where = "its " + removal.unsynced().size() + " unacknowledged writes are exported to " + export
+                    + (export.toAbsolutePath().startsWith(dataDir.toAbsolutePath()) ? " (inside the data directory: move it out first)" : "");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             where = "its unacknowledged writes were not exported (interrupted) and stay in " + dataDir;

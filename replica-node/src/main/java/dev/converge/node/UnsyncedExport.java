@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -56,8 +58,16 @@ final class UnsyncedExport {
         }
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, lines, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.write(tmp, lines, StandardCharsets.UTF_8);
+                // On disk before the operator's next step, emptying the data directory.
+                try (FileChannel written = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    written.force(true);
+                }
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp); // a failed write leaves no partial file behind
+            }
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot export the unsynced writes to " + file + ": " + e.getMessage(), e);

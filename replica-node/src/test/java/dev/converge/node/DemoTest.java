@@ -54,6 +54,16 @@ class DemoTest {
         assertThat(Main.run("demo", "--no-such-option")).isEqualTo(2);
     }
 
+    /** A kept directory from an earlier run would add its values to the script's: refused before any node starts. */
+    @Test
+    void theDemoRefusesToKeepItsDataInADirectoryThatIsNotEmpty(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("node-1.log"), "from an earlier run");
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertThat(Main.run(new java.io.PrintWriter(new java.io.StringWriter(), true), new java.io.PrintWriter(err, true),
+                "demo", "--keep", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--keep " + dir + " is not empty");
+    }
+
     private static List<Path> demoDirs() throws Exception {
         try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return s.filter(p -> p.getFileName().toString().startsWith("converge-demo-")).sorted().toList();

@@ -185,4 +185,16 @@ class NodeConfigurationTest {
         assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), "--help")).isZero();
         assertThat(out.toString()).contains("node", "cluster", "demo", "status", "sim", "bench", "chaos", "Exit codes:");
     }
+
+    /** Unreadable TLS material stops the start naming the TLS options, not the data directory. */
+    @Test
+    void badTlsMaterialIsReportedAsTlsNotAsTheDataDirectory(@TempDir Path dir) throws Exception {
+        String notPem = secret(dir).toString();
+        NodeSettings s = NodeSettings.resolve(cli("data-dir", dir.resolve("data").toString(), "secret-file", notPem, "tls-cert", notPem,
+                "tls-key", notPem, "tls-trust", notPem, "listen", "127.0.0.1:0", "redis", "off", "http", "off"), Map.of(), null, NO_ENV);
+        assertThatThrownBy(() -> ConvergeNode.start(s)).isInstanceOfSatisfying(ConvergeNode.StartFailure.class, f -> {
+            assertThat(f.option()).isEqualTo("tls");
+            assertThat(f.getMessage()).contains("invalid TLS configuration").doesNotContain("--data-dir");
+        });
+    }
 }
