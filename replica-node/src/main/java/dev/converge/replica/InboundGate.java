@@ -50,12 +50,20 @@ final class InboundGate {
         }
     }
 
-    /** Decides from the counts as they are now, so a pause and a resume racing cannot leave the wrong one last. */
+    /**
+     * Decides from the counts as they are now, so a pause and a resume racing cannot leave the wrong
+     * one last; and looks again after each change: a {@link #done} that ran between this thread's
+     * read and its write of {@code paused} saw the old value and did not call here, so a pause
+     * decided on counts the loop has since drained would otherwise never be lifted.
+     */
     private synchronized void update() {
-        long m = messages.get();
-        long b = bytes.get();
-        boolean pause = paused ? m > maxMessages / 2 || b > maxBytes / 2 : m > maxMessages || b > maxBytes;
-        if (pause != paused) {
+        while (true) {
+            long m = messages.get();
+            long b = bytes.get();
+            boolean pause = paused ? m > maxMessages / 2 || b > maxBytes / 2 : m > maxMessages || b > maxBytes;
+            if (pause == paused) {
+                return;
+            }
             paused = pause;
             if (pause) {
                 pauses.incrementAndGet();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +86,9 @@ final class Subscriptions {
             boolean schedule;
             synchronized (this) {
                 if (pending.containsKey(event.key()) || pending.size() < maxPending) {
+                    // Moved to the end: events leave in the order of their keys' latest changes, so a
+                    // listener never sees a newer change of one key before an older one of another.
+                    pending.remove(event.key());
                     pending.put(event.key(), event);
                 } else {
                     overflowed++;
@@ -93,11 +97,42 @@ final class Subscriptions {
                 draining = true;
             }
             if (schedule) {
+                schedule();
+            }
+        }
+
+        private void schedule() {
+            try {
                 callbacks.execute(this::drain);
+            } catch (RejectedExecutionException closing) {
+                synchronized (this) {
+                    draining = false; // a later offer tries again
+                }
             }
         }
 
         private void drain() {
+            boolean finished = false;
+            try {
+                drainAll();
+                finished = true;
+            } finally {
+                if (!finished) {
+                    // A listener threw an Error (caught nowhere else): delivery to it goes on with
+                    // what is left, instead of this subscriber staying marked as draining for good.
+                    boolean more;
+                    synchronized (this) {
+                        more = !pending.isEmpty() || overflowed > 0;
+                        draining = more;
+                    }
+                    if (more) {
+                        schedule();
+                    }
+                }
+            }
+        }
+
+        private void drainAll() {
             while (true) {
                 List<ChangeEvent> batch;
                 long missed;
