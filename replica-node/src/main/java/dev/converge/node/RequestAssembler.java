@@ -91,6 +91,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
                 throw new ProtocolException("invalid multibulk length " + n + " (limit " + max + " arguments"
                         + (max < limits.maxArguments() ? " before AUTH" : "") + ")");
             }
+            reserve(n * ARGUMENT_OVERHEAD_BYTES); // all the arguments' overhead at once: one update of the shared budget
             expectedArgs = n;
             args = new ArrayList<>((int) Math.min(n, 16));
             requestBytes = 0;
@@ -173,7 +174,6 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
     }
 
     private void endBulk(ChannelHandlerContext ctx, byte[] value) {
-        reserve(ARGUMENT_OVERHEAD_BYTES);
         args.add(value);
         bulk = null;
         bulkLength = 0;

@@ -131,12 +131,12 @@ class RequestAssemblerTest {
         EmbeddedChannel b = new EmbeddedChannel(new RedisDecoder(true), new RequestAssembler(small, budget, () -> true));
         // a holds 3 MB of an unfinished argument
         assertThat(feed(a, "*2\r\n$4\r\nECHO\r\n$2000000\r\n" + "x".repeat(1_500_000))).isEmpty();
-        assertThat(budget.get()).isEqualTo(1_500_004 + RequestAssembler.ARGUMENT_OVERHEAD_BYTES); // ECHO and the content so far
+        assertThat(budget.get()).isEqualTo(1_500_004 + 2 * RequestAssembler.ARGUMENT_OVERHEAD_BYTES); // ECHO, the content so far, both arguments' overhead
         assertThat(feed(b, "*3\r\n$4\r\nSADD\r\n$2000000\r\n" + "y".repeat(2_000_000) + "\r\n$2000000\r\n" + "y".repeat(1_000_000)))
                 .isEmpty();
         assertThat(feed(b, "y".repeat(1_000_000))).singleElement()
                 .isEqualTo(new RequestAssembler.ProtocolError("client buffers of the node are full (5242880 bytes)"));
-        assertThat(budget.get()).isEqualTo(1_500_004 + RequestAssembler.ARGUMENT_OVERHEAD_BYTES); // ECHO and the content so far
+        assertThat(budget.get()).isEqualTo(1_500_004 + 2 * RequestAssembler.ARGUMENT_OVERHEAD_BYTES); // ECHO, the content so far, both arguments' overhead
         a.finishAndReleaseAll(); // a leaves: its partial request returns to the budget
         assertThat(budget.get()).isZero();
         b.finishAndReleaseAll();
