@@ -83,6 +83,14 @@ public final class ReplicaRuntime implements AutoCloseable {
      */
     static ReplicaRuntime start(ReplicaConfig config, long foldMinBytes) {
         DocumentStore store = openStore(config, foldMinBytes);
+        if (config.dataDirectory().isPresent()) {
+            try {
+                ClusterMark.check(config.dataDirectory().get(), config.clusterName());
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        }
         Transport transport;
         try {
             transport = openTransport(config, store.replicaId());

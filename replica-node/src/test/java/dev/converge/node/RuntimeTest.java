@@ -1,6 +1,7 @@
 package dev.converge.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.port.Endpoint;
@@ -88,6 +89,20 @@ class RuntimeTest {
             try (Replica reopened = Replica.open(ReplicaConfig.builder().dataDirectory(dir).build())) {
                 assertThat(reopened.counter("c").value()).isEqualTo(round + 1L);
             }
+        }
+    }
+
+    /** A data directory belongs to the cluster it first started in: under another name it is refused, its data untouched. */
+    @Test
+    void aDataDirectoryIsRefusedUnderAnotherClusterName(@TempDir Path dir) {
+        try (Replica replica = Replica.open(ReplicaConfig.builder().dataDirectory(dir).clusterName("blue").build())) {
+            replica.counter("c").add(1).toCompletableFuture().join();
+        }
+        assertThatThrownBy(() -> Replica.open(ReplicaConfig.builder().dataDirectory(dir).clusterName("green").build()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("belongs to cluster 'blue', not 'green'");
+        try (Replica again = Replica.open(ReplicaConfig.builder().dataDirectory(dir).clusterName("blue").build())) {
+            assertThat(again.counter("c").value()).as("refused without a change, and released").isEqualTo(1);
         }
     }
 
