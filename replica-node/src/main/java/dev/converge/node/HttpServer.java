@@ -30,6 +30,7 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -94,8 +95,18 @@ final class HttpServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
+    /** A response, built now or once the node answers. */
+    private record Response(HttpResponseStatus status, String type, String body, boolean keepAlive) {
+    }
+
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final ConvergeNode node;
+        /**
+         * When the responses so far are written: each waits for the one before, so pipelined
+         * requests are answered in order although {@code /status} and {@code /metrics} answer
+         * later than the rest (HTTP/1.1 requires it). Touched on the channel's event loop only.
+         */
+        private CompletableFuture<Void> written = CompletableFuture.completedFuture(null);
 
         Handler(ConvergeNode node) {
             this.node = node;
@@ -103,40 +114,42 @@ final class HttpServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
-            if (!request.decoderResult().isSuccess()) {
-                send(ctx, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n", false);
-                return;
-            }
-            if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
-                send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "only GET\n", keepAlive);
-                return;
-            }
-            String path = new QueryStringDecoder(request.uri()).path();
-            switch (path) {
-                case "/health" -> {
-                    boolean up = node.serving();
-                    send(ctx, up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain",
-                            up ? "OK\n" : "stopping\n", keepAlive);
+            CompletableFuture<Response> response = respond(request).toCompletableFuture().exceptionally(failure -> new Response(
+                    HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "unavailable: " + failure.getMessage() + "\n", false));
+            written = written.thenCombine(response, (previous, r) -> r).thenAcceptAsync(r -> {
+                try {
+                    send(ctx, r.status(), r.type(), r.body(), r.keepAlive());
+                } catch (RuntimeException e) {
+                    ctx.close();
                 }
-                case "/metrics" -> reply(ctx, node.metrics().scrape(node), PROMETHEUS_TEXT, keepAlive);
-                case "/status" -> reply(ctx, node.statusJson().thenApply(j -> j + "\n"), "application/json", keepAlive);
-                case "/" -> send(ctx, HttpResponseStatus.OK, "text/plain", "converge node " + node.settings().nodeId()
-                        + ": GET /metrics, /health, /status\n", keepAlive);
-                default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /metrics, /health or /status\n",
-                        keepAlive);
-            }
+            }, ctx.executor());
         }
 
-        private void reply(ChannelHandlerContext ctx, CompletionStage<String> body, String type, boolean keepAlive) {
-            body.whenComplete((text, failure) -> {
-                if (failure != null) {
-                    send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "unavailable: " + failure.getMessage() + "\n",
-                            false);
-                } else {
-                    send(ctx, HttpResponseStatus.OK, type, text, keepAlive);
+        private CompletionStage<Response> respond(FullHttpRequest request) {
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            if (!request.decoderResult().isSuccess()) {
+                return now(HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n", false);
+            }
+            if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+                return now(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "only GET\n", keepAlive);
+            }
+            String path = new QueryStringDecoder(request.uri()).path();
+            return switch (path) {
+                case "/health" -> {
+                    boolean up = node.serving();
+                    yield now(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain",
+                            up ? "OK\n" : "stopping\n", keepAlive);
                 }
-            });
+                case "/metrics" -> node.metrics().scrape(node).thenApply(text -> new Response(HttpResponseStatus.OK, PROMETHEUS_TEXT, text, keepAlive));
+                case "/status" -> node.statusJson().thenApply(j -> new Response(HttpResponseStatus.OK, "application/json", j + "\n", keepAlive));
+                case "/" -> now(HttpResponseStatus.OK, "text/plain", "converge node " + node.settings().nodeId()
+                        + ": GET /metrics, /health, /status\n", keepAlive);
+                default -> now(HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /metrics, /health or /status\n", keepAlive);
+            };
+        }
+
+        private static CompletionStage<Response> now(HttpResponseStatus status, String type, String body, boolean keepAlive) {
+            return CompletableFuture.completedFuture(new Response(status, type, body, keepAlive));
         }
 
         private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String type, String body, boolean keepAlive) {

@@ -139,6 +139,42 @@ class HttpEndpointsTest {
         assertThat(post.statusCode()).isEqualTo(405);
     }
 
+    /** Pipelined requests are answered in order, though /status answers later than /health (HTTP/1.1). */
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        Endpoint e = http(2);
+        try (java.net.Socket socket = new java.net.Socket(e.host(), e.port())) {
+            socket.setSoTimeout(10_000);
+            String request = "GET %s HTTP/1.1\r\nHost: x\r\n\r\n";
+            socket.getOutputStream().write((request.formatted("/status") + request.formatted("/health") + request.formatted("/nope"))
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            java.io.InputStream in = socket.getInputStream();
+            List<String> bodies = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                bodies.add(readResponse(in));
+            }
+            assertThat(bodies.get(0)).as("/status").startsWith("{");
+            assertThat(bodies.get(1)).as("/health").isEqualTo("OK\n");
+            assertThat(bodies.get(2)).as("/nope").startsWith("not found");
+        }
+    }
+
+    /** One HTTP/1.1 response's body, read by its Content-Length. */
+    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new java.io.EOFException("response head: " + head);
+            }
+            head.append((char) c);
+        }
+        Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        assertThat(length.find()).as(head.toString()).isTrue();
+        return new String(in.readNBytes(Integer.parseInt(length.group(1))), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     @Test
     void statusIsJsonWithMembersLagDocumentsAndSyncState() throws Exception {
         try (Jedis n1 = SharedCluster.get().client(1); Jedis n2 = SharedCluster.get().client(2); Jedis n3 = SharedCluster.get().client(3)) {
