@@ -118,12 +118,13 @@ final class LocalCluster implements AutoCloseable {
             if (!Files.exists(secret)) {
                 byte[] random = new byte[32];
                 new SecureRandom().nextBytes(random);
-                Files.writeString(secret, HexFormat.of().formatHex(random) + "\n", StandardCharsets.US_ASCII);
                 try {
-                    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException ignored) {
-                    // not a POSIX file system
+                    // Owner-only from its creation: set afterwards, another local user could open it in between.
+                    Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                } catch (UnsupportedOperationException notPosix) {
+                    Files.createFile(secret);
                 }
+                Files.writeString(secret, HexFormat.of().formatHex(random) + "\n", StandardCharsets.US_ASCII);
             }
             List<Process> processes = new ArrayList<>();
             List<Launch> launches = new ArrayList<>();

@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,8 @@ class ClusterCommandTest {
             }
             assertThat(Files.readString(dir.resolve("node-1.log"))).contains("[node-1]").contains("node stopped");
             assertThat(dir.resolve("cluster.secret")).exists();
+            assertThat(Files.getPosixFilePermissions(dir.resolve("cluster.secret"))).as("the secret file is the owner's only")
+                    .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         } finally {
             cluster.destroyForcibly();
             cluster.descendants().forEach(ProcessHandle::destroyForcibly);
