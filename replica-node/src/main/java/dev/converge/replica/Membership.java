@@ -11,6 +11,7 @@ import dev.converge.crdt.port.Endpoint;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -129,15 +130,23 @@ final class Membership {
             dialled.clear();
             return;
         }
-        for (Map.Entry<ReplicaId, Endpoint> e : discover ? endpoints.entrySet() : Set.<Map.Entry<ReplicaId, Endpoint>>of()) {
+        Map<ReplicaId, Endpoint> wanted = new HashMap<>();
+        if (discover) {
+            endpoints.forEach((id, endpoint) -> {
+                if (!id.equals(engine.self) && !removed.contains(id)) {
+                    wanted.put(id, endpoint);
+                }
+            });
+        }
+        for (Endpoint e : letGo(dialled, wanted)) {
+            LOG.info("no member left at {}: no longer dialling it", e);
+            engine.transport.disconnect(e);
+        }
+        for (Map.Entry<ReplicaId, Endpoint> e : wanted.entrySet()) {
             ReplicaId id = e.getKey();
             Endpoint endpoint = e.getValue();
-            Endpoint before = dialled.get(id);
-            if (id.equals(engine.self) || removed.contains(id) || endpoint.equals(before)) {
+            if (endpoint.equals(dialled.get(id))) {
                 continue;
-            }
-            if (before != null) {
-                engine.transport.disconnect(before);
             }
             try {
                 engine.transport.connect(endpoint);
@@ -148,13 +157,29 @@ final class Membership {
             LOG.info("member {} at {}: dialling", id, endpoint);
             dialled.put(id, endpoint);
         }
-        for (ReplicaId id : removed) {
-            Endpoint e = dialled.remove(id);
-            if (e != null) {
-                LOG.info("member {} was removed: no longer dialling {}", id, e);
-                engine.transport.disconnect(e);
+    }
+
+    /**
+     * Drops from {@code dialled} each member no longer wanted at the endpoint it was dialled at
+     * (removed, or moved) and returns the endpoints no wanted member listens on, to stop dialling.
+     * An endpoint a removed or moved member left that another member now listens on is kept: the
+     * transport dials an endpoint once, whoever answers there, so disconnecting it after the
+     * newcomer's connect would leave the newcomer undialled.
+     */
+    static Set<Endpoint> letGo(Map<ReplicaId, Endpoint> dialled, Map<ReplicaId, Endpoint> wanted) {
+        Set<Endpoint> stillWanted = new HashSet<>(wanted.values());
+        Set<Endpoint> out = new HashSet<>();
+        for (Iterator<Map.Entry<ReplicaId, Endpoint>> it = dialled.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<ReplicaId, Endpoint> d = it.next();
+            if (d.getValue().equals(wanted.get(d.getKey()))) {
+                continue;
+            }
+            it.remove();
+            if (!stillWanted.contains(d.getValue())) {
+                out.add(d.getValue());
             }
         }
+        return out;
     }
 
     private static boolean dialable(Endpoint e) {

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.port.Endpoint;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
@@ -149,5 +153,40 @@ class MembershipTest {
             assertThat(a.keys(null, 10)).containsExactly(Bytes.of("visible"));
             assertThat(a.documentCount()).isEqualTo(1);
         }
+    }
+
+    /**
+     * A replica removed while another member took over its address (a node wiped and restarted
+     * under a new id on the same port): both changes can arrive in one refresh. The endpoint stays
+     * dialled for the newcomer; it used to be disconnected after the newcomer's (idempotent) connect.
+     */
+    @Test
+    void anEndpointAMemberLeftIsKeptWhenAnotherMemberNowListensThere() {
+        ReplicaId gone = ReplicaId.parse("aaaaaaaaaaaaaaaa");
+        ReplicaId newcomer = ReplicaId.parse("bbbbbbbbbbbbbbbb");
+        ReplicaId stays = ReplicaId.parse("cccccccccccccccc");
+        Endpoint shared = Endpoint.parse("10.0.0.1:7000");
+        Endpoint other = Endpoint.parse("10.0.0.2:7000");
+        Map<ReplicaId, Endpoint> dialled = new HashMap<>(Map.of(gone, shared, stays, other));
+
+        Set<Endpoint> released = Membership.letGo(dialled, Map.of(newcomer, shared, stays, other));
+
+        assertThat(released).as("the newcomer listens at the removed member's endpoint").isEmpty();
+        assertThat(dialled).as("the removed member is forgotten").isEqualTo(Map.of(stays, other));
+    }
+
+    @Test
+    void anEndpointNoMemberListensOnIsLetGo() {
+        ReplicaId gone = ReplicaId.parse("aaaaaaaaaaaaaaaa");
+        ReplicaId moved = ReplicaId.parse("bbbbbbbbbbbbbbbb");
+        Endpoint first = Endpoint.parse("10.0.0.1:7000");
+        Endpoint before = Endpoint.parse("10.0.0.2:7000");
+        Endpoint after = Endpoint.parse("10.0.0.3:7000");
+        Map<ReplicaId, Endpoint> dialled = new HashMap<>(Map.of(gone, first, moved, before));
+
+        Set<Endpoint> released = Membership.letGo(dialled, Map.of(moved, after));
+
+        assertThat(released).containsExactlyInAnyOrder(first, before);
+        assertThat(dialled).as("the moved member is dialled anew by the caller").isEmpty();
     }
 }
