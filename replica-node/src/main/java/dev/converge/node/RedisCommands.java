@@ -81,6 +81,14 @@ final class RedisCommands {
     static final Duration WAIT_FOREVER = Duration.ofDays(1);
     /** Keys one SCAN call looks at, whatever COUNT asks: bounds the time one call holds an event loop. */
     static final int MAX_SCAN_COUNT = 10_000;
+    /** Longest {@code SCAN ... MATCH} pattern: matching one key costs up to pattern × key length steps. */
+    static final int MAX_MATCH_PATTERN_BYTES = 1_024;
+    /**
+     * Pattern × key bytes one SCAN call may spend on {@code MATCH} before it answers with the keys
+     * matched so far and a cursor at the next (about 10 ms of matching at worst). The first key
+     * of a call is always matched, so a scan moves on however long its keys are.
+     */
+    static final long MATCH_STEPS_PER_CALL = 16L << 20;
     static final String REDIS_VERSION = "7.0.0";
 
     private final Map<String, Spec> table = new HashMap<>();
@@ -542,7 +550,12 @@ final class RedisCommands {
                     }
                     count = (int) Math.min(c, MAX_SCAN_COUNT);
                 }
-                case "MATCH" -> match = a[++i];
+                case "MATCH" -> {
+                    match = a[++i];
+                    if (match.length > MAX_MATCH_PATTERN_BYTES) {
+                        return error("ERR MATCH pattern longer than " + MAX_MATCH_PATTERN_BYTES + " bytes");
+                    }
+                }
                 case "TYPE" -> type = text(a[++i]).toLowerCase(Locale.ROOT);
                 default -> {
                     return SYNTAX_ERROR;
@@ -569,17 +582,25 @@ final class RedisCommands {
         List<Bytes> visit = page;
         if (page.size() > count) {
             visit = page.subList(0, count);
-            next = Hashing.keyHash(page.get(count));
-            if (next == Hashing.keyHash(page.get(0))) {
-                // Every key of the page shares one hash (never seen in practice with 64-bit hashes):
-                // the next call would start here again; move past the hash instead.
-                next = next + 1;
-            }
+            next = resumeAt(page, count);
         }
         List<RedisMessage> keys = new ArrayList<>();
-        for (Bytes k : visit) {
-            if (Replica.reservedKey(k) || match != null && !Glob.matches(match, k.toByteArray())) {
+        long matchSteps = 0;
+        for (int i = 0; i < visit.size(); i++) {
+            Bytes k = visit.get(i);
+            if (Replica.reservedKey(k)) {
                 continue;
+            }
+            if (match != null) {
+                long steps = (long) (match.length + 1) * (k.length() + 1);
+                if (matchSteps > 0 && matchSteps + steps > MATCH_STEPS_PER_CALL) {
+                    next = resumeAt(page, i);
+                    break;
+                }
+                matchSteps += steps;
+                if (!Glob.matches(match, k.toByteArray())) {
+                    continue;
+                }
             }
             Optional<Crdt<?>> state = replica.read(k);
             if (state.isEmpty() || !replica.exists(k)) {
@@ -591,6 +612,14 @@ final class RedisCommands {
             keys.add(bulk(k));
         }
         return array(List.of(bulk(Long.toUnsignedString(next)), array(keys)));
+    }
+
+    /** The cursor at which the next SCAN call starts with {@code page.get(i)}. */
+    private static long resumeAt(List<Bytes> page, int i) {
+        long next = Hashing.keyHash(page.get(i));
+        // Every key before it sharing its hash (never seen in practice with 64-bit hashes) would
+        // make the next call start here again; move past the hash instead.
+        return next == Hashing.keyHash(page.get(0)) ? next + 1 : next;
     }
 
     /** Prefix ranges covering the hashes from {@code start} (unsigned) to the end of the space, ascending. */

@@ -232,6 +232,31 @@ class RedisCommandsTest {
         assertThat(redis.dbSize()).isGreaterThanOrEqualTo(written.size() + 1);
     }
 
+    /** MATCH costs up to pattern × key length per key: a call stops early rather than hold its event loop. */
+    @Test
+    void scanMatchOverLongKeysAnswersInSeveralCallsAndLongPatternsAreRefused() {
+        String tail = "x".repeat(990);
+        Set<String> longKeys = new HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            String key = "scanlong:" + i + "x".repeat(20_000);
+            redis.set(key, "v");
+            longKeys.add(key);
+        }
+        redis.set("scanlong:short", "v");
+        Set<String> seen = new HashSet<>();
+        String cursor = ScanParams.SCAN_POINTER_START;
+        int calls = 0;
+        do {
+            ScanResult<String> page = redis.scan(cursor, new ScanParams().match("scanlong:*" + tail).count(10_000));
+            assertThat(page.getResult()).as("matching one 20 KB key with a 1,000-byte pattern spends a call's budget").hasSizeLessThanOrEqualTo(1);
+            seen.addAll(page.getResult());
+            cursor = page.getCursor();
+            calls++;
+        } while (!cursor.equals("0") && calls < 10_000);
+        assertThat(seen).isEqualTo(longKeys);
+        error(() -> redis.scan("0", new ScanParams().match("*".repeat(1_025))), "ERR MATCH pattern longer than 1024 bytes");
+    }
+
     @Test
     void connectionCommandsAnswerAsRedisDoes() {
         assertThat(redis.ping()).isEqualTo("PONG");
