@@ -35,6 +35,9 @@ import picocli.CommandLine.Spec;
         })
 final class ClusterCommand implements Callable<Integer> {
 
+    /** How long a node's exit waits for this process's own shutdown to begin before it counts as a failure. */
+    private static final int STOP_GRACE_SECONDS = 2;
+
     @Spec
     CommandSpec spec;
 
@@ -92,8 +95,10 @@ final class ClusterCommand implements Callable<Integer> {
             err.println("converge cluster: " + e.getMessage());
             return 3;
         }
+        CountDownLatch stopping = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.countDown();
             cluster.close();
             stopped.countDown();
         }, "converge-cluster-shutdown"));
@@ -112,7 +117,9 @@ final class ClusterCommand implements Callable<Integer> {
         out.flush();
         while (!stopped.await(500, TimeUnit.MILLISECONDS)) {
             var exited = cluster.exited();
-            if (exited.isPresent()) {
+            // Ctrl-C signals the whole process group, the nodes too: a node can stop before this
+            // process's shutdown hook starts. That is no failure; wait a moment to tell them apart.
+            if (exited.isPresent() && !stopping.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
                 err.printf("converge cluster: %s exited (code %d); see %s. Stopping the others.%n", exited.get().name(),
                         exited.get().process().exitValue(), exited.get().log());
                 cluster.close();
