@@ -277,7 +277,12 @@ public final class NettyTransport implements Transport {
         dialer.stop(null);
         Channel ch = dialer.channel();
         if (ch != null) {
-            Connection.of(ch).closeQuietly("disconnected from " + endpoint);
+            Connection c = Connection.of(ch);
+            if (c != null) {
+                c.closeQuietly("disconnected from " + endpoint);
+            } else {
+                ch.close(); // a dial whose pipeline the event loop has not built yet
+            }
         }
         ReplicaId peerId = dialer.peer();
         Peer peer = peerId == null ? null : links.peer(peerId);

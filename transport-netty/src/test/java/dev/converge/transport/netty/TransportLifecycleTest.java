@@ -144,6 +144,23 @@ class TransportLifecycleTest {
         }
     }
 
+    /** A disconnect can meet a dial whose channel is not set up yet (its pipeline is built on the event loop). */
+    @Test
+    void disconnectRightAfterConnectClosesTheDialAttempt() {
+        try (TestNodes nodes = new TestNodes()) {
+            Node a = nodes.start(0xA);
+            Node b = nodes.start(0xB);
+            for (int i = 0; i < 200; i++) {
+                a.transport().connect(b.endpoint());
+                a.transport().disconnect(b.endpoint());
+            }
+            Waits.until(WAIT, "every attempt closed", () -> a.transport().openConnections() == 0);
+            Waits.sleep(500); // several reconnect periods
+            assertThat(a.transport().connectedPeers()).as("nothing redials").isEmpty();
+            link(a, b);
+        }
+    }
+
     /**
      * Only this node's own acceptor may stop its dialer: a stranger at the dialled endpoint that
      * answers with an unauthenticated REJECT(SELF), or with a HELLO claiming this node's id, is a
