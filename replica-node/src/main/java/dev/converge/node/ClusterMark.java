@@ -1,7 +1,6 @@
 package dev.converge.node;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +23,8 @@ final class ClusterMark {
     /**
      * Records {@code clusterName} in {@code dataDir}, or checks it against what is recorded.
      *
-     * @throws IllegalStateException when the directory belongs to another cluster
-     * @throws UncheckedIOException when the mark cannot be read or written
+     * @throws IllegalStateException when the directory belongs to another cluster, or the mark
+     *     cannot be read or written (a data-directory problem, never to be taken for a port's)
      */
     static void check(Path dataDir, String clusterName) {
         Path file = dataDir.resolve(FILE);
@@ -45,7 +44,10 @@ final class ClusterMark {
             Files.writeString(tmp, clusterName + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot record the cluster of " + dataDir + ": " + e.getMessage(), e);
+            // Not its cause: a start failure reports the root cause's message, which would not name the file.
+            IllegalStateException failure = new IllegalStateException("cannot read or record the cluster mark " + file + ": " + e.getMessage());
+            failure.addSuppressed(e);
+            throw failure;
         }
     }
 }

@@ -197,4 +197,19 @@ class NodeConfigurationTest {
             assertThat(f.getMessage()).contains("invalid TLS configuration").doesNotContain("--data-dir");
         });
     }
+
+    /** An unreadable cluster mark is a data-directory problem, not a port's. */
+    @Test
+    void anUnreadableClusterMarkIsReportedAsTheDataDirectory(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        NodeSettings s = NodeSettings.resolve(cli("data-dir", data.toString(), "secret-file", secret(dir).toString(),
+                "listen", "127.0.0.1:0", "redis", "off", "http", "off"), Map.of(), null, NO_ENV);
+        ConvergeNode.start(s).close();
+        Files.delete(data.resolve("CLUSTER"));
+        Files.createDirectory(data.resolve("CLUSTER"));
+        assertThatThrownBy(() -> ConvergeNode.start(s)).isInstanceOfSatisfying(ConvergeNode.StartFailure.class, f -> {
+            assertThat(f.option()).isEqualTo("data-dir");
+            assertThat(f.getMessage()).contains("--data-dir").contains("CLUSTER").doesNotContain("--listen");
+        });
+    }
 }
