@@ -54,6 +54,12 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "MILLIS", defaultValue = "5000", description = "How long to wait (default: ${DEFAULT-VALUE} ms).")
     long timeoutMillis;
 
+    /** The node's status address; an IPv6 literal goes in brackets. */
+    static URI statusUri(Endpoint endpoint) {
+        String host = endpoint.host().contains(":") && !endpoint.host().startsWith("[") ? "[" + endpoint.host() + "]" : endpoint.host();
+        return URI.create("http://" + host + ":" + endpoint.port() + "/status");
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -65,10 +71,14 @@ final class StatusCommand implements Callable<Integer> {
             err.println("converge status: " + e.getMessage());
             return 2;
         }
+        if (timeoutMillis <= 0) {
+            err.println("converge status: --timeout must be a positive number of milliseconds, got " + timeoutMillis);
+            return 2;
+        }
         String body;
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMillis)).build();
-            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create("http://" + endpoint + "/status"))
+            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(statusUri(endpoint))
                     .timeout(Duration.ofMillis(timeoutMillis)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
                 if (response.statusCode() != 200) {

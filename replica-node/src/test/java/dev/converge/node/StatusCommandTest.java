@@ -3,6 +3,7 @@ package dev.converge.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.converge.crdt.port.Endpoint;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -48,5 +49,20 @@ class StatusCommandTest {
         String[] r = ask("{\"serving\": tru\u001b[31m".getBytes(StandardCharsets.UTF_8));
         assertThat(r[0]).isEqualTo("3");
         assertThat(r[1]).contains("did not answer with a status: not JSON").doesNotContain("\u001b");
+    }
+
+    @Test
+    void anIpv6NodeAddressIsBracketedInTheUrl() {
+        assertThat(StatusCommand.statusUri(new Endpoint("::1", 8379))).hasToString("http://[::1]:8379/status");
+        assertThat(StatusCommand.statusUri(new Endpoint("127.0.0.1", 8379))).hasToString("http://127.0.0.1:8379/status");
+    }
+
+    @Test
+    void aTimeoutThatIsNotPositiveIsAnInvalidOption() {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "status", "--node", "127.0.0.1:1",
+                "--timeout", "0");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--timeout must be a positive number");
     }
 }
