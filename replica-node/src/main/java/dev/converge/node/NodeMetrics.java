@@ -68,8 +68,8 @@ final class NodeMetrics implements AutoCloseable {
     /** Registers the meters of the running node (called once its parts exist). */
     void bind(ConvergeNode node) {
         var runtime = node.runtime();
-        Gauge.builder("converge.documents", runtime.store(), s -> s.documentCount())
-                .description("Documents in the store, deleted ones included until collected").register(registry);
+        Gauge.builder("converge.documents", runtime.replica(), r -> r.documentCount())
+                .description("Documents in the store, deleted ones included until collected, the cluster's own left out").register(registry);
         Gauge.builder("converge.local.seq", runtime.store(), s -> s.lastSeq())
                 .description("Sequence number of the latest entry in the local delta log").register(registry);
         Gauge.builder("converge.delta.log.entries", node, ConvergeNode::deltaLogEntries)
