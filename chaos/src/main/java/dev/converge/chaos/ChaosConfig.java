@@ -27,9 +27,13 @@ record ChaosConfig(int nodes, long durationMillis, long roundMillis, long seed, 
                    int syncNodes, String netns, String nodeHeap, int clientTimeoutMillis, long livenessMillis, long quietMillis,
                    long convergeTimeoutMillis, boolean membershipChanges, boolean keepHistory) {
 
-    /** Rounds of equal length, each at most {@code roundMillis} if the duration allows. */
+    /** The shortest round: every fault kind fits once. */
+    static final long MIN_ROUND_MILLIS = 45_000;
+
+    /** Rounds of equal length, each at most {@code roundMillis} as long as none gets shorter than {@link #MIN_ROUND_MILLIS}. */
     int rounds() {
-        return (int) Math.max(1, durationMillis / roundMillis);
+        long toFitRound = (durationMillis + roundMillis - 1) / roundMillis;
+        return (int) Math.max(1, Math.min(toFitRound, durationMillis / MIN_ROUND_MILLIS));
     }
 
     long actualRoundMillis() {
@@ -40,9 +44,16 @@ record ChaosConfig(int nodes, long durationMillis, long roundMillis, long seed, 
         return membershipChanges && rounds() >= 2;
     }
 
+    private String durabilities() {
+        if (syncNodes >= nodes) {
+            return "all --durability sync";
+        }
+        return syncNodes == 0 ? "all buffered" : "n1-n" + syncNodes + " sync, n" + (syncNodes + 1) + "-n" + nodes + " buffered";
+    }
+
     String describe() {
         return String.format(Locale.ROOT, "%d nodes (%s), %d round%s of %.0f s, %d clients at %.0f ops/s, client timeout %d ms, liveness bound %d ms%s",
-                nodes, syncNodes >= nodes ? "all --durability sync" : "n1-n" + syncNodes + " sync, n" + (syncNodes + 1) + "-n" + nodes + " buffered",
+                nodes, durabilities(),
                 rounds(), rounds() == 1 ? "" : "s", actualRoundMillis() / 1e3, clients, opsPerSecond, clientTimeoutMillis, livenessMillis,
                 membershipChangesHappen() ? ", leave-and-rejoin and wipe-and-rejoin between rounds" : "");
     }

@@ -108,8 +108,10 @@ final class ChaosRun {
                         ops.size());
                 out.flush();
             }
-        } catch (ChaosFailure e) {
-            failure = e.getMessage();
+        } catch (RuntimeException e) {
+            // A harness step that failed (a node that stopped answering during a leave, say) still
+            // leaves a report: the checkers and the node logs say whether the product was at fault.
+            failure = e instanceof ChaosFailure ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
             out.println("run failed: " + failure);
         } finally {
             workload.stop();

@@ -3,6 +3,7 @@ package dev.converge.chaos;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,9 @@ final class DataCheckers {
      */
     static final class SetChecker {
         private final Verdict v = new Verdict("set");
-        private long lost;
-        private long unexpected;
+        /** Node and element of each loss (and each unexpected element) found: a later round finds it again, counted once. */
+        private final Set<String> lost = new HashSet<>();
+        private final Set<String> unexpected = new HashSet<>();
 
         void round(int round, List<Op> ops, List<NodeReader.Snapshot> reads, Keys keys) {
             Map<String, Op> byValue = new HashMap<>();
@@ -59,8 +61,7 @@ final class DataCheckers {
                 for (String key : keys.sets) {
                     Set<String> read = reads.get(node).sets().get(key);
                     for (Op op : acked.getOrDefault(key, List.of())) {
-                        if (!read.contains(op.value())) {
-                            lost++;
+                        if (!read.contains(op.value()) && lost.add(node + " " + key + " " + op.value())) {
                             v.fail("round " + round + ": n" + (node + 1) + " lacks '" + op.value() + "' in " + key + ", acknowledged by n"
                                     + (op.node() + 1) + " at " + RunClock.seconds(op.complete()) + " s");
                         }
@@ -68,7 +69,9 @@ final class DataCheckers {
                     for (String e : read) {
                         Op op = byValue.get(e);
                         if (op == null || !op.key().equals(key) || !op.outcome().maybeApplied()) {
-                            unexpected++;
+                            if (!unexpected.add(node + " " + key + " " + e)) {
+                                continue;
+                            }
                             v.fail("round " + round + ": n" + (node + 1) + " has '" + e + "' in " + key + ", which was never added to it"
                                     + (op != null && op.outcome() == Op.Outcome.FAIL ? " (its SADD never reached a node)" : ""));
                         } else if (node == 0 && op.outcome().indeterminate()) {
@@ -79,7 +82,7 @@ final class DataCheckers {
             }
             absent = maybe - present;
             v.count("acknowledged adds", ok).count("indeterminate adds present/absent", present + "/" + absent)
-                    .count("failed adds", failed).count("lost", lost).count("unexpected", unexpected).count("reads during the run", readsOk);
+                    .count("failed adds", failed).count("lost", lost.size()).count("unexpected", unexpected.size()).count("reads during the run", readsOk);
         }
 
         Verdict verdict(List<History.Note> online) {
@@ -97,7 +100,8 @@ final class DataCheckers {
      */
     static final class CounterChecker {
         private final Verdict v = new Verdict("counter");
-        private long badFinal;
+        /** Node and key of each final value off; a later round finding the same is counted once. */
+        private final Set<String> badFinal = new HashSet<>();
         private long readsChecked;
         private long readsAbove;
 
@@ -127,8 +131,7 @@ final class DataCheckers {
                     long value = reads.get(node).counters().get(key);
                     long base = sumAcked;
                     boolean ok = judged.computeIfAbsent(value, x -> Rules.subsetSum(indeterminate, x - base));
-                    if (!ok) {
-                        badFinal++;
+                    if (!ok && badFinal.add(node + " " + key)) {
                         v.fail("round " + round + ": n" + (node + 1) + " reads " + key + " = " + value + "; acknowledged increments sum to "
                                 + sumAcked + ", and no subset of the " + indeterminate.size() + " indeterminate ones (sum "
                                 + indeterminate.stream().mapToLong(Long::longValue).sum() + ") makes up the difference");
@@ -157,7 +160,7 @@ final class DataCheckers {
                     }
                 }
             }
-            v.count("acknowledged increments", acked).count("indeterminate", maybe).count("final values off", badFinal)
+            v.count("acknowledged increments", acked).count("indeterminate", maybe).count("final values off", badFinal.size())
                     .count("reads checked against the bound", readsChecked).count("reads above it", readsAbove);
         }
 
@@ -185,7 +188,8 @@ final class DataCheckers {
      */
     static final class RegisterChecker {
         private final Verdict v = new Verdict("register");
-        private long bad;
+        /** Node and key of each violation; a later round finding the same is counted once. */
+        private final Set<String> bad = new HashSet<>();
 
         void round(int round, List<Op> ops, List<NodeReader.Snapshot> reads, Keys keys) {
             Map<String, Op> byValue = new HashMap<>();
@@ -221,8 +225,9 @@ final class DataCheckers {
                     String value = reads.get(node).registers().get(key);
                     String problem = Rules.register(key, value, last.get(key), writes);
                     if (problem != null) {
-                        bad++;
-                        v.fail("round " + round + ": n" + (node + 1) + ": " + problem);
+                        if (bad.add(node + " " + key)) {
+                            v.fail("round " + round + ": n" + (node + 1) + ": " + problem);
+                        }
                     } else if (node == 0 && value != null) {
                         Op w = byValue.get(value);
                         if (last.get(key) != null && value.equals(last.get(key).value())) {
@@ -237,7 +242,7 @@ final class DataCheckers {
             }
             v.count("registers", keys.allRegisters().size()).count("acknowledged writes", acked)
                     .count("final = last acknowledged", fromLast).count("final from an indeterminate write", fromIndeterminate)
-                    .count("final from a write within the slack", other).count("violations", bad);
+                    .count("final from a write within the slack", other).count("violations", bad.size());
         }
 
         Verdict verdict(List<History.Note> online) {

@@ -256,12 +256,20 @@ final class FaultProxy implements AutoCloseable {
             rst(in);
             return;
         }
-        accepted.increment();
         Conn c;
         synchronized (random) {
             c = new Conn(from, to, in, random.split(), random.split());
         }
         connections.add(c);
+        if (state.refused(from, to)) {
+            // apply() refused the pair between the check above and the add, and walked the
+            // connections without this one: refuse it here, or it would carry traffic all partition.
+            connections.remove(c);
+            refusals.increment();
+            rst(in);
+            return;
+        }
+        accepted.increment();
         in.closeFuture().addListener(f -> c.close());
         in.pipeline().addLast("frames", frames()).addLast("relay", c.up);
         Bootstrap b = new Bootstrap().group(in.eventLoop()).channel(NioSocketChannel.class)

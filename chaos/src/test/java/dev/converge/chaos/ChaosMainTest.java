@@ -45,6 +45,17 @@ class ChaosMainTest {
         assertThat(a).isEqualTo(b).contains("2 rounds of 60 s", "leave-rejoin", "n1-n3 sync, n4-n5 buffered");
     }
 
+    /** No round is longer than --round when the duration splits into more, none shorter than 45 s. */
+    @Test
+    void theDurationSplitsIntoRoundsOfAtMostTheRound() {
+        String hundred = capture(() -> assertThat(ChaosMain.run("--dry-run", "--seed", "11", "--nodes", "5", "--duration", "100s")).isZero());
+        assertThat(hundred).contains("2 rounds of 50 s", "leave-rejoin");
+        String seventy = capture(() -> assertThat(ChaosMain.run("--dry-run", "--seed", "11", "--duration", "70s")).isZero());
+        assertThat(seventy).as("two rounds of 35 s would be shorter than 45 s").contains("1 round of 70 s");
+        String buffered = capture(() -> assertThat(ChaosMain.run("--dry-run", "--seed", "11", "--sync-nodes", "0")).isZero());
+        assertThat(buffered).contains("all buffered").doesNotContain("n1-n0");
+    }
+
     @Test
     void timesTakeUnits() {
         assertThat(ChaosMain.millis("x", "45s")).isEqualTo(45_000);

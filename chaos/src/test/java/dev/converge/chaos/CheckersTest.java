@@ -66,6 +66,18 @@ class CheckersTest {
         assertThat(v.problems()).anyMatch(p -> p.contains("lacks 'c1-1'"));
     }
 
+    /** Every round re-checks the whole history: a loss found again is the same loss, counted and reported once. */
+    @Test
+    void aLossSeenInEveryRoundCountsOnce() {
+        DataCheckers.SetChecker c = new DataCheckers.SetChecker();
+        for (int round = 1; round <= 3; round++) {
+            c.round(round, adds(), List.of(snapshot(Set.of("c1-2"), 0, null)), KEYS);
+        }
+        Verdict v = c.verdict(List.of());
+        assertThat(v.summary()).contains("lost 1,");
+        assertThat(v.problems()).filteredOn(p -> p.contains("lacks 'c1-1'")).hasSize(1);
+    }
+
     @Test
     void setCatchesElementsNeverAddedOrNeverSent() {
         assertThat(sets(Set.of("c1-1", "c9-9")).problems()).anyMatch(p -> p.contains("'c9-9'"));
