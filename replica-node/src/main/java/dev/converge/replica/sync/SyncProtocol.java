@@ -307,8 +307,9 @@ public final class SyncProtocol {
         if (peer.resendFrom >= 0) {
             from = Math.min(from, peer.resendFrom); // cleared once a batch from there is sent (sendBatch)
         }
-        // Entries already found to hold nothing for the peer are not read again; the next batch covers them.
-        long readFrom = peer.coverFrom == from && peer.coverTo > from ? peer.coverTo : from;
+        // Entries already found to hold nothing for the peer are not read again; the next batch covers
+        // them. Not on a rewind: it exists to resend entries held back then (they held nothing *then*).
+        long readFrom = peer.resendFrom < 0 && peer.coverFrom == from && peer.coverTo > from ? peer.coverTo : from;
         for (int batches = 0; batches < BATCHES_PER_SERVICE && readFrom < lastSeq; batches++) {
             DeltaLogSlice slice = store.readDeltaLog(readFrom, config.maxBatchBytes());
             if (slice.truncated()) {
@@ -944,7 +945,17 @@ public final class SyncProtocol {
             reject(peer, "digest request for " + r.ranges().size() + " ranges exceeds " + config.maxRangesPerMessage());
             return;
         }
-        send(peer.id, new DigestResponse(r.requestId(), store.digests(r.ranges())));
+        List<RangeDigest> digests = store.digests(r.ranges());
+        // The digests include commits still queued (merges not yet durable). The asker takes a
+        // match for "this peer holds my log through here" and stops resending it, so the answer
+        // waits until everything it describes is durable: an empty commit, behind the others.
+        store.commit(new Commit(self, List.of(), Map.of(), Optional.empty())).whenComplete((seq, failure) -> loop.execute(() -> {
+            if (failure != null) {
+                LOG.warn("not answering digest request {} from {}: the store failed: {}", r.requestId(), peer.id, failure.toString());
+            } else if (peers.get(peer.id) == peer) {
+                send(peer.id, new DigestResponse(r.requestId(), digests));
+            }
+        }));
     }
 
     private void onStateOffer(PeerState peer, StateBatch b) {
