@@ -179,6 +179,20 @@ class OracleTest {
         assertThat(Oracle.check(history, states, liveness)).extracting(Violation::kind).containsExactly(Violation.Kind.LIVENESS);
         states.put("n1", Map.of(K, PNCounter.empty().add(Q, 9).state()));
         assertThat(Oracle.check(history, states, liveness)).extracting(Violation::kind)
-                .containsExactly(Violation.Kind.LIVENESS, Violation.Kind.SAFETY);
+                .containsExactly(Violation.Kind.SAFETY, Violation.Kind.LIVENESS);
+    }
+
+    /** However many liveness violations a run has, a safety violation is still reported (and so decides the exit code). */
+    @Test
+    void manyLivenessViolationsDoNotHideASafetyViolation() {
+        Mutation<PNCounter> a = PNCounter.empty().add(R, 3);
+        op(Effect.COUNTER_ADD, R, CrdtType.PN_COUNTER, null, null, 3, a.delta(), History.Outcome.ACKNOWLEDGED);
+        List<Violation> liveness = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            liveness.add(new Violation(Violation.Kind.LIVENESS, "op#" + i + " never answered though its replica stayed up"));
+        }
+        Map<String, Map<Bytes, Crdt<?>>> states = new LinkedHashMap<>();
+        states.put("n0", Map.of(K, PNCounter.empty().add(Q, 1).state()));
+        assertThat(Oracle.check(history, states, liveness)).extracting(Violation::kind).contains(Violation.Kind.SAFETY);
     }
 }
