@@ -71,8 +71,8 @@ final class Subscriptions {
             if (!prefix) {
                 return candidate.equals(key);
             }
-            if (candidate.length() < key.length()) {
-                return false;
+            if (candidate.length() < key.length() || Membership.reserved(candidate) && !Membership.reserved(key)) {
+                return false; // the cluster's own documents go only to those who ask for them by their prefix
             }
             for (int i = 0; i < key.length(); i++) {
                 if (candidate.byteAt(i) != key.byteAt(i)) {
@@ -146,14 +146,39 @@ final class Subscriptions {
                     missed = overflowed;
                     overflowed = 0;
                 }
-                for (ChangeEvent e : batch) {
-                    if (!closed) {
-                        deliver(() -> listener.onChange(e));
+                int delivered = 0;
+                try {
+                    for (ChangeEvent e : batch) {
+                        delivered++;
+                        if (!closed) {
+                            deliver(() -> listener.onChange(e));
+                        }
                     }
+                    if (missed > 0 && !closed) {
+                        deliver(() -> listener.onOverflow(missed));
+                    }
+                } catch (Error e) {
+                    // The listener threw an Error: what this batch had left is still owed to it.
+                    requeue(batch.subList(delivered, batch.size()), delivered == batch.size() ? 0 : missed);
+                    throw e;
                 }
-                if (missed > 0 && !closed) {
-                    deliver(() -> listener.onOverflow(missed));
+            }
+        }
+
+        /** Puts undelivered events back ahead of newer ones, within the bound; a key changed since keeps its newer event. */
+        private synchronized void requeue(List<ChangeEvent> undelivered, long missed) {
+            Map<Bytes, ChangeEvent> newer = new LinkedHashMap<>(pending);
+            pending.clear();
+            for (ChangeEvent e : undelivered) {
+                if (!newer.containsKey(e.key())) {
+                    pending.put(e.key(), e);
                 }
+            }
+            pending.putAll(newer);
+            overflowed += missed;
+            while (pending.size() > maxPending) {
+                pending.remove(pending.keySet().iterator().next());
+                overflowed++;
             }
         }
     }

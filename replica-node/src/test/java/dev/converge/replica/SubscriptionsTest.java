@@ -44,6 +44,49 @@ class SubscriptionsTest {
         assertThat(seen).containsExactly(1L, 2L);
     }
 
+    /** An Error in the listener loses nothing else of the batch it broke: the rest, and the overflow count, still arrive. */
+    @Test
+    void aListenerErrorLosesNoOtherEventOfItsBatch() {
+        List<String> seen = new ArrayList<>();
+        long[] missed = new long[1];
+        Subscriptions small = new Subscriptions(callbacks::add, 2);
+        small.subscribe(Bytes.EMPTY, true, new ChangeListener() {
+            @Override
+            public void onChange(ChangeEvent e) {
+                seen.add(e.key().asString());
+                if (seen.size() == 1) {
+                    throw new AssertionError("a bug in the listener");
+                }
+            }
+
+            @Override
+            public void onOverflow(long n) {
+                missed[0] += n;
+            }
+        });
+        small.publish(Bytes.of("a"), counter(1), true);
+        small.publish(Bytes.of("b"), counter(1), true);
+        small.publish(Bytes.of("c"), counter(1), true); // past the bound of 2: counted as missed
+        assertThatThrownBy(this::runCallbacks).isInstanceOf(AssertionError.class);
+        runCallbacks();
+        assertThat(seen).containsExactly("a", "b");
+        assertThat(missed[0]).isEqualTo(1);
+    }
+
+    /** The cluster's own documents go to a prefix subscription only when its prefix is theirs. */
+    @Test
+    void anEmptyPrefixDoesNotReceiveTheClustersOwnDocuments() {
+        List<String> everything = new ArrayList<>();
+        List<String> system = new ArrayList<>();
+        subscriptions.subscribe(Bytes.EMPTY, true, e -> everything.add(e.key().asString()));
+        subscriptions.subscribe(Membership.SYSTEM_PREFIX, true, e -> system.add(e.key().asString()));
+        subscriptions.publish(Membership.MEMBERS, counter(1), false);
+        subscriptions.publish(Bytes.of("user"), counter(1), true);
+        runCallbacks();
+        assertThat(everything).containsExactly("user");
+        assertThat(system).containsExactly(Membership.MEMBERS.asString());
+    }
+
     @Test
     void coalescedEventsLeaveInTheOrderOfTheirLatestChanges() {
         List<String> seen = new ArrayList<>();
