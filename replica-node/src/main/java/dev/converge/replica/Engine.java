@@ -195,11 +195,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 lastCommit.whenComplete((s, e) -> complete(result, new Written<>(value, seq), e));
                 return;
             }
-            int deltaBytes = CrdtCodec.encodedSize(m.delta());
-            if (deltaBytes > config.sync().maxBatchBytes()) {
-                throw new IllegalArgumentException("the write's delta of " + deltaBytes + " bytes exceeds maxBatchBytes "
-                        + config.sync().maxBatchBytes() + "; split it into smaller writes");
-            }
+            refuseUnsendable(m, "the write's delta", "split it into smaller writes");
             commitLocal(key, m, result, value);
         });
         return result;
@@ -221,9 +217,25 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 lastCommit.whenComplete((s, e) -> complete(result, new Written<>(false, seq), e));
                 return;
             }
-            commitLocal(key, deletion(current), result, true);
+            Mutation<?> deletion = deletion(current);
+            // A clear names every dot it removes: a large document scattered by overwrites makes a large delete.
+            refuseUnsendable(deletion, "deleting '" + key + "' takes a delta",
+                    "remove its fields or elements in smaller groups first (HDEL, SREM), then delete it");
+            commitLocal(key, deletion, result, true);
         });
         return result;
+    }
+
+    /**
+     * A log entry over {@code maxBatchBytes} could never be sent to a peer: every push and round
+     * would stop at it, holding back every later entry until a catch-up moved past it.
+     */
+    private void refuseUnsendable(Mutation<?> m, String what, String advice) {
+        int deltaBytes = CrdtCodec.encodedSize(m.delta());
+        if (deltaBytes > config.sync().maxBatchBytes()) {
+            throw new IllegalArgumentException(what + " of " + deltaBytes + " bytes, more than maxBatchBytes (" + config.sync().maxBatchBytes()
+                    + "); " + advice);
+        }
     }
 
     /**

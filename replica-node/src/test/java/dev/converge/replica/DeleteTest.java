@@ -61,4 +61,38 @@ class DeleteTest {
             assertThat(a.set("s").elements()).containsExactly(Bytes.of("new"));
         }
     }
+
+    /**
+     * A delete names every dot it removes; fields overwritten many times scatter them, and the
+     * delta can outgrow what one message carries. Such a delete is refused (it would hold back
+     * every later entry of the log), and the way out the message names works.
+     */
+    @Test
+    void aDeleteTooLargeToSendIsRefusedAndRemovingInPartsWorks() {
+        EngineConfig config = EngineConfig.defaults().withSync(dev.converge.replica.sync.SyncConfig.defaults().withMaxBatchBytes(1024));
+        try (Cluster cluster = new Cluster(2, 43, config)) {
+            Replica a = cluster.get(0);
+            Replica b = cluster.get(1);
+            java.util.List<Bytes> fields = new java.util.ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                Bytes field = Bytes.of("f" + i);
+                fields.add(field);
+                cluster.await(a.map("h").setRegister(field, Bytes.of("a")));
+                cluster.await(a.map("h").setRegister(field, Bytes.of("b")));
+            }
+            cluster.runFor(1_000);
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> cluster.await(a.delete(Bytes.of("h")))))
+                    .hasMessageContaining("more than maxBatchBytes").hasMessageContaining("smaller groups");
+            assertThat(a.exists(Bytes.of("h"))).as("refused whole: nothing deleted").isTrue();
+            for (int i = 0; i < fields.size(); i += 50) {
+                cluster.await(a.map("h").removeFields(fields.subList(i, i + 50)));
+            }
+            assertThat(cluster.await(a.delete(Bytes.of("h"))).value()).as("nothing left to delete").isFalse();
+            cluster.await(a.counter("after").add(1));
+            cluster.runFor(1_000);
+            assertThat(b.exists(Bytes.of("h"))).isFalse();
+            assertThat(b.counter("after").value()).as("replication goes on").isEqualTo(1);
+            cluster.assertConverged();
+        }
+    }
 }
