@@ -25,7 +25,11 @@ record RedisLimits(int maxArguments, int maxBulkBytes, int maxRequestBytes, int 
         if (maxArguments < 3 || maxBulkBytes < 1 || maxRequestBytes < maxBulkBytes || maxInlineBytes < 64
                 || unauthenticatedMaxArguments < 5 || unauthenticatedMaxBulkBytes < 64 || maxPendingCommands < 1
                 || maxPendingBytes < maxRequestBytes || maxClientBufferBytes < maxRequestBytes || maxClients < 1) {
-            throw new IllegalArgumentException("inconsistent Redis limits: " + this);
+            // Not "+ this": in a compact constructor the fields are not set yet and would print as zeros.
+            throw new IllegalArgumentException("inconsistent Redis limits: arguments " + maxArguments + ", bulk " + maxBulkBytes
+                    + ", request " + maxRequestBytes + ", inline " + maxInlineBytes + ", before AUTH " + unauthenticatedMaxArguments + " / "
+                    + unauthenticatedMaxBulkBytes + ", pending " + maxPendingCommands + " / " + maxPendingBytes + ", all clients "
+                    + maxClientBufferBytes + ", clients " + maxClients);
         }
     }
 

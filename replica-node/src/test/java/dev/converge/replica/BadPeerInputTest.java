@@ -51,11 +51,11 @@ class BadPeerInputTest {
             }
             cluster.network.inject(b, a.id(), new DigestRequest(1, ranges));
             // 5. A state reply nobody asked for.
-            cluster.network.inject(b, a.id(), new StateBatch(77, KeyHashRange.ALL, List.of(), true, true));
+            cluster.network.inject(b, a.id(), new StateBatch(77, KeyHashRange.ALL, List.of(), 0, true, true));
             // 6. A state offer holding a key outside its range.
             KeyHashRange narrow = new KeyHashRange(0, 64);
             cluster.network.inject(b, a.id(), new StateBatch(78, narrow, List.of(new Document(Bytes.of("fruits"),
-                    ORSet.empty().add(b, Bytes.of("poison")).state())), true, false));
+                    ORSet.empty().add(b, Bytes.of("poison")).state())), 0, true, false));
             cluster.runFor(100);
 
             SyncStatus after = status(cluster, 0);
@@ -75,10 +75,10 @@ class BadPeerInputTest {
             // A peer whose catch-ups keep timing out leaves exchanges open that it never finishes.
             int limit = EngineConfig.defaults().sync().maxRangesPerMessage();
             for (int i = 0; i < limit + 50; i++) {
-                cluster.network.inject(b, a.id(), new StateBatch(1_000 + i, KeyHashRange.ALL, List.of(), false, false));
+                cluster.network.inject(b, a.id(), new StateBatch(1_000 + i, KeyHashRange.ALL, List.of(), 0, false, false));
             }
             cluster.network.inject(b, a.id(), new StateBatch(5_000, KeyHashRange.ALL, List.of(new Document(Bytes.of("late"),
-                    GCounter.empty().increment(b, 3).state())), true, false));
+                    GCounter.empty().increment(b, 3).state())), 0, true, false));
             cluster.runFor(500);
             assertThat(status(cluster, 0).rejectedMessages()).as("no exchange refused").isZero();
             assertThat(((GCounter) a.read(Bytes.of("late")).orElseThrow()).value()).as("the newest exchange was merged").isEqualTo(3);

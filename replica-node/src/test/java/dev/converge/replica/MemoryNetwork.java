@@ -30,6 +30,8 @@ final class MemoryNetwork {
     private final Set<Set<ReplicaId>> cut = new HashSet<>();
     /** Messages the sending transport refuses with NO_LINK, as a link going down mid-send would. */
     java.util.function.Predicate<SyncMessage> refused = m -> false;
+    /** Messages the transport takes (QUEUED) and then loses on the way, as a dropped frame. */
+    java.util.function.Predicate<SyncMessage> lost = m -> false;
     /** Directed links whose messages vanish while the link stays up, as from a stalled process. */
     private final Set<List<ReplicaId>> muted = new HashSet<>();
     private final Map<List<ReplicaId>, Long> deltaDocuments = new HashMap<>();
@@ -184,7 +186,7 @@ final class MemoryNetwork {
                 deltaDocuments.merge(List.of(id, peer), (long) b.deltas().size(), Long::sum);
             }
             int copies = random.nextDouble() < lossRate ? 0 : random.nextDouble() < duplicateRate ? 2 : 1;
-            if (muted.contains(List.of(id, peer))) {
+            if (muted.contains(List.of(id, peer)) || lost.test(message)) {
                 copies = 0;
             }
             for (int i = 0; i < copies; i++) {

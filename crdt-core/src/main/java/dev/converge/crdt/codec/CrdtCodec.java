@@ -210,7 +210,7 @@ public final class CrdtCodec {
         }
         StateBatch b = (StateBatch) message;
         StateBatchMessage.Builder m = StateBatchMessage.newBuilder().setRequestId(b.requestId()).setLast(b.last())
-                .setRange(range(b.range())).setReply(b.reply());
+                .setRange(range(b.range())).setReply(b.reply()).setPart(b.part());
         for (Document d : b.documents()) {
             m.addDocuments(document(d));
         }
@@ -310,7 +310,7 @@ public final class CrdtCodec {
                     if (!m.hasRange()) {
                         throw new CodecException("state batch without a range");
                     }
-                    yield new StateBatch(m.getRequestId(), range(m.getRange()), documents, m.getLast(), m.getReply());
+                    yield new StateBatch(m.getRequestId(), range(m.getRange()), documents, m.getPart(), m.getLast(), m.getReply());
                 }
                 default -> throw new CodecException("unknown sync message tag " + Integer.toUnsignedString(tag));
             };

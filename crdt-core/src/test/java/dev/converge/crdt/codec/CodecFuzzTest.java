@@ -246,7 +246,7 @@ class CodecFuzzTest {
             case 2 -> new Heartbeat(n, values.stream().map(v -> new Progress(ReplicaId.of(n | 1), n / 7)).toList());
             case 3 -> new DigestRequest(n, List.of(KeyHashRange.ALL, range));
             case 4 -> new DigestResponse(n, List.of(new RangeDigest(range, n * 31, docs.size()), new RangeDigest(KeyHashRange.ALL, -n, n)));
-            default -> new StateBatch(n, range, docs, n % 2 == 0, n % 3 == 0);
+            default -> new StateBatch(n, range, docs, (int) (n % 5), n % 2 == 0, n % 3 == 0);
         };
     }
 

@@ -49,8 +49,8 @@ class SyncCodecTest {
                 case 6 -> new Heartbeat(seq, progress);
                 case 2 -> new DigestRequest(seq, List.of(KeyHashRange.ALL, range));
                 case 3 -> new DigestResponse(seq, List.of(new RangeDigest(range, seq * 31, docs.size())));
-                case 4 -> new StateBatch(seq, range, docs, seq % 2 == 0, false);
-                default -> new StateBatch(seq, KeyHashRange.ALL, docs, true, seq % 3 == 0);
+                case 4 -> new StateBatch(seq, range, docs, (int) (seq % 7), seq % 2 == 0, false);
+                default -> new StateBatch(seq, KeyHashRange.ALL, docs, 0, true, seq % 3 == 0);
             };
         });
     }

@@ -29,11 +29,30 @@ public record SyncConfig(long gossipIntervalMillis, long pushDelayMillis, long r
                          long forwardDelayMillis, long ackDelayMillis) {
 
     public SyncConfig {
-        if (gossipIntervalMillis < 1 || pushDelayMillis < 0 || retransmitAfterMillis < 1 || maxBatchBytes < 1024
-                || maxDocumentsPerMessage < 1 || fullFanoutPeers < 1 || maxRangesPerMessage < 16 || leafDocuments < 1
-                || catchUpTimeoutMillis < 1 || antiEntropyIntervalMillis < 0 || retainedLogEntries < 0 || forwardDelayMillis < 0
-                || ackDelayMillis < 0 || ackDelayMillis >= retransmitAfterMillis) {
-            throw new IllegalArgumentException("invalid sync configuration: " + this);
+        // Each named with its value: in a compact constructor the fields are not set yet, so the
+        // record's own toString would show zeros.
+        atLeast("gossipIntervalMillis", gossipIntervalMillis, 1);
+        atLeast("pushDelayMillis", pushDelayMillis, 0);
+        atLeast("retransmitAfterMillis", retransmitAfterMillis, 1);
+        atLeast("maxBatchBytes", maxBatchBytes, 1024);
+        atLeast("maxDocumentsPerMessage", maxDocumentsPerMessage, 1);
+        atLeast("fullFanoutPeers", fullFanoutPeers, 1);
+        atLeast("maxRangesPerMessage", maxRangesPerMessage, 16);
+        atLeast("leafDocuments", leafDocuments, 1);
+        atLeast("catchUpTimeoutMillis", catchUpTimeoutMillis, 1);
+        atLeast("antiEntropyIntervalMillis", antiEntropyIntervalMillis, 0);
+        atLeast("retainedLogEntries", retainedLogEntries, 0);
+        atLeast("forwardDelayMillis", forwardDelayMillis, 0);
+        atLeast("ackDelayMillis", ackDelayMillis, 0);
+        if (ackDelayMillis >= retransmitAfterMillis) {
+            throw new IllegalArgumentException("invalid sync configuration: ackDelayMillis " + ackDelayMillis
+                    + " must be below retransmitAfterMillis " + retransmitAfterMillis);
+        }
+    }
+
+    private static void atLeast(String name, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException("invalid sync configuration: " + name + " must be at least " + min + ", got " + value);
         }
     }
 

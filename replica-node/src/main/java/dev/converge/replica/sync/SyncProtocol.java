@@ -82,15 +82,39 @@ public final class SyncProtocol {
     private enum Kind { DIGEST, STATE }
 
     /** A request of a catch-up this replica runs, awaiting the peer's answer. */
-    private record Pending(ReplicaId peer, Kind kind, List<KeyHashRange> ranges) {
+    /** A request of ours awaiting its answer; for a state exchange, the part of the reply expected next. */
+    private static final class Pending {
+        private final ReplicaId peer;
+        private final Kind kind;
+        private final List<KeyHashRange> ranges;
+        int nextPart;
+
+        Pending(ReplicaId peer, Kind kind, List<KeyHashRange> ranges) {
+            this.peer = peer;
+            this.kind = kind;
+            this.ranges = ranges;
+        }
+
+        ReplicaId peer() {
+            return peer;
+        }
+
+        Kind kind() {
+            return kind;
+        }
+
+        List<KeyHashRange> ranges() {
+            return ranges;
+        }
     }
 
     /** A state exchange a peer runs towards this replica: what it has sent so far. */
     private static final class Incoming {
         final KeyHashRange range;
         final Map<Bytes, Crdt<?>> theirs = new HashMap<>();
-        /** A part was refused or failed to merge: never answered. */
+        /** A part was refused, failed to merge or never came: never answered. */
         boolean broken;
+        int nextPart;
 
         Incoming(KeyHashRange range) {
             this.range = range;
@@ -853,11 +877,12 @@ public final class SyncProtocol {
         }
         List<Document> chunk = new ArrayList<>();
         long bytes = 0;
+        int part = 0;
         for (int i = 0; i < pieces.size(); i++) {
             Document d = pieces.get(i);
             long size = d.key().length() + CrdtCodec.encodedSize(d.value());
             if (!chunk.isEmpty() && (bytes + size > config.maxBatchBytes() || chunk.size() >= config.maxDocumentsPerMessage())) {
-                if (send(peer.id, new StateBatch(id, range, chunk, false, reply)) != Transport.SendResult.QUEUED) {
+                if (send(peer.id, new StateBatch(id, range, chunk, part++, false, reply)) != Transport.SendResult.QUEUED) {
                     return false;
                 }
                 chunk = new ArrayList<>();
@@ -866,7 +891,7 @@ public final class SyncProtocol {
             chunk.add(d);
             bytes += size;
         }
-        return send(peer.id, new StateBatch(id, range, chunk, true, reply)) == Transport.SendResult.QUEUED;
+        return send(peer.id, new StateBatch(id, range, chunk, part, true, reply)) == Transport.SendResult.QUEUED;
     }
 
     private void onStateReply(PeerState peer, StateBatch b, long nowMillis) {
@@ -880,6 +905,14 @@ public final class SyncProtocol {
             return;
         }
         CatchUp session = peer.catchUp;
+        if (b.part() != p.nextPart++) {
+            // A part of the reply was lost on the way: the range would count as caught up short.
+            pending.remove(b.requestId());
+            if (session != null) {
+                abandonCatchUp(peer, "part " + (p.nextPart - 1) + " of a state reply was lost (got part " + b.part() + ")");
+            }
+            return;
+        }
         if (session != null) {
             session.lastProgressMillis = nowMillis;
         }
@@ -959,12 +992,15 @@ public final class SyncProtocol {
     }
 
     private void onStateOffer(PeerState peer, StateBatch b) {
+        Map<Long, Incoming> exchanges = incoming.computeIfAbsent(peer.id, k -> new LinkedHashMap<>());
+        Incoming in = exchanges.get(b.requestId());
         if (!b.keysInRange()) {
+            if (in != null) {
+                in.breakOff(); // a part refused: the rest of the offer is not answered either
+            }
             reject(peer, "state offer " + b.requestId() + " holds keys outside range " + b.range());
             return;
         }
-        Map<Long, Incoming> exchanges = incoming.computeIfAbsent(peer.id, k -> new LinkedHashMap<>());
-        Incoming in = exchanges.get(b.requestId());
         if (in == null) {
             if (exchanges.size() >= config.maxRangesPerMessage()) {
                 // The peer abandoned the oldest (a catch-up that timed out and started over never
@@ -981,9 +1017,14 @@ public final class SyncProtocol {
             reject(peer, "state offer " + b.requestId() + " changed its range");
             return;
         }
+        if (b.part() != in.nextPart++ && !in.broken) {
+            LOG.debug("state offer {} from {}: part {} arrived where part {} was due; the offer is not answered",
+                    b.requestId(), peer.id, b.part(), in.nextPart - 1);
+            in.breakOff();
+        }
         if (in.broken) {
-            // An earlier part was refused or failed to merge: the rest is not merged and the offer
-            // is never answered, so the offering side times out instead of counting as done.
+            // An earlier part was refused, failed to merge or was lost: the rest is not merged and
+            // the offer is never answered, so the offering side times out instead of counting as done.
             if (b.last()) {
                 exchanges.remove(b.requestId(), in);
             }

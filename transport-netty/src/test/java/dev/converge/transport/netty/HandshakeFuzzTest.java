@@ -344,7 +344,7 @@ class HandshakeFuzzTest {
         tails.add(new byte[0]);
         for (SyncMessage m : List.of(new Ack(7), new Heartbeat(3, List.of(new Progress(ReplicaId.of(9), 4))),
                 new DeltaBatch(1, 2, List.of(new Document(Bytes.of("k"), GCounter.empty().increment(ReplicaId.of(3), 5).state())), 1),
-                new DigestRequest(1, List.of(KeyHashRange.ALL)), new StateBatch(1, KeyHashRange.ALL, List.of(), true, true))) {
+                new DigestRequest(1, List.of(KeyHashRange.ALL)), new StateBatch(1, KeyHashRange.ALL, List.of(), 0, true, true))) {
             tails.add(frames(CrdtCodec.encode(m)));
         }
         tails.add(frames(CrdtCodec.encode(new Ack(1)), CrdtCodec.encode(new Ack(2)), CrdtCodec.encode(new Ack(3))));

@@ -50,7 +50,7 @@ class MixedSizesTest {
         return switch (random.nextInt(12)) {
             case 0 -> new Ack(acks + 1);
             case 1 -> new Heartbeat(i, List.of(new Progress(ReplicaId.of(7), i)));
-            case 2 -> new StateBatch(i, KeyHashRange.ALL, List.of(document), false, true);
+            case 2 -> new StateBatch(i, KeyHashRange.ALL, List.of(document), 0, false, true);
             default -> new DeltaBatch(i, i + 1, List.of(document), i / 2);
         };
     }

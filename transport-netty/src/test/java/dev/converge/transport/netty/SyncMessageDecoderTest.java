@@ -36,11 +36,11 @@ class SyncMessageDecoderTest {
             new DigestRequest(1, List.of(KeyHashRange.ALL)),
             new DigestResponse(1, List.of(new RangeDigest(KeyHashRange.ALL, 123, 4))),
             TestMessages.withKeyOf(5),
-            new StateBatch(2, KeyHashRange.ALL, List.of(), true, false),
+            new StateBatch(2, KeyHashRange.ALL, List.of(), 0, true, false),
             // Past SyncMessageDecoder.MAX_SCRATCH_BYTES: decoded in place from a direct frame.
             TestMessages.withKeyOf(SyncMessageDecoder.MAX_SCRATCH_BYTES),
             new StateBatch(3, KeyHashRange.ALL, List.of(new Document(Bytes.of(new byte[SyncMessageDecoder.MAX_SCRATCH_BYTES + 10]),
-                    GCounter.empty())), false, true));
+                    GCounter.empty())), 0, false, true));
 
     private static final boolean[] BOTH = {true, false};
 
