@@ -310,6 +310,9 @@ public final class CrdtCodec {
                     if (!m.hasRange()) {
                         throw new CodecException("state batch without a range");
                     }
+                    if (m.getPart() < 0) {
+                        throw new CodecException("state batch part " + Integer.toUnsignedString(m.getPart()) + " exceeds 2^31 - 1");
+                    }
                     yield new StateBatch(m.getRequestId(), range(m.getRange()), documents, m.getPart(), m.getLast(), m.getReply());
                 }
                 default -> throw new CodecException("unknown sync message tag " + Integer.toUnsignedString(tag));

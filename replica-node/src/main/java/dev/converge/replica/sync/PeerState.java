@@ -28,6 +28,11 @@ final class PeerState {
     int retransmissions;
     /** The highest of the peer's sequence numbers merged here durably, with nothing missing below it. */
     long merged;
+    /**
+     * The end of the unbroken run of the peer's batches taken in on this link (merged or being
+     * merged): a batch starting past it follows a lost one and is not merged.
+     */
+    long receivedThrough;
     /** The last acknowledgement sent to the peer. */
     long ackSent = -1;
     /** When a message carrying our merged point last went to the peer ({@link #NEVER} on this link). */

@@ -173,6 +173,7 @@ public final class SyncProtocol {
         // Anything in flight on the old link may be lost: resend from the acknowledged point, and
         // forwarded entries resent below it that the peer was not yet seen to read.
         peer.sentUpTo = peer.acked;
+        peer.receivedThrough = peer.merged; // what was in flight to us on the old link may be lost too
         if (peer.resendFloor >= 0) {
             peer.resendFrom = peer.resendFrom < 0 ? peer.resendFloor : Math.min(peer.resendFrom, peer.resendFloor);
         }
@@ -208,6 +209,7 @@ public final class SyncProtocol {
     public void onLinkDown(ReplicaId peerId) {
         PeerState peer = peer(peerId);
         peer.connected = false;
+        peer.receivedThrough = peer.merged;
         peer.progress = new HashMap<>();
         abandonCatchUp(peer, "link down");
         incoming.remove(peerId);
@@ -628,6 +630,20 @@ public final class SyncProtocol {
             reject(peer, "delta batch of " + b.deltas().size() + " documents exceeds " + config.maxDocumentsPerMessage());
             return;
         }
+        long through = Math.max(peer.merged, peer.receivedThrough);
+        boolean pastRun = b.fromSeq() > through;
+        if (pastRun && b.toSeq() > b.fromSeq()) {
+            // The causal delta-merging condition: an earlier batch was lost, and this one is not
+            // merged before it. A write's delta names only the dots its writer held then, not the
+            // ones those had replaced: merged out of order, a map's counter field would add an
+            // overwritten total, a removed element show again, until the gap came. The sender
+            // resends from our acknowledgement.
+            LOG.debug("batch ({}, {}] from {} starts past {}: one before it was lost; not merged", b.fromSeq(), b.toSeq(), peer.id, through);
+            return;
+        }
+        if (!pastRun) {
+            peer.receivedThrough = Math.max(through, b.toSeq());
+        } // else a batch of no interval: whole states (a removed replica's farewell), merged at once
         // Merges may complete out of order (one with nothing new completes with the commit before
         // it, and a future runs its dependants in no promised order); their effects on positions
         // are applied in arrival order, or a batch finishing before the one below it would look
@@ -653,8 +669,9 @@ public final class SyncProtocol {
 
     /**
      * Applies the merges of {@code peer}'s batches that completed, in arrival order, up to the first
-     * still in progress: positions move only by contiguous batches (a batch past a gap is merged
-     * but not acknowledged, and the sender's retransmission from our ack fills the gap).
+     * still in progress: positions move only by contiguous batches (a batch past a gap is not
+     * even merged, see {@link #onDeltaBatch}; one taken in after a merge that failed is merged but
+     * not acknowledged, and the sender's retransmission from our ack fills the gap).
      */
     private void drainMerged(PeerState peer) {
         if (peers.get(peer.id) != peer) {
@@ -667,12 +684,14 @@ public final class SyncProtocol {
         while (!peer.merging.isEmpty() && peer.merging.peekFirst().done) {
             PeerState.Merging m = peer.merging.pollFirst();
             if (m.failed) {
+                peer.receivedThrough = peer.merged; // the failed range comes again; nothing past it is taken before
                 continue;
             }
             if (m.seq > 0) {
                 sources.put(m.seq, m.toSeq);
             }
             if (m.fromSeq > peer.merged) {
+                // Taken in after a batch whose merge then failed: not acknowledged, so it comes again.
                 LOG.debug("batch ({}, {}] from {} starts past its merged point {}: merged, not acknowledged",
                         m.fromSeq, m.toSeq, peer.id, peer.merged);
                 continue;
