@@ -172,7 +172,8 @@ public final class Simulation {
     /** Per sending process and document, the join of the causal contexts of every copy of it another replica received. */
     private final Map<Sent, DotContext> received = new HashMap<>();
     /** Operations whose dot-making commit a crash took before it was acknowledged or survived. */
-    private final Set<Entry> lostInCrash = new LinkedHashSet<>();
+    /** Operations a restart found lost, to the epoch of the process that started without them. */
+    private final Map<Entry, Long> lostInCrash = new LinkedHashMap<>();
 
     private Simulation(Scenario scenario, Consumer<String> sink) {
         this.scenario = scenario;
@@ -335,7 +336,7 @@ public final class Simulation {
         SimStore.Recovery recovery = p.store.recovery();
         if (p.epoch > 1) {
             forgetLost(node, recovery);
-            noteLostInCrash(node, recovery);
+            noteLostInCrash(node, recovery, p.epoch);
         }
         if (node.reidentify) {
             // The store's recovery rule: the recovered documents, numbering and clock, under a new
@@ -420,19 +421,21 @@ public final class Simulation {
      * power loss of a synced log) may issue the same dot again. Judged at the end of the run,
      * when every delivery is known ({@link #settleLostWrites}).
      */
-    private void noteLostInCrash(Node node, SimStore.Recovery recovery) {
+    private void noteLostInCrash(Node node, SimStore.Recovery recovery, long epoch) {
         for (Entry e : history.entries()) {
             if (e.slot() == node.slot && e.replica().equals(node.id) && e.effect().makesDot() && e.mayHaveEffect() && !e.mustSurvive()
                     && !recovery.survived(e.epoch(), e.seq())) {
-                lostInCrash.add(e);
+                lostInCrash.putIfAbsent(e, epoch);
             }
         }
     }
 
     /**
      * Every copy of a document a replica receives, by the process that sent it. A lost write's
-     * dot can only have spread from the process that committed it (no other held the write), and
-     * only that process's sends tell it from a later write the restarted replica gave the same dot.
+     * dot can only have spread from the processes that held the write: the one that committed it
+     * and, when a process crash carried its unsynced log over in the page cache, the ones after
+     * it, up to the start that found it lost. Only their sends tell it from a later write the
+     * restarted replica gave the same dot.
      */
     private void received(int from, long epoch, int to, SyncMessage message) {
         List<Document> documents = message instanceof DeltaBatch b ? b.deltas()
@@ -447,9 +450,14 @@ public final class Simulation {
 
     /** The operations lost in a crash whose dot no other replica ever received had no effect anywhere. */
     private void settleLostWrites() {
-        for (Entry e : lostInCrash) {
-            DotContext seen = received.get(new Sent(e.slot(), e.epoch(), e.key()));
-            if (e.mayHaveEffect() && !e.mustSurvive() && (seen == null || !seen.contains(Oracle.ownDot(e)))) {
+        for (Map.Entry<Entry, Long> lost : lostInCrash.entrySet()) {
+            Entry e = lost.getKey();
+            boolean seen = false;
+            for (long epoch = e.epoch(); epoch < lost.getValue() && !seen; epoch++) {
+                DotContext context = received.get(new Sent(e.slot(), epoch, e.key()));
+                seen = context != null && context.contains(Oracle.ownDot(e));
+            }
+            if (e.mayHaveEffect() && !e.mustSurvive() && !seen) {
                 e.vanished("lost in a crash before any other replica received it");
                 trace.event("vanished", e.id(), e.slot(), 0, () -> "op#" + e.id() + " at n" + e.slot()
                         + " was lost in a crash before any other replica received it: it had no effect");
