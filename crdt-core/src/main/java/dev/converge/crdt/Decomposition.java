@@ -22,6 +22,11 @@ import java.util.Map;
  */
 public final class Decomposition {
 
+    /** Bytes a map entry adds around a nested store besides its field name: tags, lengths, the kind. */
+    private static final int WRAPPER_BYTES = 32;
+    /** The least an inner part is given, however long the field name: a part holds one element at worst. */
+    private static final int WRAPPED_MIN_BYTES = 64;
+
     private Decomposition() {
     }
 
@@ -197,11 +202,13 @@ public final class Decomposition {
                                           EntryPart<K, V> make, List<Crdt<?>> out) {
         if (key instanceof FieldKey field && (field.kind() == CrdtType.OR_SET || field.kind() == CrdtType.OR_MAP)) {
             List<Crdt<?>> inner = new ArrayList<>();
+            // Each inner part is wrapped in this field again: its name and the entry's framing count.
+            int innerBytes = Math.max(WRAPPED_MIN_BYTES, maxBytes - field.name().length() - WRAPPER_BYTES);
             if (field.kind() == CrdtType.OR_SET) {
-                splitEntries((DotMap<Bytes, dev.converge.crdt.causal.Dots>) value, ORSet.OPS, maxBytes,
+                splitEntries((DotMap<Bytes, dev.converge.crdt.causal.Dots>) value, ORSet.OPS, innerBytes,
                         (store, ctx) -> ORSet.of(store, ctx), inner);
             } else {
-                splitEntries((DotMap<FieldKey, Object>) value, ORMap.OPS, maxBytes, (store, ctx) -> ORMap.of(store, ctx), inner);
+                splitEntries((DotMap<FieldKey, Object>) value, ORMap.OPS, innerBytes, (store, ctx) -> ORMap.of(store, ctx), inner);
             }
             for (Crdt<?> part : inner) {
                 Object nestedStore = part instanceof ORSet s ? s.store : ((ORMap) part).store;

@@ -109,4 +109,23 @@ class DecompositionTest {
         }
         assertThat(joined).isEqualTo(doc);
     }
+
+    /** The field that wraps each inner part counts too: a long field name must not push a part over. */
+    @Test
+    void aNestedSetUnderALongFieldNameSplitsIntoPartsThatFitWrapped() {
+        Bytes field = Bytes.of("f".repeat(2_000));
+        ORMap doc = ORMap.empty();
+        for (int i = 0; i < 1_000; i++) {
+            ReplicaId writer = ReplicaId.of(i + 1);
+            int n = i;
+            doc = doc.updateSet(field, s -> s.add(writer, Bytes.of(Integer.toString(n, 36)))).state();
+        }
+        List<Crdt<?>> parts = Decomposition.split(doc, 8 * 1024);
+        assertThat(parts).allSatisfy(p -> assertThat(CrdtCodec.encode(p).length).isLessThanOrEqualTo(8 * 1024));
+        Crdt<?> joined = ORMap.empty();
+        for (Crdt<?> p : parts) {
+            joined = Crdt.joinAny(joined, p);
+        }
+        assertThat(joined).isEqualTo(doc);
+    }
 }
