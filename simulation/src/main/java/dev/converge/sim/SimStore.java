@@ -292,6 +292,9 @@ public final class SimStore implements DocumentStore {
             store.replay(commits.get(i), lastSeqByEpoch, i == skip);
         }
         store.recovery = new Recovery(payloads.size(), torn, lastSeqByEpoch);
+        // Everything recovered is served (peers may acknowledge any of it), so it is made durable
+        // first, as the RocksDB store's open ends with a synced write.
+        disk.fsync();
         store.durableSeq = store.lastSeq;
         return store;
     }
