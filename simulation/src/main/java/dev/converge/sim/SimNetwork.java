@@ -7,6 +7,7 @@ import dev.converge.crdt.port.Endpoint;
 import dev.converge.crdt.port.LinkStats;
 import dev.converge.crdt.port.Transport;
 import dev.converge.crdt.sync.SyncMessage;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -60,6 +61,16 @@ public final class SimNetwork {
     /** Bounds an outbound queue, as the Netty transport bounds its own. */
     public static final int MAX_IN_FLIGHT = 4_096;
 
+    /** A message a clog holds: delivered when the clog ends, or when the heal ends every clog. */
+    private static final class Held {
+        final Runnable delivery;
+        boolean delivered;
+
+        Held(Runnable delivery) {
+            this.delivery = delivery;
+        }
+    }
+
     private final class Link {
         final int a;
         final int b;
@@ -69,6 +80,8 @@ public final class SimNetwork {
         long announcedConnection = -1;
         long version;
         final long[] clogUntil = new long[2];
+        /** Messages a clog holds, per direction, in the order they were sent. */
+        final List<ArrayDeque<Held>> held = List.of(new ArrayDeque<>(), new ArrayDeque<>());
         final boolean[] blocked = new boolean[2];
         final long[] lastDelivery = new long[2];
         final int[] inFlight = new int[2];
@@ -257,15 +270,39 @@ public final class SimNetwork {
         }
     }
 
-    /** Ends every clog: held messages are delivered as soon as their own delay allows. */
+    /** Ends every clog: what the clogs held is delivered now, in the order it was sent. */
     public void unclogAll() {
         for (int a = 0; a < size; a++) {
             for (int b = a + 1; b < size; b++) {
                 Link l = links[a][b];
                 if (l != null) {
-                    l.clogUntil[0] = 0;
-                    l.clogUntil[1] = 0;
+                    for (int dir = 0; dir < 2; dir++) {
+                        l.clogUntil[dir] = 0;
+                        l.lastDelivery[dir] = Math.min(l.lastDelivery[dir], time.now());
+                        ArrayDeque<Held> q = l.held.get(dir);
+                        if (!q.isEmpty()) {
+                            Held last = q.peekLast();
+                            int d = dir;
+                            time.schedule(0, VirtualTime.ALWAYS, () -> release(l, d, last));
+                        }
+                    }
                 }
+            }
+        }
+    }
+
+    /** Delivers what a clog held on {@code l} in direction {@code dir}, in order, through {@code last}. */
+    private void release(Link l, int dir, Held last) {
+        if (last.delivered) {
+            return;
+        }
+        ArrayDeque<Held> q = l.held.get(dir);
+        while (!q.isEmpty()) {
+            Held h = q.poll();
+            h.delivered = true;
+            h.delivery.run();
+            if (h == last) {
+                return;
             }
         }
     }
@@ -393,10 +430,19 @@ public final class SimNetwork {
                 at = Math.max(at, l.lastDelivery[dir]);
                 l.lastDelivery[dir] = at;
             }
-            at = Math.max(at, l.clogUntil[dir]);
             long connection = l.connection;
             l.inFlight[dir]++;
-            time.scheduleAt(at, VirtualTime.ALWAYS, () -> deliver(l, dir, connection, from.slot, from.generation, dest, bytes, hash));
+            Runnable delivery = () -> deliver(l, dir, connection, from.slot, from.generation, dest, bytes, hash);
+            if (l.clogUntil[dir] >= at) {
+                Held h = new Held(delivery);
+                l.held.get(dir).add(h);
+                if (!reorder) {
+                    l.lastDelivery[dir] = l.clogUntil[dir]; // later messages do not overtake it
+                }
+                time.scheduleAt(l.clogUntil[dir], VirtualTime.ALWAYS, () -> release(l, dir, h));
+            } else {
+                time.scheduleAt(at, VirtualTime.ALWAYS, delivery);
+            }
         }
         trace.event("send", from.slot, dest, hash, () -> "n" + from.slot + " -> n" + dest + " " + describe(kind, bytes.length));
         return Transport.SendResult.QUEUED;

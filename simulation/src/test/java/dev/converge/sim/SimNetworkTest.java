@@ -140,6 +140,22 @@ class SimNetworkTest {
         assertThat(rb.received).containsExactly(1L);
     }
 
+    /** The heal ends every clog at once: what they held arrives then, before anything sent after. */
+    @Test
+    void theHealReleasesWhatClogsHeldInOrder() {
+        start();
+        network.clog(0, 1, 5_000);
+        ta.send(B, message(1));
+        ta.send(B, message(2));
+        time.runFor(100);
+        network.unclogAll();
+        ta.send(B, message(3));
+        time.runFor(100);
+        assertThat(rb.received).containsExactly(1L, 2L, 3L);
+        time.runFor(6_000);
+        assertThat(rb.received).as("delivered once").containsExactly(1L, 2L, 3L);
+    }
+
     @Test
     void aResetLosesWhatIsInFlightAndTheEndsReconnect() {
         start();
