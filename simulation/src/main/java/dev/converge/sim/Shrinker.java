@@ -1,5 +1,6 @@
 package dev.converge.sim;
 
+import dev.converge.sim.check.Oracle;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,11 +24,16 @@ public final class Shrinker {
 
     private static final Pattern KEY = Pattern.compile("'([crmsfhg][0-9]+)'|\\b([crmsfhg][0-9]+)[.=]");
 
+    /** Liveness checks that have nothing to do with each other: a shrink keeps to the one that failed. */
+    private static final List<String> LIVENESS_CHECKS = List.of(Oracle.NOT_CONVERGED, "was never answered", "metadata:");
+
     private final SimResult.Status status;
     private final int maxRuns;
     private Scenario best;
     private SimResult bestResult;
     private int runs;
+    /** For a liveness failure, which check failed first (null: any). */
+    private String check;
 
     private Shrinker(Scenario failing, SimResult.Status status, int maxRuns) {
         this.best = failing;
@@ -47,6 +53,11 @@ public final class Shrinker {
     }
 
     private void run() {
+        if (status == SimResult.Status.LIVENESS) {
+            bestResult = Simulation.run(best);
+            runs++;
+            check = livenessCheck(bestResult);
+        }
         attempt(best.with(best.swarm().calmer(), best.actions()));
         Set<String> keys = keysNamed();
         if (!keys.isEmpty()) {
@@ -57,6 +68,15 @@ public final class Shrinker {
             attemptKeeping(a -> a != f);
         }
         ddmin();
+    }
+
+    /** Which liveness check the result's first violation comes from, or null. */
+    private static String livenessCheck(SimResult r) {
+        if (r.violations().isEmpty()) {
+            return null;
+        }
+        String message = r.violations().get(0).message();
+        return LIVENESS_CHECKS.stream().filter(message::contains).findFirst().orElse(null);
     }
 
     /** The documents the best result's first violation names. */
@@ -89,7 +109,7 @@ public final class Shrinker {
         }
         SimResult r = Simulation.run(candidate);
         runs++;
-        if (r.status() == status) {
+        if (r.status() == status && (check == null || check.equals(livenessCheck(r)))) {
             best = candidate;
             bestResult = r;
             return true;

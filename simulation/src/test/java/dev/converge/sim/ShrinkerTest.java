@@ -22,6 +22,10 @@ class ShrinkerTest {
         }
         Shrinker.Result shrunk = Shrinker.shrink(failing, result.status(), 150);
         assertThat(shrunk.result().status()).isEqualTo(result.status());
+        if (result.violations().get(0).message().startsWith(dev.converge.sim.check.Oracle.NOT_CONVERGED)) {
+            assertThat(shrunk.result().violations().get(0).message()).as("the same liveness check still fails")
+                    .startsWith(dev.converge.sim.check.Oracle.NOT_CONVERGED);
+        }
         assertThat(shrunk.scenario().actions().size()).isLessThan(failing.actions().size() / 4);
         assertThat(shrunk.runs()).isLessThanOrEqualTo(150);
         Scenario replayed = Scenario.parse(shrunk.scenario().format());
