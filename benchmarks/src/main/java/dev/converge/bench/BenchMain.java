@@ -54,7 +54,7 @@ public final class BenchMain {
     private static final Map<String, String> JMH_INCLUDES = Map.of(
             "crdt", "dev\\.converge\\.bench\\.crdt\\..*",
             "pekko", "dev\\.converge\\.bench\\.pekko\\..*",
-            "storage", "dev\\.converge\\.bench\\.storage\\..*",
+            "storage", "dev\\.converge\\.bench\\.storage\\.(?!RawRocksDbBaseline\\.putBatched).*",
             "replica", "dev\\.converge\\.bench\\.replica\\..*|dev\\.converge\\.bench\\.storage\\.RawRocksDbBaseline\\..*");
 
     /** The benchmarks a full run measures at 1,000 and 100,000 elements besides 10,000. */
@@ -238,7 +238,7 @@ public final class BenchMain {
         }
         if (suite.equals("replica")) {
             // The baseline at a counter update's bytes per operation (see benchmarks/results/storage.md).
-            options.param("bytesPerOp", "125");
+            options.param("bytesPerOp", "119");
         }
         List<RunResult> results = new ArrayList<>(new Runner(options.build(), new ProgressOutput(console, suite)).run());
         if (sizeSweep) {

@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -35,8 +36,11 @@ import org.rocksdb.WriteOptions;
  * The baseline: what RocksDB alone does for the same bytes. One WriteBatch per operation with
  * two puts (as a Converge update has a document delta and a delta-log entry) whose keys and
  * values add up to {@code bytesPerOp} of RocksDB's {@code BYTES_WRITTEN}, WAL on, no fsync, no
- * CRDT, no cache, no writer thread. {@code bytesPerOp} is set to what each Converge workload of
- * {@link StoreUpdateBench} measures, so each has its own baseline in the same run.
+ * CRDT, no cache, no writer thread; each thread reuses one native WriteBatch, as the store does.
+ * {@code bytesPerOp} is set to what each Converge workload of {@link StoreUpdateBench} measured
+ * (counter 119 B, set 180 B, register 140 B; see benchmarks/results/storage.md), so each has its
+ * own baseline in the same run. {@code putBatched*} write {@link #BATCHED} operations per
+ * WriteBatch: the baseline for writes kept in flight, which the store groups into one write.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -54,7 +58,7 @@ public class RawRocksDbBaseline {
 
     @State(Scope.Benchmark)
     public static class Db {
-        @Param({"125", "180", "160"})
+        @Param({"119", "180", "140"})
         int bytesPerOp;
 
         Path dir;
@@ -96,9 +100,15 @@ public class RawRocksDbBaseline {
         final byte[] second = new byte[16];
         byte[] firstValue;
         byte[] secondValue;
+        final WriteBatch batch = new WriteBatch();
         SplittableRandom random;
         long id;
         long n;
+
+        @TearDown(Level.Trial)
+        public void free() {
+            batch.close();
+        }
 
         @Setup(Level.Trial)
         public void init(Db db) {
@@ -112,31 +122,49 @@ public class RawRocksDbBaseline {
         }
     }
 
+    /** Operations per WriteBatch in {@code putBatched*}: as many as a pipelined writer keeps in flight. */
+    static final int BATCHED = 64;
+
     @Benchmark
     @Threads(1)
     public void put1(Db db, Writer w) throws RocksDBException {
-        put(db, w);
+        put(db, w, 1);
     }
 
     @Benchmark
     @Threads(4)
     public void put4(Db db, Writer w) throws RocksDBException {
-        put(db, w);
+        put(db, w, 1);
     }
 
-    private static void put(Db db, Writer w) throws RocksDBException {
-        long n = w.n++;
-        // Like a document delta (one of 10,000 documents, then a sequence number) and a log entry.
-        putLong(w.first, 0, w.random.nextInt(10_000));
-        putLong(w.first, 8, n);
-        putLong(w.second, 0, w.id);
-        putLong(w.second, 8, n);
-        try (WriteBatch batch = new WriteBatch()) {
-            batch.put(w.first, w.firstValue);
-            batch.put(w.second, w.secondValue);
-            db.db.write(db.write, batch);
+    @Benchmark
+    @Threads(1)
+    @OperationsPerInvocation(BATCHED)
+    public void putBatched1(Db db, Writer w) throws RocksDBException {
+        put(db, w, BATCHED);
+    }
+
+    @Benchmark
+    @Threads(4)
+    @OperationsPerInvocation(BATCHED)
+    public void putBatched4(Db db, Writer w) throws RocksDBException {
+        put(db, w, BATCHED);
+    }
+
+    private static void put(Db db, Writer w, int operations) throws RocksDBException {
+        w.batch.clear();
+        for (int i = 0; i < operations; i++) {
+            long n = w.n++;
+            // Like a document delta (one of 10,000 documents, then a sequence number) and a log entry.
+            putLong(w.first, 0, w.random.nextInt(10_000));
+            putLong(w.first, 8, n);
+            putLong(w.second, 0, w.id);
+            putLong(w.second, 8, n);
+            w.batch.put(w.first, w.firstValue);
+            w.batch.put(w.second, w.secondValue);
         }
-        db.ops.increment();
+        db.db.write(db.write, w.batch);
+        db.ops.add(operations);
     }
 
     private static void putLong(byte[] b, int p, long v) {
