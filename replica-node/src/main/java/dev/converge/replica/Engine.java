@@ -186,6 +186,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             if (!system) {
                 refuseReserved(key);
             }
+            refuseLongKey(key);
             refuseIfRemoved();
             S before = current(key, type);
             Mutation<S> m = op.apply(before, writeContext);
@@ -195,7 +196,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 lastCommit.whenComplete((s, e) -> complete(result, new Written<>(value, seq), e));
                 return;
             }
-            refuseUnsendable(m, "the write's delta", "split it into smaller writes");
+            refuseUnsendable(key, m, "the write's delta", "split it into smaller writes");
             commitLocal(key, m, result, value);
         });
         return result;
@@ -219,7 +220,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             }
             Mutation<?> deletion = deletion(current);
             // A clear names every dot it removes: a large document scattered by overwrites makes a large delete.
-            refuseUnsendable(deletion, "deleting '" + key + "' takes a delta",
+            refuseUnsendable(key, deletion, "deleting '" + key + "' takes a delta",
                     "remove its fields or elements in smaller groups first (HDEL, SREM), then delete it");
             commitLocal(key, deletion, result, true);
         });
@@ -228,13 +229,26 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     /**
      * A log entry over {@code maxBatchBytes} could never be sent to a peer: every push and round
-     * would stop at it, holding back every later entry until a catch-up moved past it.
+     * would stop at it, holding back every later entry until a catch-up moved past it. The entry
+     * carries the key with the delta.
      */
-    private void refuseUnsendable(Mutation<?> m, String what, String advice) {
-        int deltaBytes = CrdtCodec.encodedSize(m.delta());
-        if (deltaBytes > config.sync().maxBatchBytes()) {
-            throw new IllegalArgumentException(what + " of " + deltaBytes + " bytes, more than maxBatchBytes (" + config.sync().maxBatchBytes()
-                    + "); " + advice);
+    private void refuseUnsendable(Bytes key, Mutation<?> m, String what, String advice) {
+        long entryBytes = (long) key.length() + CrdtCodec.encodedSize(m.delta());
+        if (entryBytes > config.sync().maxBatchBytes()) {
+            throw new IllegalArgumentException(what + " of " + entryBytes + " bytes with its key, more than maxBatchBytes ("
+                    + config.sync().maxBatchBytes() + "); " + advice);
+        }
+    }
+
+    /**
+     * At most a quarter of {@code maxBatchBytes}: a catch-up sends a document in parts of
+     * {@code maxBatchBytes} less its key, and each part must leave room for the value.
+     */
+    private void refuseLongKey(Bytes key) {
+        int max = config.sync().maxBatchBytes() / 4;
+        if (key.length() > max) {
+            throw new IllegalArgumentException("a key of " + key.length() + " bytes is longer than the " + max
+                    + " bytes a key may have (a quarter of maxBatchBytes), or it could not be replicated");
         }
     }
 
