@@ -297,7 +297,7 @@ public final class RocksDocumentStore implements DocumentStore {
 
     @Override
     public Optional<Crdt<?>> read(Bytes bytes) {
-        checkOpen();
+        checkServing();
         Key key = new Key(bytes);
         for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
             // Noted before looking in memory: a commit after it makes the load below stale.
@@ -585,7 +585,7 @@ public final class RocksDocumentStore implements DocumentStore {
 
     @Override
     public DeltaLogSlice readDeltaLog(long afterSeq, int maxBytes) {
-        checkOpen();
+        checkServing();
         if (afterSeq < 0) {
             throw new IllegalArgumentException("afterSeq must be >= 0, got " + afterSeq);
         }
@@ -686,13 +686,13 @@ public final class RocksDocumentStore implements DocumentStore {
 
     @Override
     public long documentCount() {
-        checkOpen();
+        checkServing();
         return documents.get();
     }
 
     @Override
     public List<Bytes> keys(Bytes fromInclusive, Bytes toExclusive, int limit) {
-        checkOpen();
+        checkServing();
         checkLimit(limit);
         if (limit == 0) {
             return List.of();
@@ -722,7 +722,7 @@ public final class RocksDocumentStore implements DocumentStore {
     /** Keys in {@code range} in the order of the {@code keyhash} index: by unsigned key hash, then by key. */
     @Override
     public List<Bytes> keysInHashRange(KeyHashRange range, Bytes after, int limit) {
-        checkOpen();
+        checkServing();
         checkLimit(limit);
         if (limit == 0) {
             return List.of();
@@ -759,7 +759,7 @@ public final class RocksDocumentStore implements DocumentStore {
 
     @Override
     public List<RangeDigest> digests(List<KeyHashRange> ranges) {
-        checkOpen();
+        checkServing();
         tree.flush(commitLock);
         List<RangeDigest> out = new ArrayList<>(ranges.size());
         for (KeyHashRange range : ranges) {
@@ -901,6 +901,20 @@ public final class RocksDocumentStore implements DocumentStore {
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("the store at " + h.directory + " is closed");
+        }
+    }
+
+    /**
+     * Once a write failed, memory holds commits the disk does not (their states, digests, counts):
+     * serving them would let their dots reach peers, and the replica, reopened under the same id,
+     * would issue those dots again for other writes. Nothing is served until the store is reopened.
+     */
+    private void checkServing() {
+        checkOpen();
+        StorageException failure = writer.failure();
+        if (failure != null) {
+            throw new StorageException("the store at " + h.directory + " failed to write (" + failure.getMessage()
+                    + ") and serves nothing until it is reopened", failure);
         }
     }
 

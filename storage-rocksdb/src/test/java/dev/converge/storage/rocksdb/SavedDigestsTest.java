@@ -147,7 +147,11 @@ class SavedDigestsTest {
             before = store.digests(RANGES);
             store.injectWriteFault("injected: the disk failed");
             assertThatThrownBy(() -> writeMixed(store, 0, 10)).hasRootCauseMessage("injected: the disk failed");
-            assertThat(store.digests(RANGES)).as("memory counts the failed commit").isNotEqualTo(before);
+            // Memory holds the failed commit; none of it may be served (its dots would reach peers,
+            // and the reopened replica, under the same id, would issue them again).
+            assertThatThrownBy(() -> store.digests(RANGES)).hasMessageContaining("serves nothing until it is reopened");
+            assertThatThrownBy(() -> store.read(Bytes.of("k0"))).isInstanceOf(dev.converge.crdt.port.StorageException.class);
+            assertThatThrownBy(() -> store.keysInHashRange(KeyHashRange.ALL, null, 10)).hasMessageContaining("failed to write");
         } finally {
             store.close();
         }
