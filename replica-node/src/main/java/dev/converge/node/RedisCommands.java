@@ -660,8 +660,8 @@ final class RedisCommands {
 
     private Object get(byte[] k) {
         Optional<Crdt<?>> state = replica.read(key(k));
-        if (state.isEmpty()) {
-            return NIL;
+        if (state.isEmpty() || !(state.get() instanceof PNCounter) && !(state.get() instanceof LWWRegister) && !replica.exists(key(k))) {
+            return NIL; // absent, or a deleted document of another type: nothing to show, as in Redis
         }
         return stringValue(state.get());
     }

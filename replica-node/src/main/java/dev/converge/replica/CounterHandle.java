@@ -36,6 +36,6 @@ public final class CounterHandle {
 
     /** The current local value, 0 before the first write. */
     public long value() {
-        return engine.<PNCounter>current(key, CrdtType.PN_COUNTER).value();
+        return engine.<PNCounter>viewed(key, CrdtType.PN_COUNTER).value();
     }
 }

@@ -409,6 +409,20 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         future.settle(value, failure);
     }
 
+    /**
+     * For reads: as {@link #current}, except that a deleted document of another type shows
+     * nothing, as an absent key would (a write of the other type is still refused: the key keeps
+     * its type until the deletion is collected).
+     */
+    @SuppressWarnings("unchecked")
+    <S extends Crdt<S>> S viewed(Bytes key, CrdtType type) {
+        Crdt<?> state = store.read(key).orElse(null);
+        if (state != null && state.type() != type && !exists(state)) {
+            return (S) type.bottom();
+        }
+        return current(key, type);
+    }
+
     /** The document's state as type {@code type}, bottom when absent. */
     @SuppressWarnings("unchecked")
     <S extends Crdt<S>> S current(Bytes key, CrdtType type) {

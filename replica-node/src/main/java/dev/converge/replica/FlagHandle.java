@@ -29,6 +29,6 @@ public final class FlagHandle {
     }
 
     public boolean value() {
-        return engine.<EWFlag>current(key, CrdtType.EW_FLAG).value();
+        return engine.<EWFlag>viewed(key, CrdtType.EW_FLAG).value();
     }
 }

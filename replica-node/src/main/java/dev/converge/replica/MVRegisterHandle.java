@@ -34,11 +34,11 @@ public final class MVRegisterHandle {
 
     /** The concurrent values, ascending. */
     public List<Bytes> values() {
-        return engine.<MVRegister>current(key, CrdtType.MV_REGISTER).values();
+        return engine.<MVRegister>viewed(key, CrdtType.MV_REGISTER).values();
     }
 
     /** Each concurrent value with the write (and so the replica) that made it. */
     public List<MVRegister.Version> versions() {
-        return engine.<MVRegister>current(key, CrdtType.MV_REGISTER).versions();
+        return engine.<MVRegister>viewed(key, CrdtType.MV_REGISTER).versions();
     }
 }

@@ -92,6 +92,6 @@ public final class MapHandle {
 
     /** The map as it is now: an immutable value. */
     public ORMap read() {
-        return engine.current(key, CrdtType.OR_MAP);
+        return engine.viewed(key, CrdtType.OR_MAP);
     }
 }

@@ -34,10 +34,10 @@ public final class RegisterHandle {
     }
 
     public Optional<Bytes> value() {
-        return engine.<LWWRegister>current(key, CrdtType.LWW_REGISTER).value();
+        return engine.<LWWRegister>viewed(key, CrdtType.LWW_REGISTER).value();
     }
 
     public Optional<HybridTimestamp> timestamp() {
-        return engine.<LWWRegister>current(key, CrdtType.LWW_REGISTER).timestamp();
+        return engine.<LWWRegister>viewed(key, CrdtType.LWW_REGISTER).timestamp();
     }
 }

@@ -45,15 +45,15 @@ public final class SetHandle {
     }
 
     public boolean contains(Bytes element) {
-        return engine.<ORSet>current(key, CrdtType.OR_SET).contains(element);
+        return engine.<ORSet>viewed(key, CrdtType.OR_SET).contains(element);
     }
 
     /** The elements, ascending: an immutable view. */
     public Set<Bytes> elements() {
-        return engine.<ORSet>current(key, CrdtType.OR_SET).elements();
+        return engine.<ORSet>viewed(key, CrdtType.OR_SET).elements();
     }
 
     public int size() {
-        return engine.<ORSet>current(key, CrdtType.OR_SET).size();
+        return engine.<ORSet>viewed(key, CrdtType.OR_SET).size();
     }
 }

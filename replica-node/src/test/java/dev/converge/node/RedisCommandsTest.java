@@ -188,6 +188,11 @@ class RedisCommandsTest {
         assertThat(redis.get("cmd:d2")).isNull();
         assertThat(redis.smembers("cmd:d3")).isEmpty();
         assertThat(redis.hgetAll("cmd:d4")).isEmpty();
+        // Read as another type, a deleted key shows nothing, as an absent one would in Redis.
+        assertThat(redis.get("cmd:d3")).isNull();
+        assertThat(redis.smembers("cmd:d2")).isEmpty();
+        assertThat(redis.hgetAll("cmd:d3")).isEmpty();
+        assertThat(redis.scard("cmd:d4")).isZero();
         // A deleted counter starts over; a deleted key keeps its type until the deletion is collected (README).
         assertThat(redis.incr("cmd:d2")).isEqualTo(1);
         error(() -> redis.incr("cmd:d1"), "WRONGTYPE Operation against a key holding the wrong kind of value");
