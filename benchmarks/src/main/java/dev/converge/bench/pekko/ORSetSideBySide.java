@@ -68,7 +68,7 @@ public class ORSetSideBySide {
         }
     }
 
-    /** Two 10,000-element sets differing by 100 on both sides. */
+    /** Two 10,000-element sets after 50 more adds on each side: 100 elements differ. */
     @State(Scope.Benchmark)
     public static class Pair {
         ORSet left;
