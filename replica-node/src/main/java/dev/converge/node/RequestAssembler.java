@@ -13,6 +13,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -36,6 +38,12 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
 
     /** Arguments up to this size get their array at the bulk header; larger ones grow as data arrives. */
     private static final int PREALLOCATE_BYTES = 64 << 10;
+    /**
+     * A request that holds client buffer bytes and gets no more of them for this long is cut off:
+     * a few clients stalling mid-request could otherwise hold the node's whole shared budget and
+     * lock every other client out. An idle connection between requests holds nothing and may wait.
+     */
+    static final long STALLED_REQUEST_MILLIS = 30_000;
 
     private final RedisLimits limits;
     private final AtomicLong nodeBudget;
@@ -50,6 +58,9 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
     private int bulkLength;
     private int bulkFilled;
     private boolean failed;
+    /** Messages taken in; a stall check compares it with what it saw when scheduled. */
+    private long progress;
+    private ScheduledFuture<?> stallCheck;
 
     RequestAssembler(RedisLimits limits, AtomicLong nodeBudget, BooleanSupplier authenticated) {
         this.limits = limits;
@@ -68,13 +79,32 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (!failed) {
+                progress++;
                 accept(ctx, msg);
+                if (reserved > 0 && stallCheck == null) {
+                    watchForStall(ctx, progress);
+                }
             }
         } catch (ProtocolException e) {
             fail(ctx, e.getMessage());
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    private void watchForStall(ChannelHandlerContext ctx, long seen) {
+        stallCheck = ctx.executor().schedule(() -> {
+            stallCheck = null;
+            if (failed || reserved == 0) {
+                return;
+            }
+            if (progress == seen && ctx.channel().config().isAutoRead()) { // not stalled while the node holds reading back
+                fail(ctx, "request stalled: no more of it for " + STALLED_REQUEST_MILLIS / 1000 + " s while it held "
+                        + reserved + " bytes of the node's client buffers");
+            } else {
+                watchForStall(ctx, progress);
+            }
+        }, STALLED_REQUEST_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void accept(ChannelHandlerContext ctx, Object msg) {
@@ -225,6 +255,9 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
+        }
         releasePartial();
     }
 

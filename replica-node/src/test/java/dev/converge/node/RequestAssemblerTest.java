@@ -9,6 +9,7 @@ import io.netty.handler.codec.redis.RedisDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -140,6 +141,35 @@ class RequestAssemblerTest {
         a.finishAndReleaseAll(); // a leaves: its partial request returns to the budget
         assertThat(budget.get()).isZero();
         b.finishAndReleaseAll();
+    }
+
+    /** A request that stops half-way gives back the node's buffers after a while; a slow one that keeps coming does not. */
+    @Test
+    void aStalledRequestIsCutOffAndItsBuffersReturned() {
+        EmbeddedChannel stalled = channel();
+        assertThat(feed(stalled, "*2\r\n$4\r\nECHO\r\n$1000000\r\n" + "x".repeat(100_000))).isEmpty();
+        assertThat(budget.get()).isPositive();
+        stalled.advanceTimeBy(RequestAssembler.STALLED_REQUEST_MILLIS - 1_000, TimeUnit.MILLISECONDS);
+        stalled.runScheduledPendingTasks();
+        assertThat(feed(stalled, "x".repeat(100_000))).as("still coming: kept").isEmpty();
+        stalled.advanceTimeBy(RequestAssembler.STALLED_REQUEST_MILLIS - 1_000, TimeUnit.MILLISECONDS);
+        stalled.runScheduledPendingTasks();
+        assertThat(feed(stalled)).as("not yet a whole stall since the last part").isEmpty();
+        stalled.advanceTimeBy(2_000, TimeUnit.MILLISECONDS);
+        stalled.runScheduledPendingTasks();
+        stalled.advanceTimeBy(RequestAssembler.STALLED_REQUEST_MILLIS, TimeUnit.MILLISECONDS);
+        stalled.runScheduledPendingTasks();
+        assertThat(feed(stalled)).singleElement().satisfies(e -> assertThat(((RequestAssembler.ProtocolError) e).message())
+                .startsWith("request stalled"));
+        assertThat(budget.get()).as("returned to the node").isZero();
+        stalled.finishAndReleaseAll();
+
+        EmbeddedChannel idle = channel();
+        assertThat(feed(idle, "*1\r\n$4\r\nPING\r\n")).hasSize(1);
+        idle.advanceTimeBy(10 * RequestAssembler.STALLED_REQUEST_MILLIS, TimeUnit.MILLISECONDS);
+        idle.runScheduledPendingTasks();
+        assertThat(feed(idle, "*1\r\n$4\r\nPING\r\n")).as("an idle connection between requests is left alone").hasSize(1);
+        idle.finishAndReleaseAll();
     }
 
     @Test
