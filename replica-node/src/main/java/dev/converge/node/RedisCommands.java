@@ -45,7 +45,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -495,12 +497,35 @@ final class RedisCommands {
         return state.type().name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * Deletes every key named. A reserved key refuses the whole command before anything is
+     * deleted; should one deletion fail all the same (a delete too large to send), the others
+     * stand: they are noted for {@code WAIT}, and the reply is the failure.
+     */
     private Object del(ClientSession s, byte[][] a) {
+        for (int i = 1; i < a.length; i++) {
+            if (Replica.reservedKey(key(a[i]))) {
+                return error("ERR key " + key(a[i]) + " is reserved for the cluster's own documents; nothing was deleted");
+            }
+        }
         List<CompletableFuture<Written<Boolean>>> deletes = new ArrayList<>();
         for (int i = 1; i < a.length; i++) {
             deletes.add(s.writer(replica).delete(key(a[i])).toCompletableFuture());
         }
-        return all(s, deletes, values -> integer(values.stream().filter(Boolean::booleanValue).count()));
+        return CompletableFuture.allOf(deletes.toArray(new CompletableFuture<?>[0])).handle((v, ignored) -> {
+            long deleted = 0;
+            Throwable failure = null;
+            for (CompletableFuture<Written<Boolean>> d : deletes) {
+                try {
+                    Written<Boolean> w = d.join();
+                    s.noteWrite(w.seq());
+                    deleted += w.value() ? 1 : 0;
+                } catch (CompletionException | CancellationException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            return failure == null ? integer(deleted) : RedisReplies.failure("del", failure);
+        });
     }
 
     /** Existing keys, counted by a scan over every document: deleted documents still count in the store until collected. */

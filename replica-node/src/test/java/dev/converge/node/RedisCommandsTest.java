@@ -197,6 +197,11 @@ class RedisCommandsTest {
         assertThat(redis.incr("cmd:d2")).isEqualTo(1);
         error(() -> redis.incr("cmd:d1"), "WRONGTYPE Operation against a key holding the wrong kind of value");
         assertThat(raw("UNLINK", "cmd:d2")).isEqualTo(1L);
+        // A reserved key refuses the whole DEL before anything is deleted.
+        redis.set("cmd:d5", "v");
+        assertThatThrownBy(() -> raw("DEL", "cmd:d5", "\u0000converge/members")).isInstanceOf(JedisDataException.class)
+                .hasMessageContaining("nothing was deleted");
+        assertThat(redis.exists("cmd:d5")).isTrue();
     }
 
     @Test
