@@ -795,19 +795,6 @@ final class RedisCommands {
         });
     }
 
-    private static <V> CompletableFuture<RedisMessage> all(ClientSession s, List<CompletableFuture<Written<V>>> writes,
-                                                           java.util.function.Function<List<V>, RedisMessage> reply) {
-        return CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
-            List<V> values = new ArrayList<>(writes.size());
-            for (CompletableFuture<Written<V>> w : writes) {
-                Written<V> done = w.join();
-                s.noteWrite(done.seq());
-                values.add(done.value());
-            }
-            return reply.apply(values);
-        });
-    }
-
     private static Bytes key(byte[] b) {
         return Bytes.wrap(b);
     }
