@@ -24,6 +24,7 @@ final class ClientSession {
     private Replica writer;
     /** The replication wait of a {@code WAIT} in progress, if any (a connection runs one at a time). */
     private CompletableFuture<?> waiting;
+    private volatile boolean closed;
 
     ClientSession(long id, boolean loopback, boolean passwordRequired, Executor loop) {
         this.id = id;
@@ -83,8 +84,14 @@ final class ClientSession {
         waiting = wait;
     }
 
+    /** Whether the client disconnected: work queued for it (a key count) need not be done. */
+    boolean closed() {
+        return closed;
+    }
+
     /** The client disconnected: a replication wait it left stops (the engine drops its waiter). */
     void close() {
+        closed = true;
         CompletableFuture<?> w = waiting;
         waiting = null;
         if (w != null && !w.isDone()) {

@@ -123,7 +123,8 @@ final class RedisCommands {
         add("command", -1, Kind.OTHER, false, this::command);
         // Keys
         add("info", -1, Kind.READ, false, this::info);
-        add("dbsize", 1, Kind.READ, false, (s, a) -> CompletableFuture.supplyAsync(() -> integer(existingKeys()), slow));
+        // A scan of every document, off the I/O threads; skipped for a client gone while it waited its turn.
+        add("dbsize", 1, Kind.READ, false, (s, a) -> CompletableFuture.supplyAsync(() -> s.closed() ? NIL : integer(existingKeys()), slow));
         add("exists", -2, Kind.READ, false, this::exists);
         add("type", 2, Kind.READ, false, this::type);
         add("del", -2, Kind.WRITE, false, this::del);
@@ -240,7 +241,7 @@ final class RedisCommands {
             return written(s, replica.removeMember(member), removedNow -> removedNow ? OK : RedisReplies.simple("ALREADY REMOVED"));
         });
         add("converge.digest", 1, Kind.READ, false,
-                (s, a) -> CompletableFuture.supplyAsync(() -> bulk(Long.toHexString(node.stateDigest())), slow));
+                (s, a) -> CompletableFuture.supplyAsync(() -> s.closed() ? NIL : bulk(Long.toHexString(node.stateDigest())), slow));
     }
 
     private void add(String name, int arity, Kind kind, boolean beforeAuth, Impl impl) {
