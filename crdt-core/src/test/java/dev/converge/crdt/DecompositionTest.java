@@ -81,14 +81,7 @@ class DecompositionTest {
             int n = i;
             doc = doc.updateSet(Bytes.of("members"), s -> s.add(a, Bytes.of("member-" + n))).state();
         }
-        List<Crdt<?>> parts = Decomposition.split(doc, 8 * 1024);
-        assertThat(parts.size()).isGreaterThan(4);
-        assertThat(parts).allSatisfy(p -> assertThat(CrdtCodec.encode(p).length).isLessThanOrEqualTo(8 * 1024));
-        Crdt<?> joined = ORMap.empty();
-        for (Crdt<?> p : parts) {
-            joined = Crdt.joinAny(joined, p);
-        }
-        assertThat(joined).isEqualTo(doc);
+        assertThat(assertSplitsIntoPartsThatFitAndJoinBack(doc, 8 * 1024).size()).isGreaterThan(4);
     }
 
     /** A nested set of few but large elements is split inside too, though its dots alone look small. */
@@ -101,13 +94,7 @@ class DecompositionTest {
             java.util.Arrays.fill(element, (byte) i);
             doc = doc.updateSet(Bytes.of("files"), s -> s.add(a, Bytes.wrap(element))).state();
         }
-        List<Crdt<?>> parts = Decomposition.split(doc, 8 * 1024);
-        assertThat(parts).allSatisfy(p -> assertThat(CrdtCodec.encode(p).length).isLessThanOrEqualTo(8 * 1024));
-        Crdt<?> joined = ORMap.empty();
-        for (Crdt<?> p : parts) {
-            joined = Crdt.joinAny(joined, p);
-        }
-        assertThat(joined).isEqualTo(doc);
+        assertSplitsIntoPartsThatFitAndJoinBack(doc, 8 * 1024);
     }
 
     /** The field that wraps each inner part counts too: a long field name must not push a part over. */
@@ -120,12 +107,18 @@ class DecompositionTest {
             int n = i;
             doc = doc.updateSet(field, s -> s.add(writer, Bytes.of(Integer.toString(n, 36)))).state();
         }
-        List<Crdt<?>> parts = Decomposition.split(doc, 8 * 1024);
-        assertThat(parts).allSatisfy(p -> assertThat(CrdtCodec.encode(p).length).isLessThanOrEqualTo(8 * 1024));
+        assertSplitsIntoPartsThatFitAndJoinBack(doc, 8 * 1024);
+    }
+
+    /** {@code doc} splits into parts of at most {@code maxBytes} whose join is {@code doc}; returns them. */
+    private static List<Crdt<?>> assertSplitsIntoPartsThatFitAndJoinBack(ORMap doc, int maxBytes) {
+        List<Crdt<?>> parts = Decomposition.split(doc, maxBytes);
+        assertThat(parts).allSatisfy(p -> assertThat(CrdtCodec.encode(p).length).isLessThanOrEqualTo(maxBytes));
         Crdt<?> joined = ORMap.empty();
         for (Crdt<?> p : parts) {
             joined = Crdt.joinAny(joined, p);
         }
         assertThat(joined).isEqualTo(doc);
+        return parts;
     }
 }
