@@ -588,6 +588,17 @@ final class RedisCommands {
                 }
             }
         }
+        // The page is read from the store (which may wait for a write group) off the I/O threads,
+        // as DBSIZE is: a connection's event loop serves other clients meanwhile.
+        long from = cursor;
+        int pageSize = count;
+        byte[] pattern = match;
+        String wantedType = type;
+        return CompletableFuture.supplyAsync(() -> s.closed() ? NIL : scanPage(from, pageSize, pattern, wantedType), slow);
+    }
+
+    /** One SCAN page: up to {@code count} keys from {@code cursor}, filtered by {@code match} and {@code type}, and the next cursor. */
+    private RedisMessage scanPage(long cursor, int count, byte[] match, String type) {
         List<Bytes> page = new ArrayList<>(count + 1);
         for (KeyHashRange range : rangesFrom(cursor)) {
             Bytes after = null;
