@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class RedisConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
+    /** Replies from this size on are weighed against what clients have not read yet; smaller ones always go. */
+    static final long LARGE_REPLY_BYTES = 1 << 20;
 
     /** One command in flight. */
     private static final class Pending {
@@ -242,6 +244,7 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
             pendingCommands--;
             pendingBytes -= p.bytes;
             server.releaseBudget(p.bytes);
+            reply = withinUnsentBudget(reply);
             if (reply instanceof ErrorRedisMessage) {
                 server.errorReply();
             }
@@ -258,6 +261,25 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
             ctx.write(reply, ctx.voidPromise());
             unflushed = true;
         }
+    }
+
+    /**
+     * A large reply is sent only while the replies clients have not yet read, on all connections
+     * together, stay within {@link RedisCommands#MAX_REPLY_BYTES}: clients that ask for large
+     * replies and never read them would otherwise hold one each, however many they are.
+     */
+    private RedisMessage withinUnsentBudget(RedisMessage reply) {
+        long size = RedisReplies.contentBytes(reply);
+        if (size < LARGE_REPLY_BYTES) {
+            return reply;
+        }
+        long unsent = server.unsentReplyBytes();
+        if (unsent + size <= RedisCommands.MAX_REPLY_BYTES) {
+            return reply;
+        }
+        ReferenceCountUtil.release(reply);
+        return RedisReplies.error("ERR a reply of " + size + " bytes would bring the replies clients have not read yet to more than "
+                + RedisCommands.MAX_REPLY_BYTES + " bytes (now " + unsent + "); try again, or ask for less");
     }
 
     /** Stops reading while too much is unanswered or the client does not take its replies; resumes below half. */

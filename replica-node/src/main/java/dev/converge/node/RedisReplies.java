@@ -94,6 +94,21 @@ final class RedisReplies {
         return s.length() >= 64 ? s + "..." : s.toString();
     }
 
+    /** The bytes of a reply's strings, nested arrays included: about what it takes once encoded. */
+    static long contentBytes(RedisMessage reply) {
+        if (reply instanceof FullBulkStringRedisMessage b) {
+            return b.isNull() ? 0 : b.content().readableBytes();
+        }
+        if (reply instanceof ArrayRedisMessage a) {
+            long n = 0;
+            for (RedisMessage child : a.children()) {
+                n += contentBytes(child);
+            }
+            return n;
+        }
+        return 0;
+    }
+
     /**
      * The Redis error for a failed command: a key of another type is {@code -WRONGTYPE}; a map
      * field of another kind (a counter written by HINCRBY, a register by HSET) depends on the

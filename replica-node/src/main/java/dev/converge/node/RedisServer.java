@@ -60,6 +60,7 @@ final class RedisServer implements AutoCloseable {
     private final AtomicInteger connected = new AtomicInteger();
     private final AtomicLong sessionIds = new AtomicLong();
     private final AtomicLong budget = new AtomicLong();
+    private final UnsentReplies unsent = new UnsentReplies();
     private final LongAdder commands = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder protocolErrors = new LongAdder();
@@ -110,6 +111,7 @@ final class RedisServer implements AutoCloseable {
                         boolean loopback = remote != null && remote.getAddress() != null && remote.getAddress().isLoopbackAddress();
                         ClientSession session = new ClientSession(s.sessionIds.incrementAndGet(), loopback, passwordRequired, ch.eventLoop());
                         addDecoders(ch.pipeline(), limits, s.budget, session::authenticated);
+                        ch.pipeline().addLast("unsent", s.unsent); // nearer the socket than the encoder: it counts encoded bytes
                         ch.pipeline().addLast("encoder", new RedisEncoder());
                         ch.pipeline().addLast("connection", new RedisConnection(s, commands, limits, session));
                     }
@@ -167,6 +169,11 @@ final class RedisServer implements AutoCloseable {
 
     void commandProcessed() {
         commands.increment();
+    }
+
+    /** Bytes of replies written to clients and not yet taken by them, all connections together. */
+    long unsentReplyBytes() {
+        return unsent.bytes();
     }
 
     void errorReply() {

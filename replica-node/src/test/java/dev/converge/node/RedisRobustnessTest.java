@@ -283,4 +283,54 @@ class RedisRobustnessTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * Large replies a client never reads are bounded for the whole node, not per client: once
+     * they pass the node's reply limit, another large reply is refused until the first is read or
+     * its client gone. Small replies always go.
+     */
+    @Test
+    void largeRepliesNobodyReadsAreBoundedForTheWholeNode() throws IOException {
+        byte[] value = new byte[1_000_000];
+        java.util.Arrays.fill(value, (byte) 'v');
+        long limit;
+        try (Jedis setup = SharedCluster.get().client(1)) {
+            setup.set(ascii("robust:mb"), value);
+            byte[][] tooMany = new byte[1_000][];
+            java.util.Arrays.fill(tooMany, ascii("robust:mb"));
+            String refused = org.assertj.core.api.Assertions.catchThrowable(() -> setup.mget(tooMany)).getMessage();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("limit of (\\d+) bytes").matcher(refused);
+            assertThat(m.find()).as(refused).isTrue();
+            limit = Long.parseLong(m.group(1));
+        }
+        int keys = (int) (limit * 6 / 10 / value.length); // two such replies exceed the limit, one does not
+        StringBuilder mget = new StringBuilder("*" + (keys + 1) + "\r\n$4\r\nMGET\r\n");
+        for (int i = 0; i < keys; i++) {
+            mget.append("$9\r\nrobust:mb\r\n");
+        }
+        byte[][] sameKeys = new byte[keys][];
+        java.util.Arrays.fill(sameKeys, ascii("robust:mb"));
+        try (Socket s = new Socket(redis().host(), redis().port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("*2\r\n$4\r\nAUTH\r\n$" + SharedCluster.PASSWORD.length() + "\r\n" + SharedCluster.PASSWORD + "\r\n"
+                    + mget).getBytes(StandardCharsets.US_ASCII));
+            out.flush(); // and never read
+            Eventually.until("a second large reply is refused while the first waits for its reader", () -> {
+                try {
+                    bystander.mget(sameKeys);
+                    return false;
+                } catch (JedisDataException e) {
+                    return e.getMessage().contains("replies clients have not read yet");
+                }
+            });
+            assertThat(bystander.get("robust:mb")).as("small replies still go").hasSize(value.length);
+        }
+        Eventually.until("once its client is gone, its reply no longer counts", () -> {
+            try {
+                return bystander.mget(sameKeys).size() == keys;
+            } catch (JedisDataException e) {
+                return false;
+            }
+        });
+    }
 }
