@@ -414,23 +414,25 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * nothing, as an absent key would (a write of the other type is still refused: the key keeps
      * its type until the deletion is collected).
      */
-    @SuppressWarnings("unchecked")
     <S extends Crdt<S>> S viewed(Bytes key, CrdtType type) {
-        Crdt<?> state = store.read(key).orElse(null);
-        if (state != null && state.type() != type && !exists(state)) {
-            return (S) type.bottom();
-        }
-        return current(key, type);
+        return as(key, type, true);
     }
 
     /** The document's state as type {@code type}, bottom when absent. */
-    @SuppressWarnings("unchecked")
     <S extends Crdt<S>> S current(Bytes key, CrdtType type) {
+        return as(key, type, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <S extends Crdt<S>> S as(Bytes key, CrdtType type, boolean deletedShowsNothing) {
         Crdt<?> state = store.read(key).orElse(null);
         if (state == null) {
             return (S) type.bottom();
         }
         if (state.type() != type) {
+            if (deletedShowsNothing && !exists(state)) {
+                return (S) type.bottom();
+            }
             throw new WrongTypeException("key '" + key + "'", state.type(), type);
         }
         return (S) state;

@@ -81,8 +81,7 @@ public final class SyncProtocol {
 
     private enum Kind { DIGEST, STATE }
 
-    /** A request of a catch-up this replica runs, awaiting the peer's answer. */
-    /** A request of ours awaiting its answer; for a state exchange, the part of the reply expected next. */
+    /** A request of a catch-up this replica runs, awaiting the peer's answer; for a state exchange, the part of the reply expected next. */
     private static final class Pending {
         private final ReplicaId peer;
         private final Kind kind;
