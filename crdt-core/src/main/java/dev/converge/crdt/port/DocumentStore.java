@@ -79,7 +79,8 @@ public interface DocumentStore extends AutoCloseable {
 
     /**
      * Delta-log entries with sequence numbers above {@code afterSeq}, ascending and consecutive,
-     * at least one (when any exist) and then as many as fit in {@code maxBytes} of encoded deltas.
+     * at least one (when any exist) and then as many as fit in {@code maxBytes} of encoded deltas and
+     * their keys (a delta travels with its key).
      * When entries after {@code afterSeq} were truncated, the slice says so and holds the retained
      * entries from the head on. Only entries as durable as the store's mode promises (a store may
      * wait for them, or leave newer ones out): the protocol sends what it reads, a peer may

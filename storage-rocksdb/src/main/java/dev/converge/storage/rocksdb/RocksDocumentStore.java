@@ -426,7 +426,7 @@ public final class RocksDocumentStore implements DocumentStore {
             types[i] = c.state().type();
             // Encoded outside the lock: the costly part of a commit runs in parallel across callers.
             deltas[i] = CrdtCodec.encode(c.delta());
-            logBytes += deltas[i].length;
+            logBytes += deltas[i].length + keyBytes[i].length(); // a delta travels with its key: both count against a slice's budget
             // A document with deltas pending is written as a delta whatever its size: skip the
             // encoding then. Checked again under the lock; a race only costs or forgoes a rewrite.
             small[i] = folder.tracks(keys[i]) ? null : smallState(c.state());
@@ -629,11 +629,15 @@ public final class RocksDocumentStore implements DocumentStore {
                     } catch (CodecException e) {
                         throw new StorageException("read of delta-log entry seq " + seq + ": corrupt value: " + e.getMessage(), e);
                     }
-                    if (!entries.isEmpty() && bytes + d.deltaBytes() > maxBytes) {
+                    long size = d.deltaBytes();
+                    for (Document doc : d.entry().deltas()) {
+                        size += doc.key().length(); // as the tail counts them at commit
+                    }
+                    if (!entries.isEmpty() && bytes + size > maxBytes) {
                         break;
                     }
                     entries.add(d.entry());
-                    bytes += d.deltaBytes();
+                    bytes += size;
                 }
                 it.status();
             }

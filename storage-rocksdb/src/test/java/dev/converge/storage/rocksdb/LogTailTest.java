@@ -94,4 +94,19 @@ class LogTailTest {
             assertThat(budgeted).isEqualTo(budgetedFromDisk);
         }
     }
+
+    /** A slice's byte budget counts keys with the deltas, from memory and from disk alike: long keys make short slices. */
+    @Test
+    void aSliceBudgetCountsTheKeys() {
+        String longKey = "k".repeat(200);
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.defaults())) {
+            for (int i = 0; i < 40; i++) {
+                store.commit(Commit.of(ME, List.of(Ops.increment(store, bytes(longKey + i), ME, 1)))).toCompletableFuture().join();
+            }
+            assertThat(store.readDeltaLog(0, 1_024).entries()).as("from memory").hasSizeBetween(2, 5);
+        }
+        try (RocksDocumentStore store = RocksDocumentStore.open(dir, RocksStoreOptions.defaults())) {
+            assertThat(store.readDeltaLog(0, 1_024).entries()).as("from disk").hasSizeBetween(2, 5);
+        }
+    }
 }
