@@ -146,20 +146,22 @@ final class Subscriptions {
                     missed = overflowed;
                     overflowed = 0;
                 }
-                int delivered = 0;
+                int tried = 0; // events handed to the listener, the one that threw included
+                boolean overflowTold = false;
                 try {
                     for (ChangeEvent e : batch) {
-                        delivered++;
+                        tried++;
                         if (!closed) {
                             deliver(() -> listener.onChange(e));
                         }
                     }
+                    overflowTold = true; // handed over now, whether or not the call below throws
                     if (missed > 0 && !closed) {
                         deliver(() -> listener.onOverflow(missed));
                     }
                 } catch (Error e) {
                     // The listener threw an Error: what this batch had left is still owed to it.
-                    requeue(batch.subList(delivered, batch.size()), delivered == batch.size() ? 0 : missed);
+                    requeue(batch.subList(tried, batch.size()), overflowTold ? 0 : missed);
                     throw e;
                 }
             }

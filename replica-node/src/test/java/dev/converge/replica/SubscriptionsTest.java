@@ -73,6 +73,32 @@ class SubscriptionsTest {
         assertThat(missed[0]).isEqualTo(1);
     }
 
+    /** An Error on the batch's last event still leaves the overflow to be told. */
+    @Test
+    void aListenerErrorOnTheLastEventStillTellsTheOverflow() {
+        long[] missed = new long[1];
+        int[] calls = new int[1];
+        Subscriptions small = new Subscriptions(callbacks::add, 1);
+        small.subscribe(Bytes.EMPTY, true, new ChangeListener() {
+            @Override
+            public void onChange(ChangeEvent e) {
+                if (++calls[0] == 1) {
+                    throw new AssertionError("a bug in the listener");
+                }
+            }
+
+            @Override
+            public void onOverflow(long n) {
+                missed[0] += n;
+            }
+        });
+        small.publish(Bytes.of("a"), counter(1), true);
+        small.publish(Bytes.of("b"), counter(1), true); // past the bound of 1: missed
+        assertThatThrownBy(this::runCallbacks).isInstanceOf(AssertionError.class);
+        runCallbacks();
+        assertThat(missed[0]).isEqualTo(1);
+    }
+
     /** The cluster's own documents go to a prefix subscription only when its prefix is theirs. */
     @Test
     void anEmptyPrefixDoesNotReceiveTheClustersOwnDocuments() {
