@@ -33,6 +33,8 @@ final class PeerState {
      * merged): a batch starting past it follows a lost one and is not merged.
      */
     long receivedThrough;
+    /** Counts the peer's link-ups: an answer prepared on one link is not sent on the next. */
+    long linkEpoch;
     /** The last acknowledgement sent to the peer. */
     long ackSent = -1;
     /** When a message carrying our merged point last went to the peer ({@link #NEVER} on this link). */

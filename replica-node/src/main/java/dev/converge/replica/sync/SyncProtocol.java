@@ -163,6 +163,7 @@ public final class SyncProtocol {
     public void onLinkUp(ReplicaId peerId, long nowMillis) {
         PeerState peer = peer(peerId);
         peer.connected = true;
+        peer.linkEpoch++;
         peer.lastContactMillis = nowMillis;
         peer.detector.reset();
         peer.suspected = false;
@@ -997,13 +998,15 @@ public final class SyncProtocol {
             return;
         }
         List<RangeDigest> digests = store.digests(r.ranges());
+        long epoch = peer.linkEpoch;
         // The digests include commits still queued (merges not yet durable). The asker takes a
         // match for "this peer holds my log through here" and stops resending it, so the answer
         // waits until everything it describes is durable: an empty commit, behind the others.
         store.commit(new Commit(self, List.of(), Map.of(), Optional.empty())).whenComplete((seq, failure) -> loop.execute(() -> {
             if (failure != null) {
                 LOG.warn("not answering digest request {} from {}: the store failed: {}", r.requestId(), peer.id, failure.toString());
-            } else if (peers.get(peer.id) == peer) {
+            } else if (peers.get(peer.id) == peer && peer.connected && peer.linkEpoch == epoch) {
+                // On a new link the asker has dropped the request: it would refuse the answer.
                 send(peer.id, new DigestResponse(r.requestId(), digests));
             }
         }));
