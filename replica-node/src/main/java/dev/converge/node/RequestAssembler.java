@@ -44,6 +44,8 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
      * lock every other client out. An idle connection between requests holds nothing and may wait.
      */
     static final long STALLED_REQUEST_MILLIS = 30_000;
+    /** Stall periods tolerated while reading is held back (the client not reading its replies, say). */
+    static final int PAUSED_STALLS = 10;
 
     private final RedisLimits limits;
     private final AtomicLong nodeBudget;
@@ -61,6 +63,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
     /** Messages taken in; a stall check compares it with what it saw when scheduled. */
     private long progress;
     private ScheduledFuture<?> stallCheck;
+    private int pausedStalls;
 
     RequestAssembler(RedisLimits limits, AtomicLong nodeBudget, BooleanSupplier authenticated) {
         this.limits = limits;
@@ -98,8 +101,20 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
             if (failed || reserved == 0) {
                 return;
             }
-            if (progress == seen && ctx.channel().config().isAutoRead()) { // not stalled while the node holds reading back
-                fail(ctx, "request stalled: no more of it for " + STALLED_REQUEST_MILLIS / 1000 + " s while it held "
+            if (progress != seen) {
+                pausedStalls = 0;
+                watchForStall(ctx, progress);
+                return;
+            }
+            // While reading is held back the client cannot send more, but it may be the one holding
+            // it back (it does not read its replies): that gets longer, not forever.
+            boolean reading = ctx.channel().config().isAutoRead();
+            long periods = pausedStalls + 1L;
+            if (!reading) {
+                pausedStalls++;
+            }
+            if (reading || pausedStalls >= PAUSED_STALLS) {
+                fail(ctx, "request stalled: no more of it for " + STALLED_REQUEST_MILLIS / 1000 * periods + " s while it held "
                         + reserved + " bytes of the node's client buffers");
             } else {
                 watchForStall(ctx, progress);

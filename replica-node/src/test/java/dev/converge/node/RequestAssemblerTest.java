@@ -164,6 +164,24 @@ class RequestAssemblerTest {
         assertThat(budget.get()).as("returned to the node").isZero();
         stalled.finishAndReleaseAll();
 
+        // Reading held back (the client does not take its replies): a stall is given ten periods, not forever.
+        EmbeddedChannel paused = channel();
+        assertThat(feed(paused, "*2\r\n$4\r\nECHO\r\n$1000000\r\n" + "x".repeat(100_000))).isEmpty();
+        paused.config().setAutoRead(false);
+        paused.advanceTimeBy(RequestAssembler.STALLED_REQUEST_MILLIS, TimeUnit.MILLISECONDS);
+        paused.runScheduledPendingTasks(); // the first check still sees the request's last parts arrive
+        for (int i = 0; i < RequestAssembler.PAUSED_STALLS - 1; i++) {
+            paused.advanceTimeBy(RequestAssembler.STALLED_REQUEST_MILLIS, TimeUnit.MILLISECONDS);
+            paused.runScheduledPendingTasks();
+        }
+        assertThat(feed(paused)).as("still within its periods").isEmpty();
+        paused.advanceTimeBy(RequestAssembler.STALLED_REQUEST_MILLIS, TimeUnit.MILLISECONDS);
+        paused.runScheduledPendingTasks();
+        assertThat(feed(paused)).singleElement().satisfies(e -> assertThat(((RequestAssembler.ProtocolError) e).message())
+                .startsWith("request stalled: no more of it for 300 s"));
+        assertThat(budget.get()).isZero();
+        paused.finishAndReleaseAll();
+
         EmbeddedChannel idle = channel();
         assertThat(feed(idle, "*1\r\n$4\r\nPING\r\n")).hasSize(1);
         idle.advanceTimeBy(10 * RequestAssembler.STALLED_REQUEST_MILLIS, TimeUnit.MILLISECONDS);
