@@ -33,7 +33,12 @@ import org.slf4j.LoggerFactory;
 final class RedisConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
-    /** Replies from this size on are weighed against what clients have not read yet; smaller ones always go. */
+    /**
+     * Replies from this size on are sent only while the large replies clients have not read yet, on
+     * all connections together, stay within {@link RedisCommands#MAX_REPLY_BYTES}: clients that ask
+     * for large replies and never read them would otherwise hold one each, however many they are.
+     * Smaller ones always go.
+     */
     static final long LARGE_REPLY_BYTES = 1 << 20;
 
     /** One command in flight. */
@@ -244,13 +249,20 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
             pendingCommands--;
             pendingBytes -= p.bytes;
             server.releaseBudget(p.bytes);
-            reply = withinUnsentBudget(reply);
-            if (reply instanceof ErrorRedisMessage) {
-                server.errorReply();
-            }
             if (!ctx.channel().isActive()) {
                 ReferenceCountUtil.release(reply);
                 continue;
+            }
+            long size = RedisReplies.contentBytes(reply);
+            boolean large = size >= LARGE_REPLY_BYTES;
+            if (large && !server.reserveReply(size)) {
+                ReferenceCountUtil.release(reply);
+                reply = RedisReplies.error("ERR a reply of " + size + " bytes would bring the replies clients have not read yet to more than "
+                        + RedisCommands.MAX_REPLY_BYTES + " bytes (now " + server.unsentReplyBytes() + "); try again, or ask for less");
+                large = false;
+            }
+            if (reply instanceof ErrorRedisMessage) {
+                server.errorReply();
             }
             if (p.closeAfter) {
                 unflushed = false;
@@ -258,28 +270,14 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
                 discardAll();
                 return;
             }
-            ctx.write(reply, ctx.voidPromise());
+            if (large) {
+                // Held for the whole node until the client takes it (or the connection closes).
+                ctx.write(reply).addListener(f -> server.releaseReply(size));
+            } else {
+                ctx.write(reply, ctx.voidPromise());
+            }
             unflushed = true;
         }
-    }
-
-    /**
-     * A large reply is sent only while the replies clients have not yet read, on all connections
-     * together, stay within {@link RedisCommands#MAX_REPLY_BYTES}: clients that ask for large
-     * replies and never read them would otherwise hold one each, however many they are.
-     */
-    private RedisMessage withinUnsentBudget(RedisMessage reply) {
-        long size = RedisReplies.contentBytes(reply);
-        if (size < LARGE_REPLY_BYTES) {
-            return reply;
-        }
-        long unsent = server.unsentReplyBytes();
-        if (unsent + size <= RedisCommands.MAX_REPLY_BYTES) {
-            return reply;
-        }
-        ReferenceCountUtil.release(reply);
-        return RedisReplies.error("ERR a reply of " + size + " bytes would bring the replies clients have not read yet to more than "
-                + RedisCommands.MAX_REPLY_BYTES + " bytes (now " + unsent + "); try again, or ask for less");
     }
 
     /** Stops reading while too much is unanswered or the client does not take its replies; resumes below half. */

@@ -60,7 +60,8 @@ final class RedisServer implements AutoCloseable {
     private final AtomicInteger connected = new AtomicInteger();
     private final AtomicLong sessionIds = new AtomicLong();
     private final AtomicLong budget = new AtomicLong();
-    private final UnsentReplies unsent = new UnsentReplies();
+    /** Bytes of large replies written to clients and not yet taken by them, all connections together. */
+    private final AtomicLong unsentLargeReplies = new AtomicLong();
     private final LongAdder commands = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder protocolErrors = new LongAdder();
@@ -111,7 +112,6 @@ final class RedisServer implements AutoCloseable {
                         boolean loopback = remote != null && remote.getAddress() != null && remote.getAddress().isLoopbackAddress();
                         ClientSession session = new ClientSession(s.sessionIds.incrementAndGet(), loopback, passwordRequired, ch.eventLoop());
                         addDecoders(ch.pipeline(), limits, s.budget, session::authenticated);
-                        ch.pipeline().addLast("unsent", s.unsent); // nearer the socket than the encoder: it counts encoded bytes
                         ch.pipeline().addLast("encoder", new RedisEncoder());
                         ch.pipeline().addLast("connection", new RedisConnection(s, commands, limits, session));
                     }
@@ -171,9 +171,26 @@ final class RedisServer implements AutoCloseable {
         commands.increment();
     }
 
-    /** Bytes of replies written to clients and not yet taken by them, all connections together. */
     long unsentReplyBytes() {
-        return unsent.bytes();
+        return unsentLargeReplies.get();
+    }
+
+    /** Reserves {@code bytes} for a large reply unless that would pass the node's reply limit; atomic across connections. */
+    boolean reserveReply(long bytes) {
+        while (true) {
+            long now = unsentLargeReplies.get();
+            if (now + bytes > RedisCommands.MAX_REPLY_BYTES) {
+                return false;
+            }
+            if (unsentLargeReplies.compareAndSet(now, now + bytes)) {
+                return true;
+            }
+        }
+    }
+
+    /** A large reply was taken by its client, or its connection closed. */
+    void releaseReply(long bytes) {
+        unsentLargeReplies.addAndGet(-bytes);
     }
 
     void errorReply() {
