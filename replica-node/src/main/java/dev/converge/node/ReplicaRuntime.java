@@ -117,6 +117,9 @@ public final class ReplicaRuntime implements AutoCloseable {
         });
         Environment env = new Environment(Clock.systemUTC(), new SplittableRandom(new SecureRandom().nextLong()),
                 loopOn(engineThread), callbackThread);
+        // Known before the start: a removal a peer brings once the links are up is this run's news,
+        // exported as it arrives, not a reason to refuse the start.
+        boolean removedBefore = Replica.removalRecorded(store);
         Replica replica;
         try {
             replica = Replica.create(config.effectiveEngine(), store, transport, env, () -> {
@@ -148,7 +151,7 @@ public final class ReplicaRuntime implements AutoCloseable {
         }
         if (config.dataDirectory().isPresent()) {
             Path dataDir = config.dataDirectory().get();
-            if (replica.removedFromCluster()) {
+            if (removedBefore) {
                 refuseRemoved(replica, dataDir);
             }
             replica.whenRemoved().thenAccept(removal -> {

@@ -212,7 +212,7 @@ final class Membership {
         return out;
     }
 
-    private static Set<ReplicaId> removedOf(Crdt<?> state) {
+    static Set<ReplicaId> removedOf(Crdt<?> state) {
         Set<ReplicaId> out = new HashSet<>();
         if (state instanceof ORSet set) {
             for (Bytes element : set.elements()) {

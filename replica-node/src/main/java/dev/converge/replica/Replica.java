@@ -180,6 +180,14 @@ public final class Replica implements AutoCloseable {
         return keys.stream().filter(k -> !Membership.reserved(k)).limit(limit).toList();
     }
 
+    /**
+     * Whether {@code store} already records its own replica's removal from the cluster, read before
+     * the replica starts (once started, a link may bring the removal at any moment).
+     */
+    public static boolean removalRecorded(DocumentStore store) {
+        return Membership.removedOf(store.read(Membership.REMOVED).orElse(null)).contains(store.replicaId());
+    }
+
     /** Whether {@code key} is one of the cluster's own documents, which users cannot write. */
     public static boolean reservedKey(Bytes key) {
         return Membership.reserved(key);
