@@ -314,7 +314,18 @@ class RedisRobustnessTest {
             OutputStream out = s.getOutputStream();
             out.write(("*2\r\n$4\r\nAUTH\r\n$" + SharedCluster.PASSWORD.length() + "\r\n" + SharedCluster.PASSWORD + "\r\n"
                     + mget).getBytes(StandardCharsets.US_ASCII));
-            out.flush(); // and never read
+            out.flush();
+            // Read up to the reply's array header (it is being sent, so its bytes are held), then no more.
+            s.setSoTimeout(20_000);
+            InputStream in = s.getInputStream();
+            String expected = "+OK\r\n*" + keys + "\r\n";
+            StringBuilder seen = new StringBuilder();
+            while (seen.length() < expected.length()) {
+                int b = in.read();
+                assertThat(b).as("the reply to the large MGET starts").isNotNegative();
+                seen.append((char) b);
+            }
+            assertThat(seen.toString()).isEqualTo(expected);
             Eventually.until("a second large reply is refused while the first waits for its reader", () -> {
                 try {
                     bystander.mget(sameKeys);
