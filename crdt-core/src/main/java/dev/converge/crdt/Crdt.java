@@ -14,7 +14,7 @@ package dev.converge.crdt;
  *
  * @param <S> the type itself
  */
-public sealed interface Crdt<S extends Crdt<S>> permits GCounter, PNCounter, LWWRegister, MVRegister, ORSet, EWFlag, ORMap {
+public sealed interface Crdt<S extends Crdt<S>> permits GCounter, PNCounter, LWWRegister, MVRegister, ORSet, EWFlag, ORMap, TypeConflict {
 
     CrdtType type();
 
@@ -43,30 +43,37 @@ public sealed interface Crdt<S extends Crdt<S>> permits GCounter, PNCounter, LWW
     }
 
     /**
-     * Joins two values of one type known only at run time, as documents are.
-     *
-     * @throws WrongTypeException when the types differ
+     * Joins two documents of one key, whose types are known only at run time. Values of one type
+     * join as that type; values of different types join to a {@link TypeConflict} that keeps each
+     * (the keyspace maps a key and a type to a state), in canonical form.
      */
     static Crdt<?> joinAny(Crdt<?> a, Crdt<?> b) {
-        return join(a, b, WrongTypeException.check(a.type(), b.type()));
+        if (a.type() == b.type() && a.type() != CrdtType.TYPE_CONFLICT) {
+            return join(a, b);
+        }
+        return TypeConflict.asParts(a).join(TypeConflict.asParts(b)).canonical();
     }
 
     /**
-     * Merges {@code delta} into {@code state}, both of one type known only at run time.
-     *
-     * @throws WrongTypeException when the types differ
+     * Merges {@code delta} into {@code state}, documents of one key whose types are known only at
+     * run time; of different types, into a {@link TypeConflict} as {@link #joinAny} does.
      */
-    static Merge<?> mergeAny(Crdt<?> state, Crdt<?> delta) {
-        return merge(state, delta, WrongTypeException.check(state.type(), delta.type()));
+    static Merged mergeAny(Crdt<?> state, Crdt<?> delta) {
+        if (state.type() == delta.type() && state.type() != CrdtType.TYPE_CONFLICT) {
+            Merge<?> m = merge(state, delta);
+            return new Merged(m.state(), m.effectiveDelta());
+        }
+        Merge<TypeConflict> m = TypeConflict.asParts(state).merge(TypeConflict.asParts(delta));
+        return new Merged(m.state().canonical(), m.effectiveDelta().canonical());
     }
 
     @SuppressWarnings("unchecked")
-    private static <S extends Crdt<S>> S join(Crdt<?> a, Crdt<?> b, CrdtType checked) {
+    private static <S extends Crdt<S>> S join(Crdt<?> a, Crdt<?> b) {
         return ((S) a).join((S) b);
     }
 
     @SuppressWarnings("unchecked")
-    private static <S extends Crdt<S>> Merge<S> merge(Crdt<?> a, Crdt<?> b, CrdtType checked) {
+    private static <S extends Crdt<S>> Merge<S> merge(Crdt<?> a, Crdt<?> b) {
         return ((S) a).merge((S) b);
     }
 }

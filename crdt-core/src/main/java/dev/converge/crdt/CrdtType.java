@@ -14,9 +14,11 @@ public enum CrdtType {
     MV_REGISTER(4),
     OR_SET(5),
     EW_FLAG(6),
-    OR_MAP(7);
+    OR_MAP(7),
+    /** A key written as several types concurrently: see {@link TypeConflict}. */
+    TYPE_CONFLICT(8);
 
-    private static final CrdtType[] BY_TAG = new CrdtType[8];
+    private static final CrdtType[] BY_TAG = new CrdtType[9];
 
     static {
         for (CrdtType t : values()) {
@@ -50,6 +52,7 @@ public enum CrdtType {
             case OR_SET -> ORSet.empty();
             case EW_FLAG -> EWFlag.empty();
             case OR_MAP -> ORMap.empty();
+            case TYPE_CONFLICT -> TypeConflict.empty();
         };
     }
 }

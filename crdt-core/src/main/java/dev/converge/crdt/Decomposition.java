@@ -53,6 +53,13 @@ public final class Decomposition {
             splitEntries(m.store, ORMap.OPS, maxBytes, (store, ctx) -> ORMap.of(store, ctx), parts);
             return parts;
         }
+        if (value instanceof TypeConflict c) {
+            List<Crdt<?>> parts = new ArrayList<>();
+            for (Crdt<?> part : c.parts()) {
+                parts.addAll(split(part, maxBytes));
+            }
+            return parts;
+        }
         // Counters, registers and flags are small by construction: one entry per writer or value.
         return List.of(value);
     }

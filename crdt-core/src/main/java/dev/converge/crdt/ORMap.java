@@ -66,6 +66,8 @@ public final class ORMap implements Crdt<ORMap> {
             case G_COUNTER, PN_COUNTER -> COUNTER_OPS;
             case OR_SET -> ORSet.OPS;
             case OR_MAP -> OPS;
+            // Fields are keyed by (name, type): a field never holds a conflict of types.
+            case TYPE_CONFLICT -> throw new IllegalArgumentException("a map field cannot be a type conflict");
         };
         return (StoreOps<Object>) ops;
     }

@@ -26,6 +26,8 @@ import dev.converge.crdt.codec.proto.ORSetState;
 import dev.converge.crdt.codec.proto.PNCounterState;
 import dev.converge.crdt.codec.proto.RegisterStore;
 import dev.converge.crdt.codec.proto.SetStore;
+import dev.converge.crdt.codec.proto.TypeConflictState;
+import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.internal.StateEncodingHook;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -119,6 +121,13 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
             writeContext(f.context, t, b::addVvReplica, b::addVvCounter, b::addCloud);
             if (!f.dots.isEmpty()) {
                 b.setStore(flagStore(f.dots, t));
+            }
+            return b.build();
+        }
+        if (value instanceof TypeConflict c) {
+            TypeConflictState.Builder b = TypeConflictState.newBuilder();
+            for (Crdt<?> part : c.parts()) {
+                b.addParts(UnsafeByteOperations.unsafeWrap(CrdtCodec.encode(part)));
             }
             return b.build();
         }
@@ -405,7 +414,31 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
                         m::getVvCounter, m.getCloudCount(), m::getCloud);
                 yield ORMap.of(m.hasStore() ? readMapStore(m.getStore(), table, context, 1) : ORMap.OPS.bottom(false), context);
             }
+            case TYPE_CONFLICT -> readTypeConflict(TypeConflictState.parser().parseFrom(in));
         };
+    }
+
+    private static TypeConflict readTypeConflict(TypeConflictState m) throws CodecException {
+        if (m.getPartsCount() == 1) {
+            throw new CodecException("type conflict: one part (a key of one type is stored as that type)");
+        }
+        List<Crdt<?>> parts = new ArrayList<>(m.getPartsCount());
+        int lastTag = 0;
+        for (ByteString b : m.getPartsList()) {
+            Crdt<?> part = CrdtCodec.decode(b.toByteArray());
+            if (part instanceof TypeConflict) {
+                throw new CodecException("type conflict: a part is itself a type conflict");
+            }
+            if (part.isBottom()) {
+                throw new CodecException("type conflict: a part of " + part.type() + " is bottom");
+            }
+            if (part.type().tag() <= lastTag) {
+                throw new CodecException("type conflict: parts not in ascending type order");
+            }
+            lastTag = part.type().tag();
+            parts.add(part);
+        }
+        return TypeConflict.of(parts);
     }
 
     private interface LongAt {

@@ -26,11 +26,4 @@ public final class WrongTypeException extends RuntimeException {
     public CrdtType attempted() {
         return attempted;
     }
-
-    static CrdtType check(CrdtType existing, CrdtType attempted) {
-        if (existing != attempted) {
-            throw new WrongTypeException("the value", existing, attempted);
-        }
-        return existing;
-    }
 }

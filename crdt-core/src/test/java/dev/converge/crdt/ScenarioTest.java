@@ -124,7 +124,9 @@ class ScenarioTest {
         ORMap cleared = merged.removeField(Bytes.of("x")).state();
         assertThat(cleared.contains(Bytes.of("x"))).isFalse();
         assertThat(cleared.updateSet(Bytes.of("x"), s -> s.add(ALICE, MILK)).state().set(Bytes.of("x"))).isPresent();
-        assertThatThrownBy(() -> Crdt.joinAny(GCounter.empty(), ORSet.empty())).isInstanceOf(WrongTypeException.class);
+        // Documents of one key join across types the same way: each type keeps its data.
+        Crdt<?> document = Crdt.joinAny(GCounter.empty().increment(ALICE, 2).state(), ORSet.empty().add(BOB, MILK).state());
+        assertThat(((TypeConflict) document).parts()).extracting(Crdt::type).containsExactly(CrdtType.G_COUNTER, CrdtType.OR_SET);
     }
 
     @Test

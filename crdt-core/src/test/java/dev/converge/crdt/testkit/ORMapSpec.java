@@ -155,6 +155,7 @@ final class ORMapSpec implements TypeSpec<ORMap> {
                     case EW_FLAG -> state.flag(name).orElseThrow();
                     case MV_REGISTER -> strings(state.mvRegister(name).orElseThrow().values());
                     case OR_MAP -> observe(state.map(name).orElseThrow());
+                    case TYPE_CONFLICT -> throw new AssertionError("a map field is never a type conflict");
                 };
                 out.put(name.asString(), value);
             }
