@@ -114,20 +114,22 @@ public final class TypeConflict implements Crdt<TypeConflict> {
         return byTag;
     }
 
+    /**
+     * Joins part by part. A part only one side holds is joined with its type's bottom, as a plain
+     * value of that type would be: a delta-shaped part becomes a state's, so replicas that reached
+     * the same value by different orders hold the same bytes.
+     */
     @Override
     public TypeConflict join(TypeConflict other) {
-        if (other.parts.length == 0) {
-            return this;
+        Crdt<?>[] mine = tagged();
+        Crdt<?>[] theirs = other.tagged();
+        for (int t = 0; t < mine.length; t++) {
+            if (mine[t] != null || theirs[t] != null) {
+                Crdt<?> a = mine[t] != null ? mine[t] : theirs[t].type().bottom();
+                mine[t] = Crdt.joinAny(a, theirs[t] != null ? theirs[t] : a.type().bottom());
+            }
         }
-        if (parts.length == 0) {
-            return other;
-        }
-        Crdt<?>[] byTag = tagged();
-        for (Crdt<?> p : other.parts) {
-            int t = p.type().tag();
-            byTag[t] = byTag[t] == null ? p : Crdt.joinAny(byTag[t], p);
-        }
-        return ofTagged(byTag);
+        return ofTagged(mine);
     }
 
     @Override
@@ -136,14 +138,9 @@ public final class TypeConflict implements Crdt<TypeConflict> {
         List<Crdt<?>> effective = new ArrayList<>(delta.parts.length);
         for (Crdt<?> d : delta.parts) {
             int t = d.type().tag();
-            if (state[t] == null) {
-                state[t] = d;
-                effective.add(d);
-            } else {
-                Merged m = Crdt.mergeAny(state[t], d);
-                state[t] = m.state();
-                effective.add(m.effectiveDelta());
-            }
+            Merged m = Crdt.mergeAny(state[t] == null ? d.type().bottom() : state[t], d);
+            state[t] = m.state();
+            effective.add(m.effectiveDelta());
         }
         return new Merge<>(ofTagged(state), of(effective));
     }

@@ -14,6 +14,7 @@ import static dev.converge.node.RedisReplies.integer;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
+import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.EWFlag;
 import dev.converge.crdt.GCounter;
 import dev.converge.crdt.LWWRegister;
@@ -21,6 +22,7 @@ import dev.converge.crdt.MVRegister;
 import dev.converge.crdt.ORMap;
 import dev.converge.crdt.ORSet;
 import dev.converge.crdt.PNCounter;
+import dev.converge.crdt.TypeConflict;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.sync.Hashing;
@@ -479,7 +481,14 @@ final class RedisCommands {
         return RedisReplies.simple(typeName(state.get()));
     }
 
+    /**
+     * The Redis type of a document. A key written as several types at once (see README) shows the
+     * first of them, in type-tag order, that holds anything.
+     */
     static String typeName(Crdt<?> state) {
+        if (state instanceof TypeConflict c) {
+            return typeName(c.parts().stream().filter(Replica::showsAnything).findFirst().orElse(c.parts().get(0)));
+        }
         if (state instanceof PNCounter || state instanceof GCounter || state instanceof LWWRegister) {
             return "string";
         }
@@ -696,11 +705,28 @@ final class RedisCommands {
     }
 
     private Object get(byte[] k) {
-        Optional<Crdt<?>> state = replica.read(key(k));
+        Optional<Crdt<?>> state = replica.read(key(k)).map(RedisCommands::stringPart);
         if (state.isEmpty() || !(state.get() instanceof PNCounter) && !(state.get() instanceof LWWRegister) && !replica.exists(key(k))) {
             return NIL; // absent, or a deleted document of another type: nothing to show, as in Redis
         }
         return stringValue(state.get());
+    }
+
+    /**
+     * What GET reads of a key written as several types at once: its register if that shows
+     * anything, else its counter, else the register or counter deleted; the document itself
+     * (WRONGTYPE, or nil when nothing shows) when it has neither.
+     */
+    private static Crdt<?> stringPart(Crdt<?> state) {
+        if (!(state instanceof TypeConflict c)) {
+            return state;
+        }
+        Optional<Crdt<?>> register = c.part(CrdtType.LWW_REGISTER);
+        Optional<Crdt<?>> counter = c.part(CrdtType.PN_COUNTER);
+        if (register.isPresent() && (Replica.showsAnything(register.get()) || counter.isEmpty() || !Replica.showsAnything(counter.get()))) {
+            return register.get();
+        }
+        return counter.orElse(state);
     }
 
     /** The value GET shows: a counter's value, a register's value, nil when deleted; else WRONGTYPE. */
@@ -725,7 +751,7 @@ final class RedisCommands {
         List<Optional<Crdt<?>>> states = new ArrayList<>(a.length - 1);
         long bytes = 0;
         for (int i = 1; i < a.length; i++) {
-            Optional<Crdt<?>> state = replica.read(key(a[i]));
+            Optional<Crdt<?>> state = replica.read(key(a[i])).map(RedisCommands::stringPart);
             states.add(state);
             if (state.isPresent() && state.get() instanceof LWWRegister r) {
                 bytes += r.value().map(Bytes::length).orElse(0);

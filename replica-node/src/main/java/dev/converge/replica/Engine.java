@@ -7,11 +7,12 @@ import dev.converge.crdt.EWFlag;
 import dev.converge.crdt.GCounter;
 import dev.converge.crdt.LWWRegister;
 import dev.converge.crdt.MVRegister;
-import dev.converge.crdt.Merge;
+import dev.converge.crdt.Merged;
 import dev.converge.crdt.Mutation;
 import dev.converge.crdt.ORMap;
 import dev.converge.crdt.ORSet;
 import dev.converge.crdt.PNCounter;
+import dev.converge.crdt.TypeConflict;
 import dev.converge.crdt.WrongTypeException;
 import dev.converge.crdt.causal.ClockDriftException;
 import dev.converge.crdt.causal.HybridClock;
@@ -43,6 +44,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -188,7 +190,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             }
             refuseLongKey(key);
             refuseIfRemoved();
-            S before = current(key, type);
+            Crdt<?> document = store.read(key).orElse(null);
+            S before = as(key, document, type, false);
             Mutation<S> m = op.apply(before, writeContext);
             V value = outcome.of(before, m.state());
             if (m.delta().isBottom()) {
@@ -196,8 +199,10 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 lastCommit.whenComplete((s, e) -> complete(result, new Written<>(value, seq), e));
                 return;
             }
-            refuseUnsendable(key, m, "the write's delta", "split it into smaller writes");
-            commitLocal(key, m, result, value);
+            Crdt<?> state = document instanceof TypeConflict c ? c.with(m.state()) : m.state();
+            Change change = new Change(key, m.delta(), state);
+            refuseUnsendable(change, "the write's delta", "split it into smaller writes");
+            commitLocal(change, result, value);
         });
         return result;
     }
@@ -218,11 +223,11 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 lastCommit.whenComplete((s, e) -> complete(result, new Written<>(false, seq), e));
                 return;
             }
-            Mutation<?> deletion = deletion(current);
+            Change deletion = deletion(key, current);
             // A clear names every dot it removes: a large document scattered by overwrites makes a large delete.
-            refuseUnsendable(key, deletion, "deleting '" + key + "' takes a delta",
+            refuseUnsendable(deletion, "deleting '" + key + "' takes a delta",
                     "remove its fields or elements in smaller groups first (HDEL, SREM), then delete it");
-            commitLocal(key, deletion, result, true);
+            commitLocal(deletion, result, true);
         });
         return result;
     }
@@ -232,8 +237,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * would stop at it, holding back every later entry until a catch-up moved past it. The entry
      * carries the key with the delta.
      */
-    private void refuseUnsendable(Bytes key, Mutation<?> m, String what, String advice) {
-        long entryBytes = (long) key.length() + CrdtCodec.encodedSize(m.delta());
+    private void refuseUnsendable(Change change, String what, String advice) {
+        long entryBytes = (long) change.key().length() + CrdtCodec.encodedSize(change.delta());
         if (entryBytes > config.sync().maxBatchBytes()) {
             throw new IllegalArgumentException(what + " of " + entryBytes + " bytes with its key, more than maxBatchBytes ("
                     + config.sync().maxBatchBytes() + "); " + advice);
@@ -301,10 +306,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * one write to disk instead of paying one each. Each keeps its own commit, sequence number and
      * log entry, and reads see it at once.
      */
-    private <V> void commitLocal(Bytes key, Mutation<?> m, UserFuture<Written<V>> result, V value) {
-        refuseWritesOnceRemovedBy(key, m.state());
-        CompletionStage<Long> committed = store.commitDeferred(new Commit(self, List.of(new Change(key, m.delta(), m.state())),
-                Map.of(), Optional.of(clock.last())));
+    private <V> void commitLocal(Change change, UserFuture<Written<V>> result, V value) {
+        refuseWritesOnceRemovedBy(change.key(), change.state());
+        CompletionStage<Long> committed = store.commitDeferred(new Commit(self, List.of(change), Map.of(), Optional.of(clock.last())));
         lastCommit = committed;
         if (!deferredWriteScheduled) {
             deferredWriteScheduled = true;
@@ -316,7 +320,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         committed.whenComplete((seq, failure) -> {
             complete(result, failure == null ? new Written<>(value, seq) : null, failure);
             if (failure == null) {
-                subscriptions.publish(key, m.state(), true);
+                subscriptions.publish(change.key(), change.state(), true);
                 loop(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
             }
         });
@@ -359,6 +363,28 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         }
     }
 
+    /** The delete of a document that exists: every type it holds is deleted as observed here. */
+    private Change deletion(Bytes key, Crdt<?> current) {
+        if (current instanceof TypeConflict c) {
+            List<Crdt<?>> deltas = new ArrayList<>();
+            Crdt<?> state = c;
+            for (Crdt<?> part : c.parts()) {
+                if (exists(part)) {
+                    Mutation<?> m = deletion(part);
+                    deltas.add(m.delta());
+                    state = ((TypeConflict) state).with(m.state());
+                }
+            }
+            Crdt<?> delta = deltas.get(0);
+            for (Crdt<?> d : deltas.subList(1, deltas.size())) {
+                delta = Crdt.joinAny(delta, d);
+            }
+            return new Change(key, delta, state);
+        }
+        Mutation<?> m = deletion(current);
+        return new Change(key, m.delta(), m.state());
+    }
+
     private Mutation<?> deletion(Crdt<?> current) {
         if (current instanceof PNCounter c) {
             return c.reset();
@@ -383,6 +409,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     /** Whether a document shows anything: written and not deleted since (as a Redis key exists). */
     static boolean exists(Crdt<?> state) {
+        if (state instanceof TypeConflict c) {
+            return c.parts().stream().anyMatch(Engine::exists);
+        }
         if (state instanceof PNCounter c) {
             return c.hasUpdates();
         }
@@ -410,32 +439,43 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     }
 
     /**
-     * For reads: as {@link #current}, except that a deleted document of another type shows
-     * nothing, as an absent key would (a write of the other type is still refused: the key keeps
-     * its type until the deletion is collected).
+     * For reads: the document as type {@code type}, bottom when absent; a deleted document of
+     * another type shows nothing, as an absent key would (a write of the other type is still
+     * refused: the key keeps its type until the deletion is collected).
      */
     <S extends Crdt<S>> S viewed(Bytes key, CrdtType type) {
-        return as(key, type, true);
+        return as(key, store.read(key).orElse(null), type, true);
     }
 
-    /** The document's state as type {@code type}, bottom when absent. */
-    <S extends Crdt<S>> S current(Bytes key, CrdtType type) {
-        return as(key, type, false);
-    }
-
+    /**
+     * {@code document} (the state of {@code key}, null when absent) as type {@code type}. A key
+     * written as several types at once ({@link TypeConflict}) reads per type; a write needs its
+     * type's part and no other type showing anything (delete the key to write one type again).
+     */
     @SuppressWarnings("unchecked")
-    private <S extends Crdt<S>> S as(Bytes key, CrdtType type, boolean deletedShowsNothing) {
-        Crdt<?> state = store.read(key).orElse(null);
-        if (state == null) {
+    private static <S extends Crdt<S>> S as(Bytes key, Crdt<?> document, CrdtType type, boolean forRead) {
+        if (document == null) {
             return (S) type.bottom();
         }
-        if (state.type() != type) {
-            if (deletedShowsNothing && !exists(state)) {
+        if (document.type() == type) {
+            return (S) document;
+        }
+        if (document instanceof TypeConflict c) {
+            Crdt<?> part = c.part(type).orElse(null);
+            boolean othersShow = c.parts().stream().anyMatch(p -> p.type() != type && exists(p));
+            if (part != null && (forRead || !othersShow)) {
+                return (S) part;
+            }
+            if (forRead && !othersShow) {
                 return (S) type.bottom();
             }
-            throw new WrongTypeException("key '" + key + "'", state.type(), type);
+            throw new WrongTypeException("key '" + key + "' (written as " + c.parts().stream().map(p -> p.type().toString())
+                    .collect(Collectors.joining(" and ")) + " on different replicas at once; delete it to write one type)", c.type(), type);
         }
-        return (S) state;
+        if (forRead && !exists(document)) {
+            return (S) type.bottom();
+        }
+        throw new WrongTypeException("key '" + key + "'", document.type(), type);
     }
 
     // ------------------------------------------------------------------ remote merges (on the loop)
@@ -446,13 +486,14 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         for (Document d : documents) {
             Change pendingChange = changes.get(d.key());
             Crdt<?> state = pendingChange != null ? pendingChange.state() : store.read(d.key()).orElse(null);
-            if (state != null && state.type() != d.value().type()) {
-                typeConflicts.incrementAndGet();
-                LOG.warn("refused {} from {} for key '{}': it holds {}", d.value().type(), peer, d.key(), state.type());
-                continue;
-            }
             observeTimestamps(d.value());
-            Merge<?> m = Crdt.mergeAny(state == null ? d.value().type().bottom() : state, d.value());
+            Merged m = Crdt.mergeAny(state == null ? d.value().type().bottom() : state, d.value());
+            if (m.state() instanceof TypeConflict && !(state instanceof TypeConflict)) {
+                typeConflicts.incrementAndGet();
+                LOG.warn("key '{}' was written as {} here and as {} at {} concurrently: both are kept (each type reads as "
+                        + "before; writes are refused until the key is deleted)", d.key(), state == null ? "?" : state.type(),
+                        d.value().type(), peer);
+            }
             if (m.changed()) {
                 Crdt<?> delta = pendingChange == null ? m.effectiveDelta() : Crdt.joinAny(pendingChange.delta(), m.effectiveDelta());
                 changes.put(d.key(), new Change(d.key(), delta, m.state()));
@@ -478,7 +519,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
 
     /** Moves the local clock past timestamps seen in remote writes, so later local writes order after them. */
     private void observeTimestamps(Crdt<?> value) {
-        if (value instanceof LWWRegister r) {
+        if (value instanceof TypeConflict c) {
+            c.part(CrdtType.LWW_REGISTER).ifPresent(this::observeTimestamps);
+        } else if (value instanceof LWWRegister r) {
             r.timestamp().ifPresent(ts -> {
                 try {
                     clock.update(ts);

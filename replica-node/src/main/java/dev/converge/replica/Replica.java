@@ -170,6 +170,11 @@ public final class Replica implements AutoCloseable {
         return engine.store.read(key).map(Engine::exists).orElse(false);
     }
 
+    /** Whether a document's state shows anything, as {@link #exists} tells of a key. */
+    public static boolean showsAnything(Crdt<?> document) {
+        return Engine.exists(document);
+    }
+
     /**
      * Up to {@code limit} document keys in ascending order, from {@code fromInclusive} (null: the
      * first); the cluster's own documents (keys starting with a zero byte and "converge/") are left out.

@@ -7,7 +7,8 @@ import java.util.List;
  * A replica's replication state: its log position, documents, and each peer's.
  *
  * @param rejectedMessages messages from peers refused as invalid since start
- * @param typeConflicts remote documents refused because the key holds another type
+ * @param typeConflicts keys that became a {@link dev.converge.crdt.TypeConflict} here: written as another type
+ *     elsewhere while this replica held them (both types are kept)
  * @param inboundPauses times the transport was told to stop reading because more received
  *     messages waited for the engine than {@link EngineConfig#maxInboundMessages} (or bytes)
  * @param replicationWaits callers of {@link Replica#awaitReplicated} still waiting

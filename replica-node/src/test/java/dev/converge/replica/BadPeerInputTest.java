@@ -3,8 +3,10 @@ package dev.converge.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.crdt.Bytes;
+import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.GCounter;
 import dev.converge.crdt.ORSet;
+import dev.converge.crdt.TypeConflict;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.sync.Ack;
 import dev.converge.crdt.sync.DeltaBatch;
@@ -86,7 +88,7 @@ class BadPeerInputTest {
     }
 
     @Test
-    void aDeltaForAKeyOfAnotherTypeIsRefusedAndTheKeyKeepsItsValue() {
+    void aDeltaForAKeyOfAnotherTypeIsKeptBesideItsValueNotOverIt() {
         try (Cluster cluster = new Cluster(2, 32, EngineConfig.defaults())) {
             Replica a = cluster.get(0);
             ReplicaId b = cluster.id(1);
@@ -99,6 +101,8 @@ class BadPeerInputTest {
             SyncStatus status = status(cluster, 0);
             assertThat(status.typeConflicts()).isEqualTo(1);
             assertThat(a.set("k").elements()).containsExactly(Bytes.of("x"));
+            assertThat(((TypeConflict) a.read(Bytes.of("k")).orElseThrow()).part(CrdtType.G_COUNTER))
+                    .contains(GCounter.empty().increment(b, 5).state());
             assertThat(((GCounter) a.read(Bytes.of("fine")).orElseThrow()).value()).isEqualTo(2);
         }
     }

@@ -129,6 +129,90 @@ class ConvergenceTest {
         }
     }
 
+    /**
+     * The same faults, with replicas writing the same few keys as a counter, a set or a register,
+     * whichever they pick: keys become type conflicts in different orders on different replicas.
+     * After healing every replica holds the same bytes, and each type's part holds every write of
+     * it that completed (a write of a key that already holds another type here fails, and counts
+     * for nothing).
+     */
+    @Test
+    void keysWrittenAsDifferentTypesUnderFaultsConvergeKeepingEveryCompletedWrite() {
+        for (long seed = 1; seed <= 12; seed++) {
+            runMixedTypes(seed, 3 + (int) (seed % 3));
+        }
+    }
+
+    private void runMixedTypes(long seed, int size) {
+        {
+            SplittableRandom random = new SplittableRandom(seed * 104_729);
+            try (Cluster cluster = new Cluster(size, seed, EngineConfig.defaults())) {
+                cluster.network.lossRate = 0.2;
+                cluster.network.duplicateRate = 0.1;
+                cluster.network.maxDelayMillis = 60;
+                Expectations expect = new Expectations();
+                List<CompletionStage<?>> writes = new ArrayList<>();
+                for (int step = 0; step < 400; step++) {
+                    int r = random.nextInt(size);
+                    Replica replica = cluster.get(r);
+                    Bytes key = Bytes.of("mixed-" + random.nextInt(3));
+                    switch (random.nextInt(5)) {
+                        case 0 -> {
+                            long amount = 1 + random.nextInt(5);
+                            writes.add(replica.counter(key).add(amount).thenRun(() -> expect.counters.merge(key, amount, Long::sum)));
+                        }
+                        case 1 -> {
+                            Bytes element = Bytes.of("e-" + r + "-" + step);
+                            writes.add(replica.set(key).add(element)
+                                    .thenRun(() -> expect.setElements.computeIfAbsent(key, k -> new HashSet<>()).add(element)));
+                        }
+                        case 2 -> {
+                            Bytes value = Bytes.of("v-" + r + "-" + step);
+                            writes.add(replica.register(key).set(value)
+                                    .thenRun(() -> expect.registerValues.computeIfAbsent(key, k -> new HashSet<>()).add(value)));
+                        }
+                        default -> {
+                            int a = random.nextInt(size);
+                            int b = random.nextInt(size);
+                            if (a != b) {
+                                if (random.nextBoolean()) {
+                                    cluster.network.disconnect(cluster.id(a), cluster.id(b));
+                                } else {
+                                    cluster.network.connect(cluster.id(a), cluster.id(b));
+                                }
+                            }
+                        }
+                    }
+                    cluster.runFor(random.nextInt(25));
+                }
+                cluster.network.heal();
+                cluster.runFor(10_000);
+                long refused = writes.stream().filter(w -> w.toCompletableFuture().isCompletedExceptionally()).count();
+                for (CompletionStage<?> w : writes) {
+                    assertThat(w.toCompletableFuture()).as("seed %d: every write completes or is refused for its type", seed).isDone();
+                    w.toCompletableFuture().exceptionally(e -> {
+                        assertThat(e).hasRootCauseInstanceOf(dev.converge.crdt.WrongTypeException.class);
+                        return null;
+                    });
+                }
+                try {
+                    cluster.assertConverged();
+                } catch (AssertionError e) {
+                    throw new AssertionError("seed " + seed + " (" + size + " replicas): " + e.getMessage(), e);
+                }
+                for (Replica any : cluster.replicas) {
+                    expect.counters.forEach((k, v) -> assertThat(any.counter(k).value()).as("seed %d counter %s", seed, k).isEqualTo(v));
+                    expect.setElements.forEach((k, v) -> assertThat(any.set(k).elements()).as("seed %d set %s", seed, k)
+                            .containsExactlyInAnyOrderElementsOf(v));
+                    expect.registerValues.forEach((k, v) -> assertThat(v).contains(any.register(k).value().orElseThrow()));
+                }
+                long conflicted = cluster.stores.get(0).keys((Bytes) null, null, 10).stream()
+                        .filter(k -> cluster.stores.get(0).read(k).orElseThrow() instanceof dev.converge.crdt.TypeConflict).count();
+                System.out.printf("seed %d: %d writes, %d refused for their type, %d of 3 keys conflicted%n", seed, writes.size(), refused, conflicted);
+            }
+        }
+    }
+
     @Test
     void awaitReplicatedCountsPeersThatAcknowledged() {
         try (Cluster cluster = new Cluster(3, 5, EngineConfig.defaults())) {

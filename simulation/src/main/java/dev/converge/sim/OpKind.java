@@ -50,6 +50,7 @@ public enum OpKind {
             case EW_FLAG -> "f";
             case OR_MAP -> "h";
             case G_COUNTER -> "g";
+            case TYPE_CONFLICT -> throw new IllegalArgumentException("the workload writes each key as its prefix's type only");
         };
     }
 

@@ -435,7 +435,7 @@ public final class SimStore implements DocumentStore {
         checkOpen("commit");
         for (Change c : commit.changes()) {
             Crdt<?> existing = documents.get(c.key());
-            if (existing != null && existing.type() != c.state().type()) {
+            if (!c.follows(existing)) {
                 return CompletableFuture.failedFuture(new StorageException("commit: key '" + c.key() + "' holds "
                         + existing.type() + ", not " + c.state().type()));
             }

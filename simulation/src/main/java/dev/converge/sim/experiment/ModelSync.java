@@ -3,7 +3,7 @@ package dev.converge.sim.experiment;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
 import dev.converge.crdt.LWWRegister;
-import dev.converge.crdt.Merge;
+import dev.converge.crdt.Merged;
 import dev.converge.crdt.Mutation;
 import dev.converge.crdt.ORSet;
 import dev.converge.crdt.PNCounter;
@@ -203,7 +203,7 @@ final class ModelSync {
             Map<Bytes, Crdt<?>> effective = new LinkedHashMap<>();
             message.forEach((k, v) -> {
                 Crdt<?> current = n.state.get(k);
-                Merge<?> m = Crdt.mergeAny(current == null ? v.type().bottom() : current, v);
+                Merged m = Crdt.mergeAny(current == null ? v.type().bottom() : current, v);
                 if (m.changed()) {
                     n.state.put(k, m.state());
                     effective.put(k, m.effectiveDelta());

@@ -2,7 +2,6 @@ package dev.converge.storage.rocksdb;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
-import dev.converge.crdt.WrongTypeException;
 import dev.converge.crdt.codec.CodecException;
 import dev.converge.crdt.codec.CrdtCodec;
 import dev.converge.crdt.port.StorageException;
@@ -159,11 +158,7 @@ final class Documents {
                 }
                 byte[] value = it.value();
                 Crdt<?> delta = decode(dk, value, key, operation, "delta seq " + Layout.seqOfDeltaKey(dk));
-                try {
-                    state = Crdt.joinAny(state, delta);
-                } catch (WrongTypeException e) {
-                    throw corrupt(operation, key, "delta seq " + Layout.seqOfDeltaKey(dk) + " holds a " + delta.type() + " but the snapshot a " + state.type());
-                }
+                state = Crdt.joinAny(state, delta);
                 deltaBytes += value.length;
                 maxSeq = Layout.seqOfDeltaKey(dk);
                 if (count == seqs.length) {

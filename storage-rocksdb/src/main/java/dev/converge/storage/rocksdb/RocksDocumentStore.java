@@ -451,7 +451,7 @@ public final class RocksDocumentStore implements DocumentStore {
                 } catch (StorageException e) {
                     return CompletableFuture.failedFuture(e);
                 }
-                if (previous[i] != null && previous[i].state().type() != types[i]) {
+                if (!changes.get(i).follows(previous[i] == null ? null : previous[i].state())) {
                     // The engine checks types before it builds a change; reaching here is a bug there.
                     throw new IllegalArgumentException("commit: key '" + keys[i] + "' holds a " + previous[i].state().type()
                             + ", refusing to overwrite it with a " + types[i]);
