@@ -228,13 +228,13 @@ public final class ORMap implements Crdt<ORMap> {
 
     private Mutation<ORMap> addToCounter(ReplicaId replica, Bytes field, CrdtType kind, long amount) {
         checkKind(field, kind);
-        if (amount == 0) {
-            return new Mutation<>(this, BOTTOM);
-        }
         FieldKey key = new FieldKey(field, kind);
         DotFun<CounterEntry> entries = field(field, kind);
         if (entries == null) {
             entries = DotFun.empty();
+        }
+        if (amount == 0 && entries.size() > 0) {
+            return new Mutation<>(this, BOTTOM); // an absent field is created at 0, as Redis's HINCRBY h f 0 does
         }
         Math.addExact(counterValue(entries), amount);
         // This replica's live entry (normally one) is replaced by a new one under a new dot.

@@ -147,13 +147,15 @@ public final class PNCounter implements Crdt<PNCounter> {
     }
 
     /**
-     * Adds {@code amount}, which may be negative, on behalf of {@code replica}.
+     * Adds {@code amount}, which may be negative, on behalf of {@code replica}. Adding 0 changes
+     * nothing, except to a counter with no updates since its last reset (or none ever): that one
+     * now shows 0, as Redis's {@code INCRBY k 0} creates {@code k}.
      *
      * @throws ArithmeticException when the value would leave the range of {@code long}
      */
     public Mutation<PNCounter> add(ReplicaId replica, long amount) {
         if (amount == 0) {
-            return new Mutation<>(this, BOTTOM);
+            return hasUpdates() ? new Mutation<>(this, BOTTOM) : updateByZero(replica);
         }
         long next = Math.addExact(value(), amount);
         if (amount > 0) {
@@ -164,6 +166,14 @@ public final class PNCounter implements Crdt<PNCounter> {
         long count = Math.addExact(decrements.get(replica), Math.negateExact(amount));
         return new Mutation<>(new PNCounter(increments, decrements.with(replica, count), resetIncrements, resetDecrements, next),
                 new PNCounter(NONE, VersionVector.of(replica, count), NONE, NONE, -count));
+    }
+
+    /** One increment and one decrement of 1: an update that leaves the value as it was. */
+    private Mutation<PNCounter> updateByZero(ReplicaId replica) {
+        long p = Math.addExact(increments.get(replica), 1);
+        long n = Math.addExact(decrements.get(replica), 1);
+        return new Mutation<>(new PNCounter(increments.with(replica, p), decrements.with(replica, n), resetIncrements, resetDecrements, value()),
+                new PNCounter(VersionVector.of(replica, p), VersionVector.of(replica, n), NONE, NONE, p - n));
     }
 
     /** Adds {@code amount} (at least 0). */

@@ -130,6 +130,26 @@ class ScenarioTest {
     }
 
     @Test
+    void addingZeroCreatesACounterThatShowsNothingAndOtherwiseChangesNothing() {
+        Mutation<PNCounter> created = PNCounter.empty().add(ALICE, 0);
+        assertThat(created.state().hasUpdates()).as("a new counter shows 0").isTrue();
+        assertThat(created.state().value()).isZero();
+        assertThat(PNCounter.empty().join(created.delta()).hasUpdates()).as("and so does a replica that merges the delta").isTrue();
+        PNCounter five = created.state().add(BOB, 5).state();
+        assertThat(five.add(ALICE, 0).delta().isBottom()).as("a counter that shows something: nothing to do").isTrue();
+        PNCounter reset = five.reset().state();
+        assertThat(reset.hasUpdates()).isFalse();
+        Mutation<PNCounter> again = reset.add(BOB, 0);
+        assertThat(again.state().hasUpdates()).isTrue();
+        assertThat(again.state().value()).isZero();
+        assertThat(reset.join(again.delta()).value()).isZero();
+
+        Mutation<ORMap> field = ORMap.empty().increment(ALICE, Bytes.of("n"), 0);
+        assertThat(field.state().counter(Bytes.of("n"))).as("a map's counter field is created at 0 too").hasValue(0);
+        assertThat(field.state().increment(BOB, Bytes.of("n"), 0).delta().isBottom()).isTrue();
+    }
+
+    @Test
     void removingAFieldKeepsOnlyAConcurrentUpdateNotTheRemovedContent() {
         ORMap shared = ORMap.empty()
                 .updateSet(Bytes.of("tags"), s -> s.addAll(ALICE, List.of(Bytes.of("old1"), Bytes.of("old2")))).state();

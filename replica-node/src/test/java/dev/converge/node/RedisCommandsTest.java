@@ -62,6 +62,9 @@ class RedisCommandsTest {
         assertThat(redis.incrBy("cmd:c", -1)).isEqualTo(-10);
         assertThat(redis.get("cmd:c")).isEqualTo("-10");
         assertThat(redis.type("cmd:c")).isEqualTo("string");
+        assertThat(redis.incrBy("cmd:zero", 0)).as("INCRBY 0 creates the key, as in Redis").isZero();
+        assertThat(redis.exists("cmd:zero")).isTrue();
+        assertThat(redis.get("cmd:zero")).isEqualTo("0");
         assertThat(redis.incrBy("cmd:max", Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
         error(() -> redis.incr("cmd:max"), "ERR increment or decrement would overflow");
         assertThat(redis.get("cmd:max")).isEqualTo(Long.toString(Long.MAX_VALUE));
@@ -147,6 +150,9 @@ class RedisCommandsTest {
     void hashesHoldRegisterAndCounterFields() {
         assertThat(redis.hset("cmd:h", Map.of("name", "ada", "city", "London"))).isEqualTo(2);
         assertThat(redis.hset("cmd:h", "city", "Paris")).isZero();
+        assertThat(redis.hincrBy("cmd:h", "zero", 0)).isZero();
+        assertThat(redis.hget("cmd:h", "zero")).as("HINCRBY 0 creates the field, as in Redis").isEqualTo("0");
+        assertThat(redis.hdel("cmd:h", "zero")).isEqualTo(1);
         assertThat(redis.hincrBy("cmd:h", "logins", 2)).isEqualTo(2);
         assertThat(redis.hincrBy("cmd:h", "logins", -5)).isEqualTo(-3);
         assertThat(redis.hget("cmd:h", "city")).isEqualTo("Paris");
