@@ -50,6 +50,11 @@ public final class TypeConflict implements Crdt<TypeConflict> {
         return ofTagged(byTag);
     }
 
+    /** The parts of a document: a conflict's, or the value itself as the only one (none when bottom). */
+    public static List<Crdt<?>> partsOf(Crdt<?> document) {
+        return asParts(document).parts();
+    }
+
     /** A value as parts: a conflict's own, or the value as its only part (none when bottom). */
     static TypeConflict asParts(Crdt<?> value) {
         if (value instanceof TypeConflict c) {

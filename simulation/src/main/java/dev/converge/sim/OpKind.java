@@ -3,9 +3,9 @@ package dev.converge.sim;
 import dev.converge.crdt.CrdtType;
 
 /**
- * The operations simulated clients perform, on every document type. Each names the type of the
- * keys it targets (keys are typed by their first letter, so a workload never writes a key with
- * two types) and its weight in the default mix.
+ * The operations simulated clients perform, on every document type. Each names the type it
+ * writes and its weight in the default mix. Keys are typed by their first letter, and every
+ * operation but {@link #CROSS_TYPE_ADD} writes keys of its own type.
  */
 public enum OpKind {
     COUNTER_ADD(CrdtType.PN_COUNTER, 6),
@@ -21,7 +21,13 @@ public enum OpKind {
     MAP_ADD_TO_SET(CrdtType.OR_MAP, 3),
     MAP_REMOVE_FIELD(CrdtType.OR_MAP, 2),
     /** Replica.delete on a key of any type: counter reset, register tombstone, clears. */
-    DELETE(null, 2);
+    DELETE(null, 2),
+    /**
+     * A counter increment on a set's key ({@code s…}): refused where the replica holds the set,
+     * accepted where it does not (yet), so replicas apart write the key as two types and meet as
+     * a type conflict that must converge like any document.
+     */
+    CROSS_TYPE_ADD(CrdtType.PN_COUNTER, 2);
 
     private final CrdtType type;
     private final int defaultWeight;

@@ -152,7 +152,7 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
             CrdtType type = kind.type() != null ? kind.type()
                     : List.of(CrdtType.PN_COUNTER, CrdtType.LWW_REGISTER, CrdtType.MV_REGISTER, CrdtType.OR_SET, CrdtType.EW_FLAG,
                             CrdtType.OR_MAP).get(r.nextInt(6));
-            String key = OpKind.prefix(type) + r.nextInt(perType);
+            String key = OpKind.prefix(kind == OpKind.CROSS_TYPE_ADD ? CrdtType.OR_SET : type) + r.nextInt(perType);
             String field = switch (kind) {
                 case MAP_INCREMENT -> "n" + r.nextInt(3);
                 case MAP_SET_REGISTER -> "r" + r.nextInt(3);
@@ -162,6 +162,7 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
             };
             long arg = switch (kind) {
                 case COUNTER_ADD -> r.nextBoolean() ? 1 + r.nextInt(5) : -(1 + r.nextInt(5));
+                case CROSS_TYPE_ADD -> 1 + r.nextInt(5);
                 case MAP_INCREMENT -> r.nextInt(4) == 0 ? -(1 + r.nextInt(3)) : 1 + r.nextInt(5);
                 case SET_REMOVE -> r.nextLong() & Long.MAX_VALUE;
                 default -> 0;

@@ -355,6 +355,8 @@ public final class SimMain {
         long messages;
         long bytes;
         long virtualMillis;
+        long typeConflicts;
+        long runsWithTypeConflicts;
 
         void add(SimResult r) {
             runs++;
@@ -370,6 +372,8 @@ public final class SimMain {
             messages += r.stats().messages();
             bytes += r.stats().bytes();
             virtualMillis += r.stats().virtualMillis();
+            typeConflicts += r.stats().typeConflicts();
+            runsWithTypeConflicts += r.stats().typeConflicts() > 0 ? 1 : 0;
         }
 
         void print(PrintStream out, long wallMillis) {
@@ -380,6 +384,8 @@ public final class SimMain {
             long ops = outcomes.values().stream().mapToLong(Long::longValue).sum();
             out.printf(Locale.ROOT, "operations: %d %s%n", ops, outcomes);
             out.printf(Locale.ROOT, "messages: %d, %.1f MB%n", messages, bytes / 1e6);
+            out.printf(Locale.ROOT, "keys written as two types that converged as one conflict: %d, in %d run(s)%n", typeConflicts,
+                    runsWithTypeConflicts);
             if (!rounds.isEmpty()) {
                 List<Integer> sorted = new ArrayList<>(rounds);
                 sorted.sort(null);

@@ -55,9 +55,11 @@ public record SimResult(long seed, Status status, List<Violation> violations, St
      *
      * @param faults faults injected, by kind (crashes counted when they hit a running process)
      * @param outcomes client operations by outcome
+     * @param typeConflicts keys the live replicas hold as several types at the end (written so by
+     *     {@link OpKind#CROSS_TYPE_ADD})
      */
     public record Stats(Map<FaultKind, Integer> faults, Map<History.Outcome, Long> outcomes, long messages, long bytes,
-                        long virtualMillis, long events, String swarm) {
+                        long virtualMillis, long events, String swarm, int typeConflicts) {
 
         public Stats {
             EnumMap<FaultKind, Integer> f = new EnumMap<>(FaultKind.class);

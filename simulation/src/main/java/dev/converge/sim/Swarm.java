@@ -61,8 +61,10 @@ public record Swarm(Topology.Kind topology, SimStore.Durability durability, doub
         long retained = retention[r.nextInt(retention.length)];
         List<Integer> weights = new ArrayList<>();
         for (OpKind k : OpKind.values()) {
-            int pick = r.nextInt(4); // 0: off, 1-3: a multiple of the default
-            weights.add(pick == 0 ? 0 : k.defaultWeight() * pick);
+            if (k != OpKind.CROSS_TYPE_ADD) {
+                int pick = r.nextInt(4); // 0: off, 1-3: a multiple of the default
+                weights.add(pick == 0 ? 0 : k.defaultWeight() * pick);
+            }
         }
         if (weights.stream().mapToInt(Integer::intValue).sum() == 0) {
             weights.set(OpKind.SET_ADD.ordinal(), 1);
@@ -70,6 +72,8 @@ public record Swarm(Topology.Kind topology, SimStore.Durability durability, doub
         // Drawn last, so the parameters above stay what they were for every seed.
         long[] backstops = {DEFAULT_ANTI_ENTROPY_MILLIS, DEFAULT_ANTI_ENTROPY_MILLIS, 2_000, 500};
         long antiEntropy = backstops[r.nextInt(backstops.length)];
+        int crossPick = r.nextInt(4); // drawn after everything above, which stays as it was for every seed
+        weights.add(OpKind.CROSS_TYPE_ADD.ordinal(), crossPick == 0 ? 0 : OpKind.CROSS_TYPE_ADD.defaultWeight() * crossPick);
         return new Swarm(topology, durability, healthy, chaosDelay, loss, duplicate, reorder, detect, reconnect, groupDelay, fsync,
                 flush, retained, antiEntropy, weights);
     }
@@ -107,6 +111,9 @@ public record Swarm(Topology.Kind topology, SimStore.Durability durability, doub
         List<Integer> weights = new ArrayList<>();
         for (String s : need(m, "opWeights").split(",")) {
             weights.add(Integer.parseInt(s));
+        }
+        while (weights.size() < OpKind.values().length) {
+            weights.add(0); // a repro file written before the kinds that follow existed
         }
         return new Swarm(Topology.Kind.valueOf(need(m, "topology")), SimStore.Durability.valueOf(need(m, "durability")),
                 Double.parseDouble(need(m, "healthyDelayMillis")), Double.parseDouble(need(m, "chaosDelayMillis")),

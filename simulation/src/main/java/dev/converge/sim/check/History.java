@@ -86,6 +86,21 @@ public final class History {
             this.submittedAt = submittedAt;
         }
 
+        /**
+         * This operation as seen by one type's part of its document: the same facts, with
+         * {@code part} (one type's part of its delta) as its delta.
+         */
+        Entry withDelta(Crdt<?> part) {
+            Entry e = new Entry(id, slot, replica, epoch, effect, key, part.type(), field, value, amount, submittedAt);
+            e.outcome = outcome;
+            e.detail = detail;
+            e.delta = part;
+            e.seq = seq;
+            e.mayBeLost = mayBeLost;
+            e.lostBecause = lostBecause;
+            return e;
+        }
+
         public int id() {
             return id;
         }

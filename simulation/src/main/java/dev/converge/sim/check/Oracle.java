@@ -2,12 +2,14 @@ package dev.converge.sim.check;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
+import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.EWFlag;
 import dev.converge.crdt.LWWRegister;
 import dev.converge.crdt.MVRegister;
 import dev.converge.crdt.ORMap;
 import dev.converge.crdt.ORSet;
 import dev.converge.crdt.PNCounter;
+import dev.converge.crdt.TypeConflict;
 import dev.converge.crdt.causal.Dot;
 import dev.converge.crdt.causal.DotContext;
 import dev.converge.crdt.causal.Dots;
@@ -16,6 +18,7 @@ import dev.converge.sim.check.History.Effect;
 import dev.converge.sim.check.History.Entry;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,34 +117,80 @@ public final class Oracle {
         }
         int before = violations.size();
         for (Map.Entry<Bytes, List<Entry>> e : byKey.entrySet()) {
-            Crdt<?> state = reference.get(e.getKey());
-            List<Entry> ops = e.getValue();
-            if (state == null) {
-                for (Entry op : ops) {
+            Crdt<?> document = reference.get(e.getKey());
+            if (document == null) {
+                for (Entry op : e.getValue()) {
                     if (op.mustSurvive() && !op.delta().isBottom()) {
                         safety("document '" + e.getKey() + "' is missing, but " + op + " was acknowledged");
                     }
                 }
                 continue;
             }
-            checkJoin(e.getKey(), state, ops);
-            if (state instanceof PNCounter c) {
-                checkCounter(e.getKey(), c, ops);
-            } else if (state instanceof ORSet s) {
-                checkSet(e.getKey(), s, ops);
-            } else if (state instanceof LWWRegister r) {
-                checkRegister(e.getKey(), r, ops);
-            } else if (state instanceof MVRegister m) {
-                checkMultiValue(e.getKey(), m, ops);
-            } else if (state instanceof ORMap m) {
-                checkMap(e.getKey(), m, ops);
-            } else if (state instanceof EWFlag f) {
-                checkFlag(e.getKey(), f, ops);
+            // A key written as several types holds one part per type: each is judged by the operations on it.
+            Map<CrdtType, Crdt<?>> parts = new EnumMap<>(CrdtType.class);
+            for (Crdt<?> part : document instanceof TypeConflict c ? c.parts() : List.<Crdt<?>>of(document)) {
+                parts.put(part.type(), part);
+            }
+            Map<CrdtType, List<Entry>> byType = byType(e.getValue());
+            for (Map.Entry<CrdtType, Crdt<?>> part : parts.entrySet()) {
+                if (!byType.containsKey(part.getKey())) {
+                    safety("'" + e.getKey() + "' holds a " + part.getKey() + " that no operation wrote: " + part.getValue());
+                }
+            }
+            for (Map.Entry<CrdtType, List<Entry>> typed : byType.entrySet()) {
+                Crdt<?> state = parts.get(typed.getKey());
+                if (state == null) {
+                    for (Entry op : typed.getValue()) {
+                        if (op.mustSurvive() && !op.delta().isBottom()) {
+                            safety("'" + e.getKey() + "' holds no " + typed.getKey() + ", but " + op + " was acknowledged");
+                        }
+                    }
+                } else {
+                    check(e.getKey(), state, typed.getValue());
+                }
             }
         }
         if (violations.size() > before) {
             explainDotReuse();
         }
+    }
+
+    private void check(Bytes key, Crdt<?> state, List<Entry> ops) {
+        checkJoin(key, state, ops);
+        if (state instanceof PNCounter c) {
+            checkCounter(key, c, ops);
+        } else if (state instanceof ORSet s) {
+            checkSet(key, s, ops);
+        } else if (state instanceof LWWRegister r) {
+            checkRegister(key, r, ops);
+        } else if (state instanceof MVRegister m) {
+            checkMultiValue(key, m, ops);
+        } else if (state instanceof ORMap m) {
+            checkMap(key, m, ops);
+        } else if (state instanceof EWFlag f) {
+            checkFlag(key, f, ops);
+        }
+    }
+
+    /**
+     * The operations on one key by the type they wrote: an operation that committed nothing by
+     * the type it asked for, one that committed a delta by its delta's type, and a delete of a
+     * key written as several types once per type, with that type's part of its delta.
+     */
+    private static Map<CrdtType, List<Entry>> byType(List<Entry> ops) {
+        Map<CrdtType, List<Entry>> out = new EnumMap<>(CrdtType.class);
+        for (Entry op : ops) {
+            if (op.delta() == null) {
+                out.computeIfAbsent(op.type(), t -> new ArrayList<>()).add(op);
+            } else if (op.delta() instanceof TypeConflict c) {
+                for (Crdt<?> part : c.parts()) {
+                    out.computeIfAbsent(part.type(), t -> new ArrayList<>()).add(op.withDelta(part));
+                }
+            } else {
+                out.computeIfAbsent(op.delta().type(), t -> new ArrayList<>()).add(op);
+            }
+        }
+        return out;
     }
 
     /**
@@ -214,10 +263,23 @@ public final class Oracle {
         }
     }
 
-    /** Whether {@code a ≤ b} in their (common) lattice. */
+    /** Whether {@code a ≤ b} in the keyspace's lattice: each type's part of {@code a} below that of {@code b}. */
+    public static boolean leq(Crdt<?> a, Crdt<?> b) {
+        if (a.type() == b.type() && !(a instanceof TypeConflict)) {
+            return leqOfOneType(a, b);
+        }
+        for (Crdt<?> part : TypeConflict.partsOf(a)) {
+            Crdt<?> other = TypeConflict.partsOf(b).stream().filter(p -> p.type() == part.type()).findFirst().orElse(null);
+            if (other == null || !leqOfOneType(part, other)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @SuppressWarnings("unchecked")
-    static <S extends Crdt<S>> boolean leq(Crdt<?> a, Crdt<?> b) {
-        return a.type() == b.type() && ((S) a).leq((S) b);
+    private static <S extends Crdt<S>> boolean leqOfOneType(Crdt<?> a, Crdt<?> b) {
+        return ((S) a).leq((S) b);
     }
 
     private boolean delivered(Entry op, Crdt<?> state) {

@@ -77,6 +77,30 @@ class OracleTest {
     }
 
     @Test
+    void aKeyWrittenAsTwoTypesIsJudgedPartByPart() {
+        Bytes e1 = Bytes.of("e1");
+        Mutation<ORSet> add = ORSet.empty().add(R, e1);
+        Mutation<PNCounter> three = PNCounter.empty().add(Q, 3);
+        op(Effect.SET_ADD, R, CrdtType.OR_SET, null, e1, 0, add.delta(), History.Outcome.ACKNOWLEDGED);
+        op(Effect.COUNTER_ADD, Q, CrdtType.PN_COUNTER, null, null, 3, three.delta(), History.Outcome.ACKNOWLEDGED);
+        op(Effect.COUNTER_ADD, R, CrdtType.PN_COUNTER, null, null, 4, null, History.Outcome.FAILED); // refused: R held the set
+        Crdt<?> both = Crdt.joinAny(add.state(), three.state());
+        assertThat(check(both, both)).isEmpty();
+        assertThat(check(add.state())).anySatisfy(v -> assertThat(v.message()).contains("holds no PN_COUNTER").contains("op#2"));
+        assertThat(check(Crdt.joinAny(ORSet.empty().add(R, Bytes.of("x")).state(), three.state())))
+                .anySatisfy(v -> assertThat(v.message()).contains("holds x, which no operation added"));
+        assertThat(check(Crdt.joinAny(add.state(), PNCounter.empty().add(Q, 1).state())))
+                .anySatisfy(v -> assertThat(v.message()).contains("acknowledged op#2").contains("missing"));
+        assertThat(check(both, add.state())).anySatisfy(v -> assertThat(v.message()).contains("replicas differ"));
+        // A delete of the conflicted key, with one part per type in its delta, is judged in each.
+        Crdt<?> deletion = Crdt.joinAny(add.state().clear().delta(), three.state().reset().delta());
+        op(Effect.DELETE, R, null, null, null, 0, deletion, History.Outcome.ACKNOWLEDGED);
+        Crdt<?> deleted = Crdt.joinAny(both, deletion);
+        assertThat(check(deleted)).isEmpty();
+        assertThat(check(both)).anySatisfy(v -> assertThat(v.message()).contains("acknowledged op#4").contains("missing"));
+    }
+
+    @Test
     void replicasThatDifferAreASafetyViolation() {
         Mutation<PNCounter> a = PNCounter.empty().add(R, 3);
         op(Effect.COUNTER_ADD, R, CrdtType.PN_COUNTER, null, null, 3, a.delta(), History.Outcome.ACKNOWLEDGED);
