@@ -425,17 +425,21 @@ final class StateEncoding implements StateEncodingHook.StateEncoding {
         List<Crdt<?>> parts = new ArrayList<>(m.getPartsCount());
         int lastTag = 0;
         for (ByteString b : m.getPartsList()) {
-            Crdt<?> part = CrdtCodec.decode(b.toByteArray());
-            if (part instanceof TypeConflict) {
+            byte[] bytes = b.toByteArray();
+            // Checked from the header before the part is decoded: a nested conflict would recurse
+            // outside the codec's recursion limit, and copy the rest of the input at every level.
+            CrdtType type = CrdtCodec.typeOf(bytes);
+            if (type == CrdtType.TYPE_CONFLICT) {
                 throw new CodecException("type conflict: a part is itself a type conflict");
             }
+            if (type.tag() <= lastTag) {
+                throw new CodecException("type conflict: parts not in ascending type order");
+            }
+            lastTag = type.tag();
+            Crdt<?> part = CrdtCodec.decode(bytes);
             if (part.isBottom()) {
                 throw new CodecException("type conflict: a part of " + part.type() + " is bottom");
             }
-            if (part.type().tag() <= lastTag) {
-                throw new CodecException("type conflict: parts not in ascending type order");
-            }
-            lastTag = part.type().tag();
             parts.add(part);
         }
         return TypeConflict.of(parts);

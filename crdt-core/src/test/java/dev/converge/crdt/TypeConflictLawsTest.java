@@ -222,6 +222,13 @@ class TypeConflictLawsTest {
         assertRefused(conflictOf(counter, counter), "ascending");
         assertRefused(conflictOf(counter, conflict), "itself a type conflict");
         assertRefused(conflictOf(CrdtCodec.encode(PNCounter.empty()), set), "bottom");
+        // Nested conflicts are refused from the first part's header, before anything is decoded:
+        // decoding them first recursed once per level, past the codec's own recursion limit.
+        byte[] nested = conflict;
+        for (int depth = 0; depth < 3_000; depth++) {
+            nested = conflictOf(nested, counter);
+        }
+        assertRefused(nested, "itself a type conflict");
     }
 
     private static byte[] conflictOf(byte[]... parts) {

@@ -481,6 +481,14 @@ final class RedisCommands {
         return RedisReplies.simple(typeName(state.get()));
     }
 
+    /** Whether {@code SCAN ... TYPE name} lists the document: a key written as several types, for each type that shows anything. */
+    private static boolean hasTypeName(Crdt<?> state, String name) {
+        if (state instanceof TypeConflict c) {
+            return c.parts().stream().anyMatch(p -> Replica.showsAnything(p) && typeName(p).equals(name));
+        }
+        return typeName(state).equals(name);
+    }
+
     /**
      * The Redis type of a document. A key written as several types at once (see README) shows the
      * first of them, in type-tag order, that holds anything.
@@ -652,7 +660,7 @@ final class RedisCommands {
             if (state.isEmpty() || !replica.exists(k)) {
                 continue;
             }
-            if (type != null && !typeName(state.get()).equals(type)) {
+            if (type != null && !hasTypeName(state.get(), type)) {
                 continue;
             }
             keys.add(bulk(k));
@@ -713,20 +721,21 @@ final class RedisCommands {
     }
 
     /**
-     * What GET reads of a key written as several types at once: its register if that shows
-     * anything, else its counter, else the register or counter deleted; the document itself
-     * (WRONGTYPE, or nil when nothing shows) when it has neither.
+     * What GET reads of a key written as several types at once: its register or else its counter
+     * when one shows anything; else the document itself, WRONGTYPE when another type shows and
+     * nil when nothing does.
      */
     private static Crdt<?> stringPart(Crdt<?> state) {
         if (!(state instanceof TypeConflict c)) {
             return state;
         }
-        Optional<Crdt<?>> register = c.part(CrdtType.LWW_REGISTER);
-        Optional<Crdt<?>> counter = c.part(CrdtType.PN_COUNTER);
-        if (register.isPresent() && (Replica.showsAnything(register.get()) || counter.isEmpty() || !Replica.showsAnything(counter.get()))) {
-            return register.get();
+        for (CrdtType type : List.of(CrdtType.LWW_REGISTER, CrdtType.PN_COUNTER)) {
+            Optional<Crdt<?>> part = c.part(type);
+            if (part.isPresent() && Replica.showsAnything(part.get())) {
+                return part.get();
+            }
         }
-        return counter.orElse(state);
+        return c; // WRONGTYPE when another type shows, nil when nothing does
     }
 
     /** The value GET shows: a counter's value, a register's value, nil when deleted; else WRONGTYPE. */

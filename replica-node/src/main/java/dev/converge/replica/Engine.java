@@ -363,11 +363,19 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         }
     }
 
-    /** The delete of a document that exists: every type it holds is deleted as observed here. */
+    /**
+     * The delete of a document that exists: every type it holds is deleted as observed here (all
+     * or none: a grow-only counter, which only a peer can have sent, makes the whole delete fail).
+     */
     private Change deletion(Bytes key, Crdt<?> current) {
         if (current instanceof TypeConflict c) {
             List<Crdt<?>> deltas = new ArrayList<>();
             Crdt<?> state = c;
+            for (Crdt<?> part : c.parts()) {
+                if (part instanceof GCounter && exists(part)) {
+                    deletion(part); // throws: a grow-only counter cannot be deleted
+                }
+            }
             for (Crdt<?> part : c.parts()) {
                 if (exists(part)) {
                     Mutation<?> m = deletion(part);
@@ -469,8 +477,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             if (forRead && !othersShow) {
                 return (S) type.bottom();
             }
-            throw new WrongTypeException("key '" + key + "' (written as " + c.parts().stream().map(p -> p.type().toString())
-                    .collect(Collectors.joining(" and ")) + " on different replicas at once; delete it to write one type)", c.type(), type);
+            String types = c.parts().stream().map(p -> p.type().toString()).collect(Collectors.joining(" and "));
+            throw new WrongTypeException("key '" + key + "' (written as " + types + " on different replicas at once; "
+                    + (othersShow ? "delete it to write one type" : "deleted, it keeps those types: write one of them") + ")", c.type(), type);
         }
         if (forRead && !exists(document)) {
             return (S) type.bottom();
@@ -484,15 +493,19 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     public CompletionStage<Long> apply(ReplicaId peer, List<Document> documents) {
         Map<Bytes, Change> changes = new LinkedHashMap<>();
         for (Document d : documents) {
+            if (Membership.reserved(d.key()) && !Membership.fitsReserved(d.key(), d.value())) {
+                rejected.incrementAndGet();
+                LOG.warn("refused a {} from {} for the cluster's own document '{}', which has another type", d.value().type(), peer, d.key());
+                continue;
+            }
             Change pendingChange = changes.get(d.key());
             Crdt<?> state = pendingChange != null ? pendingChange.state() : store.read(d.key()).orElse(null);
             observeTimestamps(d.value());
             Merged m = Crdt.mergeAny(state == null ? d.value().type().bottom() : state, d.value());
-            if (m.state() instanceof TypeConflict && !(state instanceof TypeConflict)) {
+            if (state != null && !(state instanceof TypeConflict) && m.state() instanceof TypeConflict) {
                 typeConflicts.incrementAndGet();
                 LOG.warn("key '{}' was written as {} here and as {} at {} concurrently: both are kept (each type reads as "
-                        + "before; writes are refused until the key is deleted)", d.key(), state == null ? "?" : state.type(),
-                        d.value().type(), peer);
+                        + "before; writes are refused until the key is deleted)", d.key(), state.type(), d.value().type(), peer);
             }
             if (m.changed()) {
                 Crdt<?> delta = pendingChange == null ? m.effectiveDelta() : Crdt.joinAny(pendingChange.delta(), m.effectiveDelta());

@@ -58,6 +58,14 @@ final class Membership {
         return store.documentCount() - (store.read(MEMBERS).isPresent() ? 1 : 0) - (store.read(REMOVED).isPresent() ? 1 : 0);
     }
 
+    /**
+     * Whether {@code value} may be merged into reserved key {@code key}: the cluster's own
+     * documents keep their types (a member list, a removal set), and no other reserved key exists.
+     */
+    static boolean fitsReserved(Bytes key, Crdt<?> value) {
+        return key.equals(MEMBERS) ? value.type() == CrdtType.OR_MAP : key.equals(REMOVED) && value.type() == CrdtType.OR_SET;
+    }
+
     static boolean reserved(Bytes key) {
         if (key.length() < SYSTEM_PREFIX.length()) {
             return false;

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -66,6 +67,9 @@ class RedisTypeConflictTest {
                     assertThat(j.smembers("k")).containsExactly("x");
                     assertThat(j.type("k")).as("the first type that shows, by tag: the counter").isEqualTo("string");
                     assertThat(j.exists("k")).isTrue();
+                    assertThat(j.scan(ScanParams.SCAN_POINTER_START, new ScanParams(), "set").getResult())
+                            .as("SCAN TYPE finds it under each type that shows").contains("k");
+                    assertThat(j.scan(ScanParams.SCAN_POINTER_START, new ScanParams(), "string").getResult()).contains("k");
                     assertThatThrownBy(() -> j.incr("k")).isInstanceOf(JedisDataException.class).hasMessageStartingWith("WRONGTYPE");
                     assertThatThrownBy(() -> j.sadd("k", "y")).isInstanceOf(JedisDataException.class).hasMessageStartingWith("WRONGTYPE");
                 }
@@ -75,7 +79,8 @@ class RedisTypeConflictTest {
                 Eventually.until("the delete reached node-a", () -> !ja.exists("k"));
                 assertThat(ja.sadd("k", "z")).as("after the delete, one type may be written again").isEqualTo(1);
                 Eventually.until("node-b sees the set", () -> jb.smembers("k").equals(Set.of("z")));
-                assertThat(jb.get("k")).as("the counter part stays deleted").isNull();
+                assertThatThrownBy(() -> jb.get("k")).as("the counter part stays deleted; the set shows")
+                        .isInstanceOf(JedisDataException.class).hasMessageStartingWith("WRONGTYPE");
                 assertThat(jb.type("k")).isEqualTo("set");
                 assertThatThrownBy(() -> jb.incr("k")).isInstanceOf(JedisDataException.class).hasMessageStartingWith("WRONGTYPE");
             }

@@ -1,11 +1,13 @@
 package dev.converge.replica;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.GCounter;
 import dev.converge.crdt.ORSet;
+import dev.converge.crdt.PNCounter;
 import dev.converge.crdt.TypeConflict;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.sync.Ack;
@@ -103,6 +105,30 @@ class BadPeerInputTest {
             assertThat(a.set("k").elements()).containsExactly(Bytes.of("x"));
             assertThat(((TypeConflict) a.read(Bytes.of("k")).orElseThrow()).part(CrdtType.G_COUNTER))
                     .contains(GCounter.empty().increment(b, 5).state());
+            assertThat(((GCounter) a.read(Bytes.of("fine")).orElseThrow()).value()).isEqualTo(2);
+            // A grow-only counter (no replica writes one at the top level) cannot be deleted: nor the key then.
+            assertThatThrownBy(() -> cluster.await(a.delete(Bytes.of("k")))).hasRootCauseInstanceOf(UnsupportedOperationException.class);
+            assertThat(a.set("k").elements()).as("nothing deleted").containsExactly(Bytes.of("x"));
+        }
+    }
+
+    @Test
+    void aDeltaOfAnotherTypeForTheClustersOwnDocumentsIsRefused() {
+        try (Cluster cluster = new Cluster(2, 34, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            ReplicaId b = cluster.id(1);
+            cluster.runFor(500);
+            var members = a.read(Membership.MEMBERS);
+            var memberList = a.members();
+            cluster.network.inject(b, a.id(), new DeltaBatch(0, 1, List.of(
+                    new Document(Membership.REMOVED, PNCounter.empty().add(b, 1).state()),
+                    new Document(Membership.MEMBERS, ORSet.empty().add(b, Bytes.of("x")).state()),
+                    new Document(Bytes.of("fine"), GCounter.empty().increment(b, 2).state())), 0));
+            cluster.runFor(100);
+            assertThat(status(cluster, 0).rejectedMessages()).isEqualTo(2);
+            assertThat(a.read(Membership.REMOVED)).as("no removal set made of a counter").isEmpty();
+            assertThat(a.read(Membership.MEMBERS)).isEqualTo(members);
+            assertThat(a.members()).isEqualTo(memberList);
             assertThat(((GCounter) a.read(Bytes.of("fine")).orElseThrow()).value()).isEqualTo(2);
         }
     }

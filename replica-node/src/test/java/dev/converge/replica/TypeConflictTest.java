@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.crdt.Bytes;
+import dev.converge.crdt.Crdt;
 import dev.converge.crdt.CrdtType;
+import dev.converge.crdt.PNCounter;
 import dev.converge.crdt.TypeConflict;
 import dev.converge.crdt.WrongTypeException;
+import dev.converge.crdt.causal.ReplicaId;
+import dev.converge.crdt.sync.Document;
+import dev.converge.crdt.sync.KeyHashRange;
+import dev.converge.crdt.sync.StateBatch;
 import dev.converge.replica.sync.SyncConfig;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -82,6 +89,33 @@ class TypeConflictTest {
             assertThat(b.set(K).elements()).isEmpty();
             assertThatThrownBy(() -> cluster.await(b.set(K).add(Bytes.of("y")))).as("the counter shows again: sets refused")
                     .hasRootCauseInstanceOf(WrongTypeException.class);
+        }
+    }
+
+    /** A digest catch-up's answer names what the offer lacked, also a part of another type. */
+    @Test
+    void aStateExchangeAnswersWithTheTypeTheOfferLacked() {
+        try (Cluster cluster = new Cluster(2, 74, EngineConfig.defaults())) {
+            Replica responder = cluster.get(0);
+            ReplicaId offering = cluster.id(1);
+            cluster.await(responder.set(K).add(Bytes.of("x")));
+            cluster.runFor(500);
+            List<Document> answer = new ArrayList<>();
+            cluster.network.refused = m -> {
+                if (m instanceof StateBatch b && b.reply() && b.requestId() == 9) {
+                    answer.addAll(b.documents());
+                }
+                return false;
+            };
+            PNCounter offered = PNCounter.empty().add(offering, 5).state();
+            cluster.network.inject(offering, responder.id(), new StateBatch(9, KeyHashRange.ALL, List.of(new Document(K, offered)), 0, true, false));
+            cluster.runFor(500);
+
+            assertThat(responder.counter(K).value()).as("the offer was merged beside the set").isEqualTo(5);
+            assertThat(answer).as("the answer carries the set the offer lacked").anySatisfy(d -> {
+                assertThat(d.key()).isEqualTo(K);
+                assertThat(Crdt.joinAny(offered, d.value())).isEqualTo(responder.read(K).orElseThrow());
+            });
         }
     }
 

@@ -1104,7 +1104,8 @@ public final class SyncProtocol {
                 Crdt<?> theirs = exchange.theirs.get(key);
                 if (theirs == null) {
                     reply.add(new Document(key, mine.get()));
-                } else if (theirs.type() == mine.get().type()) {
+                } else {
+                    // Of any types: a key written as another type here answers with that part too.
                     Crdt<?> lacking = Crdt.mergeAny(theirs, mine.get()).effectiveDelta();
                     if (!lacking.isBottom()) {
                         reply.add(new Document(key, lacking));
