@@ -502,11 +502,6 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             Crdt<?> state = pendingChange != null ? pendingChange.state() : store.read(d.key()).orElse(null);
             observeTimestamps(d.value());
             Merged m = Crdt.mergeAny(state == null ? d.value().type().bottom() : state, d.value());
-            if (state != null && !(state instanceof TypeConflict) && m.state() instanceof TypeConflict) {
-                typeConflicts.incrementAndGet();
-                LOG.warn("key '{}' was written as {} here and as {} at {} concurrently: both are kept (each type reads as "
-                        + "before; writes are refused until the key is deleted)", d.key(), state.type(), d.value().type(), peer);
-            }
             if (m.changed()) {
                 Crdt<?> delta = pendingChange == null ? m.effectiveDelta() : Crdt.joinAny(pendingChange.delta(), m.effectiveDelta());
                 changes.put(d.key(), new Change(d.key(), delta, m.state()));
@@ -519,6 +514,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         List<Change> list = List.copyOf(changes.values());
         for (Change c : list) {
             refuseWritesOnceRemovedBy(c.key(), c.state());
+            noteTypeConflict(peer, c);
         }
         CompletionStage<Long> committed = store.commit(new Commit(peer, list, Map.of(), Optional.of(clock.last())));
         lastCommit = committed;
@@ -528,6 +524,23 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             }
             return seq;
         });
+    }
+
+    /**
+     * Counts and logs a key that held one type here and now holds several: once per key and
+     * replica, whether the other type came whole or in parts, and not on a replica that received
+     * the key already in conflict.
+     */
+    private void noteTypeConflict(ReplicaId peer, Change c) {
+        if (c.state() instanceof TypeConflict conflict) {
+            Crdt<?> held = store.read(c.key()).orElse(null);
+            if (held != null && !(held instanceof TypeConflict)) {
+                typeConflicts.incrementAndGet();
+                LOG.warn("key '{}' held a {} here and was written as another type at {} concurrently: it now holds {}, each kept "
+                        + "(reads per type as before; writes refused while another type shows anything: delete it to make it one "
+                        + "type again)", c.key(), held.type(), peer, conflict.parts().stream().map(p -> p.type().toString()).toList());
+            }
+        }
     }
 
     /** Moves the local clock past timestamps seen in remote writes, so later local writes order after them. */

@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param rejectedMessages messages from peers refused as invalid since start
  * @param typeConflicts keys that became a {@link dev.converge.crdt.TypeConflict} here: written as another type
- *     elsewhere while this replica held them (both types are kept)
+ *     elsewhere while this replica held them (both types are kept); a conflicted document too large for
+ *     one message, brought by a catch-up in parts over several messages, may count on its receiver too
  * @param inboundPauses times the transport was told to stop reading because more received
  *     messages waited for the engine than {@link EngineConfig#maxInboundMessages} (or bytes)
  * @param replicationWaits callers of {@link Replica#awaitReplicated} still waiting

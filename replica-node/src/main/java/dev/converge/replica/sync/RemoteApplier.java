@@ -7,7 +7,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Merges documents received from a peer into the local store: the engine's side of the protocol.
- * Documents of a type other than the key's are refused (logged), never stored.
+ * A document of another type than the key holds joins it as a {@code TypeConflict}; one of another
+ * type than the cluster's own documents have is refused (logged, counted as rejected).
  */
 public interface RemoteApplier {
 
