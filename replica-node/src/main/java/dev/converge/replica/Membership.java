@@ -53,9 +53,12 @@ final class Membership {
         this.discover = discover;
     }
 
-    /** The store's documents, the cluster's own left out. */
+    /**
+     * The store's documents, the cluster's own left out. Not a snapshot: while the cluster's own
+     * document is first committed, a reader may see it before the count includes it (never below 0).
+     */
     static long userDocuments(DocumentStore store) {
-        return store.documentCount() - (store.read(MEMBERS).isPresent() ? 1 : 0) - (store.read(REMOVED).isPresent() ? 1 : 0);
+        return Math.max(0, store.documentCount() - (store.read(MEMBERS).isPresent() ? 1 : 0) - (store.read(REMOVED).isPresent() ? 1 : 0));
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.crdt.port.Endpoint;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,15 +24,7 @@ class RedisTypeConflictTest {
     private static final String SECRET = "type-conflict-test-secret-0123456789";
 
     private static ConvergeNode start(Path dir, String name, String... options) {
-        Map<String, List<String>> cli = new LinkedHashMap<>();
-        for (String[] kv : new String[][] {{"data-dir", dir.resolve(name).toString()}, {"node-id", name}, {"cluster-name", "conflicts"},
-            {"listen", "127.0.0.1:0"}, {"redis", "127.0.0.1:0"}, {"http", "127.0.0.1:0"}}) {
-            cli.put(kv[0], List.of(kv[1]));
-        }
-        for (int i = 0; i < options.length; i += 2) {
-            cli.put(options[i], List.of(options[i + 1]));
-        }
-        return ConvergeNode.start(NodeSettings.resolve(cli, Map.of(), null, Map.of(NodeSettings.SECRET_ENV, SECRET)));
+        return InProcessNode.start(dir, "conflicts", name, Map.of(NodeSettings.SECRET_ENV, SECRET), options);
     }
 
     private static Jedis client(ConvergeNode node) {

@@ -91,18 +91,7 @@ class ConvergenceTest {
                         writes.add(replica.map(map).increment(Bytes.of("n"), amount)
                                 .thenRun(() -> expect.mapCounters.merge(map, amount, Long::sum)));
                     }
-                    default -> {
-                        // Partitions come and go.
-                        int a = random.nextInt(size);
-                        int b = random.nextInt(size);
-                        if (a != b) {
-                            if (random.nextBoolean()) {
-                                cluster.network.disconnect(cluster.id(a), cluster.id(b));
-                            } else {
-                                cluster.network.connect(cluster.id(a), cluster.id(b));
-                            }
-                        }
-                    }
+                    default -> cutOrJoinALink(cluster, random, size);
                 }
                 cluster.runFor(random.nextInt(25));
             }
@@ -125,6 +114,19 @@ class ConvergenceTest {
                 SyncStatus status = cluster.await(r.status());
                 assertThat(status.peers()).hasSize(size - 1)
                         .allSatisfy(p -> assertThat(p.unackedEntries()).as("seed %d: all acknowledged", seed).isZero());
+            }
+        }
+    }
+
+    /** Partitions come and go: a random link is cut, or joined again. */
+    private static void cutOrJoinALink(Cluster cluster, SplittableRandom random, int size) {
+        int a = random.nextInt(size);
+        int b = random.nextInt(size);
+        if (a != b) {
+            if (random.nextBoolean()) {
+                cluster.network.disconnect(cluster.id(a), cluster.id(b));
+            } else {
+                cluster.network.connect(cluster.id(a), cluster.id(b));
             }
         }
     }
@@ -171,17 +173,7 @@ class ConvergenceTest {
                             writes.add(replica.register(key).set(value)
                                     .thenRun(() -> expect.registerValues.computeIfAbsent(key, k -> new HashSet<>()).add(value)));
                         }
-                        default -> {
-                            int a = random.nextInt(size);
-                            int b = random.nextInt(size);
-                            if (a != b) {
-                                if (random.nextBoolean()) {
-                                    cluster.network.disconnect(cluster.id(a), cluster.id(b));
-                                } else {
-                                    cluster.network.connect(cluster.id(a), cluster.id(b));
-                                }
-                            }
-                        }
+                        default -> cutOrJoinALink(cluster, random, size);
                     }
                     cluster.runFor(random.nextInt(25));
                 }
