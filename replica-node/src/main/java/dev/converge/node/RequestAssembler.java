@@ -276,7 +276,12 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
         releasePartial();
     }
 
-    /** Splits an inline command line as redis-cli would quote it: spaces, "double" (with escapes) and 'single' quotes. */
+    /**
+     * Splits an inline command line as Redis does: spaces, "double" quotes (with the escapes {@code \n
+     * \r \t \b \a}, {@code \xHH} for any byte, and a backslash before any other character for
+     * that character) and 'single' quotes. The line arrives as text, so a byte that is not UTF-8 is
+     * written {@code \xHH} within double quotes, as redis-cli quotes it.
+     */
     static final class InlineSplitter {
         private InlineSplitter() {
         }
@@ -295,7 +300,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
                 if (out.size() >= maxArguments) {
                     throw new ProtocolException("too many arguments in an inline command (limit " + maxArguments + ")");
                 }
-                StringBuilder arg = new StringBuilder();
+                Argument arg = new Argument();
                 char quote = 0;
                 boolean done = false;
                 while (!done) {
@@ -307,7 +312,10 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
                     }
                     char c = line.charAt(i);
                     if (quote == '"') {
-                        if (c == '\\' && i + 1 < n) {
+                        if (c == '\\' && i + 3 < n && line.charAt(i + 1) == 'x' && hex(line.charAt(i + 2)) >= 0 && hex(line.charAt(i + 3)) >= 0) {
+                            arg.appendByte(hex(line.charAt(i + 2)) << 4 | hex(line.charAt(i + 3)));
+                            i += 3;
+                        } else if (c == '\\' && i + 1 < n) {
                             char e = line.charAt(++i);
                             arg.append(switch (e) {
                                 case 'n' -> '\n';
@@ -339,14 +347,55 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
                         }
                     } else if (Character.isWhitespace(c)) {
                         done = true;
-                    } else if ((c == '"' || c == '\'') && arg.length() == 0) {
+                    } else if ((c == '"' || c == '\'') && arg.isEmpty()) {
                         quote = c;
                     } else {
                         arg.append(c);
                     }
                     i++;
                 }
-                out.add(arg.toString().getBytes(StandardCharsets.UTF_8));
+                out.add(arg.bytes());
+            }
+        }
+
+        /** The value of an ASCII hex digit, or -1 (Character.digit would also take other scripts' digits). */
+        private static int hex(char c) {
+            if (c >= '0' && c <= '9') {
+                return c - '0';
+            }
+            if (c >= 'a' && c <= 'f') {
+                return c - 'a' + 10;
+            }
+            return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        }
+
+        /** An argument's bytes: text as UTF-8, with single bytes from {@code \xHH} escapes between. */
+        private static final class Argument {
+            private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            private final StringBuilder text = new StringBuilder();
+
+            Argument append(char c) {
+                text.append(c);
+                return this;
+            }
+
+            void appendByte(int b) {
+                flush();
+                bytes.write(b);
+            }
+
+            boolean isEmpty() {
+                return text.length() == 0 && bytes.size() == 0;
+            }
+
+            byte[] bytes() {
+                flush();
+                return bytes.toByteArray();
+            }
+
+            private void flush() {
+                bytes.writeBytes(text.toString().getBytes(StandardCharsets.UTF_8));
+                text.setLength(0);
             }
         }
     }

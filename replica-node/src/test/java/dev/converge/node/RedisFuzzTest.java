@@ -257,7 +257,7 @@ class RedisFuzzTest {
         return out.toByteArray();
     }
 
-    /** An inline command line, arguments double-quoted with escapes as redis-cli would. */
+    /** An inline command line, arguments double-quoted with escapes (\xHH outside printable ASCII) as redis-cli would. */
     private static byte[] inline(List<byte[]> args) {
         StringBuilder line = new StringBuilder();
         for (byte[] a : args) {
@@ -271,7 +271,7 @@ class RedisFuzzTest {
                     case '\n' -> line.append("\\n");
                     case '\r' -> line.append("\\r");
                     case '"', '\\' -> line.append('\\').append(c);
-                    default -> line.append(c < 0x20 || c > 0x7E ? 'x' : c);
+                    default -> line.append(c < 0x20 || c > 0x7E ? String.format(java.util.Locale.ROOT, "\\x%02x", (int) c) : c);
                 }
             }
             line.append('"');

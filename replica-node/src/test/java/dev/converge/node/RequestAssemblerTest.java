@@ -105,6 +105,17 @@ class RequestAssemblerTest {
         assertThat(feed(channel(), "*1\r\n$-1\r\n")).singleElement().isEqualTo(new RequestAssembler.ProtocolError("invalid bulk length -1"));
     }
 
+    /** As Redis splits them: \xHH is any byte, so an inline command can carry binary; other escapes as before. */
+    @Test
+    void inlineCommandsCarryAnyByteThroughHexEscapes() {
+        // feed() sends each char as one byte: "caf\u00c3\u00a9" is café in UTF-8 (a raw 0xE9 would not be).
+        assertThat(feed(channel(), "SET k \"a\\x00\\xFFb\\x4a\" \"\\xZZ\\x4\" '\\x41' \"caf\u00c3\u00a9\"\r\n")).singleElement()
+                .satisfies(r -> {
+                    assertThat(args(r)).containsExactly("SET", "k", "a\u0000\u00ffbJ", "xZZx4", "\\x41", "caf\u00c3\u00a9");
+                    assertThat(((RedisRequest) r).args()[2]).containsExactly('a', 0, 0xFF, 'b', 'J');
+                });
+    }
+
     @Test
     void beforeAuthRequestsAreSmall() {
         authenticated.set(false);
