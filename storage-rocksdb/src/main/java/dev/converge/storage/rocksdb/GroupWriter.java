@@ -1,7 +1,6 @@
 package dev.converge.storage.rocksdb;
 
 import dev.converge.crdt.Bytes;
-import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.causal.HybridTimestamp;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.StorageException;
@@ -78,7 +77,7 @@ final class GroupWriter {
      * @param clockHighWater the new high-water mark, or null to keep the stored one
      * @param reserved whether it holds a queue slot (see {@link GroupWriter#reserve})
      */
-    record CommitItem(long seq, long result, Key[] keys, CrdtType[] types, boolean[] created, boolean[] whole, byte[][] deltas,
+    record CommitItem(long seq, long result, Key[] keys, boolean[] created, boolean[] whole, byte[][] deltas,
             StateCache.Entry[] states, byte[] logPayload, Map<ReplicaId, Long> ackUpdates, HybridTimestamp clockHighWater,
             CompletableFuture<Long> future, boolean reserved) implements Item {
     }

@@ -3,7 +3,6 @@ package dev.converge.storage.rocksdb;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
-import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.causal.HybridTimestamp;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.codec.CodecException;
@@ -416,14 +415,12 @@ public final class RocksDocumentStore implements DocumentStore {
         Key[] keys = new Key[n];
         Bytes[] keyBytes = new Bytes[n];
         byte[][] deltas = new byte[n][];
-        CrdtType[] types = new CrdtType[n];
         byte[][] small = new byte[n][];
         long logBytes = 0;
         for (int i = 0; i < n; i++) {
             Change c = changes.get(i);
             keyBytes[i] = c.key();
             keys[i] = new Key(c.key());
-            types[i] = c.state().type();
             // Encoded outside the lock: the costly part of a commit runs in parallel across callers.
             deltas[i] = CrdtCodec.encode(c.delta());
             logBytes += deltas[i].length + keyBytes[i].length(); // a delta travels with its key: both count against a slice's budget
@@ -454,7 +451,7 @@ public final class RocksDocumentStore implements DocumentStore {
                 if (!changes.get(i).follows(previous[i] == null ? null : previous[i].state())) {
                     // The engine checks types before it builds a change; reaching here is a bug there.
                     throw new IllegalArgumentException("commit: key '" + keys[i] + "' holds a " + previous[i].state().type()
-                            + ", refusing to overwrite it with a " + types[i]);
+                            + ", refusing to overwrite it with a " + changes.get(i).state().type());
                 }
             }
             // Validated: from here on nothing fails, so memory and the queued write agree.
@@ -496,7 +493,7 @@ public final class RocksDocumentStore implements DocumentStore {
                 }
                 tail.append(new DeltaLogEntry(seq, commit.origin(), logged), logBytes);
             }
-            writer.submit(new GroupWriter.CommitItem(seq, lastSeq, keys, types, created, whole, deltas, states, logPayload,
+            writer.submit(new GroupWriter.CommitItem(seq, lastSeq, keys, created, whole, deltas, states, logPayload,
                     ackUpdates, clock, future, reserved));
             queued = true;
             if (options.truncateAcked() && !ackUpdates.isEmpty()) {
