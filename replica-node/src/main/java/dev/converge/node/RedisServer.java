@@ -131,10 +131,12 @@ final class RedisServer implements AutoCloseable {
 
     /**
      * The protocol half of a client's pipeline, everything a client's bytes reach before a
-     * command runs: Netty's RESP decoder (inline commands on, lines up to {@code maxInlineBytes})
+     * command runs: {@link BareLineFeeds} (inline lines may end with a bare LF, until the first
+     * RESP array), Netty's RESP decoder (inline commands on, lines up to {@code maxInlineBytes})
      * and the {@link RequestAssembler} that enforces the limits.
      */
     static void addDecoders(ChannelPipeline pipeline, RedisLimits limits, AtomicLong budget, BooleanSupplier authenticated) {
+        pipeline.addLast("line-feeds", new BareLineFeeds());
         pipeline.addLast("decoder", new RedisDecoder(limits.maxInlineBytes(), FixedRedisMessagePool.INSTANCE, true));
         pipeline.addLast("assembler", new RequestAssembler(limits, budget, authenticated));
     }
