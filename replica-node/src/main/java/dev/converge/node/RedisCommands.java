@@ -46,12 +46,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 /**
  * The Redis commands over a {@link Replica}: each maps to one CRDT operation (see the README's
@@ -87,6 +89,8 @@ final class RedisCommands {
     static final int MAX_SCAN_COUNT = 10_000;
     /** Longest {@code SCAN ... MATCH} pattern: matching one key costs up to pattern × key length steps. */
     static final int MAX_MATCH_PATTERN_BYTES = 1_024;
+    /** What a bulk string in an array reply costs beyond its bytes (header, CRLFs, the message object), for the reply bound. */
+    private static final int REPLY_ELEMENT_OVERHEAD_BYTES = 32;
     /**
      * Pattern × key bytes one SCAN call may spend on {@code MATCH} before it answers with the keys
      * matched so far and a cursor at the next (about 10 ms of matching at worst). The first key
@@ -127,6 +131,7 @@ final class RedisCommands {
         add("info", -1, Kind.READ, false, this::info);
         // A scan of every document, off the I/O threads; skipped for a client gone while it waited its turn.
         add("dbsize", 1, Kind.READ, false, (s, a) -> CompletableFuture.supplyAsync(() -> s.closed() ? NIL : integer(existingKeys()), slow));
+        add("keys", 2, Kind.READ, false, this::keys);
         add("exists", -2, Kind.READ, false, this::exists);
         add("type", 2, Kind.READ, false, this::type);
         add("del", -2, Kind.WRITE, false, this::del);
@@ -150,6 +155,7 @@ final class RedisCommands {
         add("get", 2, Kind.READ, false, (s, a) -> get(a[1]));
         add("mget", -2, Kind.READ, false, this::mget);
         add("set", -3, Kind.WRITE, false, this::set);
+        add("mset", -3, Kind.WRITE, false, this::mset);
         // Sets
         add("sadd", -3, Kind.WRITE, false, (s, a) -> written(s, s.writer(replica).set(key(a[1])).add(rest(a, 2)), n -> integer(n)));
         add("srem", -3, Kind.WRITE, false, (s, a) -> written(s, s.writer(replica).set(key(a[1])).remove(rest(a, 2)), n -> integer(n)));
@@ -162,6 +168,14 @@ final class RedisCommands {
         });
         add("sismember", 3, Kind.READ, false, (s, a) -> integer(replica.set(key(a[1])).contains(key(a[2])) ? 1 : 0));
         add("scard", 2, Kind.READ, false, (s, a) -> integer(replica.set(key(a[1])).size()));
+        add("smismember", -3, Kind.READ, false, (s, a) -> {
+            Set<Bytes> members = replica.set(key(a[1])).elements();
+            List<RedisMessage> out = new ArrayList<>(a.length - 2);
+            for (int i = 2; i < a.length; i++) {
+                out.add(integer(members.contains(key(a[i])) ? 1 : 0));
+            }
+            return array(out);
+        });
         // Hashes
         add("hset", -4, Kind.WRITE, false, (s, a) -> hset(s, a, false));
         add("hmset", -4, Kind.WRITE, false, (s, a) -> hset(s, a, true));
@@ -548,20 +562,65 @@ final class RedisCommands {
 
     /** Existing keys, counted by a scan over every document: deleted documents still count in the store until collected. */
     long existingKeys() {
-        long n = 0;
+        long[] n = {0};
+        eachExistingKey(k -> {
+            n[0]++;
+            return true;
+        });
+        return n[0];
+    }
+
+    /**
+     * Hands {@code visitor} every existing key (written and not deleted) in key order, a page of
+     * the store at a time, until it answers false.
+     */
+    private void eachExistingKey(Predicate<Bytes> visitor) {
         Bytes from = null;
         while (true) {
             List<Bytes> keys = replica.keys(from, 1_000);
             for (Bytes k : keys) {
-                if ((from == null || !k.equals(from)) && replica.exists(k)) {
-                    n++;
+                if ((from == null || !k.equals(from)) && replica.exists(k) && !visitor.test(k)) {
+                    return;
                 }
             }
             if (keys.size() < 1_000) {
-                return n;
+                return;
             }
             from = keys.get(keys.size() - 1);
         }
+    }
+
+    /**
+     * {@code KEYS pattern}: every existing key matching, found by a scan of the whole store off the
+     * I/O threads (O(documents), as in Redis; {@code SCAN} pages it). A reply that would pass the
+     * reply bound is refused rather than built.
+     */
+    private Object keys(ClientSession s, byte[][] a) {
+        byte[] pattern = a[1];
+        if (pattern.length > MAX_MATCH_PATTERN_BYTES) {
+            return error("ERR KEYS pattern longer than " + MAX_MATCH_PATTERN_BYTES + " bytes");
+        }
+        boolean all = pattern.length == 1 && pattern[0] == '*';
+        return CompletableFuture.supplyAsync(() -> {
+            List<Bytes> found = new ArrayList<>();
+            long[] bytes = {0};
+            eachExistingKey(k -> {
+                if (all || Glob.matches(pattern, k.toByteArray())) {
+                    found.add(k);
+                    bytes[0] += k.length() + REPLY_ELEMENT_OVERHEAD_BYTES;
+                }
+                return bytes[0] <= MAX_REPLY_BYTES && !s.closed();
+            });
+            if (s.closed()) {
+                return NIL;
+            }
+            if (bytes[0] > MAX_REPLY_BYTES) {
+                return error("ERR KEYS would reply more than " + MAX_REPLY_BYTES + " bytes; use SCAN with MATCH");
+            }
+            List<RedisMessage> out = new ArrayList<>(found.size());
+            found.forEach(k -> out.add(bulk(k)));
+            return array(out);
+        }, slow);
     }
 
     /**
@@ -787,6 +846,42 @@ final class RedisCommands {
 
     private static RedisMessage replyTooLarge(long bytes) {
         return error("ERR reply of " + bytes + " bytes exceeds the limit of " + MAX_REPLY_BYTES + " bytes; ask for fewer values at a time");
+    }
+
+    /**
+     * Sets each key's register, one write per key in order (not atomic across keys, as {@code DEL}
+     * of several keys is not). A key of another type refuses the whole command before anything is
+     * written; only a peer's update of another type arriving in between, or a failed write, can
+     * leave some keys set, and the reply then is the failure.
+     */
+    private Object mset(ClientSession s, byte[][] a) {
+        if (a.length % 2 == 0) {
+            return RedisReplies.arity("mset");
+        }
+        for (int i = 1; i < a.length; i += 2) {
+            Bytes k = key(a[i]);
+            if (Replica.reservedKey(k)) {
+                return error("ERR key " + k + " is reserved for the cluster's own documents; nothing was set");
+            }
+            if (!replica.writableAs(k, CrdtType.LWW_REGISTER)) {
+                return error(WRONGTYPE);
+            }
+        }
+        List<CompletableFuture<? extends Written<?>>> sets = new ArrayList<>();
+        for (int i = 1; i < a.length; i += 2) {
+            sets.add(s.writer(replica).register(key(a[i])).set(Bytes.wrap(a[i + 1])).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(sets.toArray(new CompletableFuture<?>[0])).handle((v, ignored) -> {
+            Throwable failure = null;
+            for (CompletableFuture<? extends Written<?>> w : sets) {
+                try {
+                    s.noteWrite(w.join().seq());
+                } catch (CompletionException | CancellationException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            return failure == null ? OK : RedisReplies.failure("mset", failure);
+        });
     }
 
     private Object set(ClientSession s, byte[][] a) {

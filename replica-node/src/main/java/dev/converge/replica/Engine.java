@@ -416,6 +416,16 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     }
 
     /** Whether a document shows anything: written and not deleted since (as a Redis key exists). */
+    /** Whether a write of {@code type} to a document in state {@code document} (null: absent) is accepted, as {@link #as} decides. */
+    static boolean writable(Crdt<?> document, CrdtType type) {
+        return document == null || document.type() == type
+                || document instanceof TypeConflict c && c.part(type).isPresent() && !othersShow(c, type);
+    }
+
+    private static boolean othersShow(TypeConflict c, CrdtType type) {
+        return c.parts().stream().anyMatch(p -> p.type() != type && exists(p));
+    }
+
     static boolean exists(Crdt<?> state) {
         if (state instanceof TypeConflict c) {
             return c.parts().stream().anyMatch(Engine::exists);
@@ -470,7 +480,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         }
         if (document instanceof TypeConflict c) {
             Crdt<?> part = c.part(type).orElse(null);
-            boolean othersShow = c.parts().stream().anyMatch(p -> p.type() != type && exists(p));
+            boolean othersShow = othersShow(c, type);
             if (part != null && (forRead || !othersShow)) {
                 return (S) part;
             }

@@ -2,6 +2,7 @@ package dev.converge.replica;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
+import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.Endpoint;
 import dev.converge.crdt.port.DocumentStore;
@@ -168,6 +169,15 @@ public final class Replica implements AutoCloseable {
     /** Whether the document shows anything: written and not deleted since. */
     public boolean exists(Bytes key) {
         return engine.store.read(key).map(Engine::exists).orElse(false);
+    }
+
+    /**
+     * Whether a write of {@code type} to {@code key} would be accepted now: the key is absent, of
+     * that type, or written as several types of which only that one shows anything. A write may
+     * still be refused if a peer's update changes the key in between.
+     */
+    public boolean writableAs(Bytes key, CrdtType type) {
+        return Engine.writable(engine.store.read(key).orElse(null), type);
     }
 
     /** Whether a document's state shows anything, as {@link #exists} tells of a key. */

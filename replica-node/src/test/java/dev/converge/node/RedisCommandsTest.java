@@ -104,6 +104,30 @@ class RedisCommandsTest {
     }
 
     @Test
+    void msetSetsEveryRegisterOrNoneKeysListsExistingMatchesSmismemberAnswersPerElement() {
+        String wrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
+        assertThat(redis.mset("cmd:ms:a", "1", "cmd:ms:b", "2", "cmd:ms:a", "3")).isEqualTo("OK");
+        assertThat(redis.mget("cmd:ms:a", "cmd:ms:b")).as("a key named twice takes its last value").containsExactly("3", "2");
+        redis.incr("cmd:ms:counter");
+        error(() -> redis.mset("cmd:ms:c", "x", "cmd:ms:counter", "y"), wrongType);
+        assertThat(redis.exists("cmd:ms:c")).as("an MSET refused for one key sets none").isFalse();
+        error(() -> raw("MSET", "cmd:ms:a"), "ERR wrong number of arguments for 'mset' command");
+        error(() -> raw("MSET", "cmd:ms:a", "1", "cmd:ms:b"), "ERR wrong number of arguments for 'mset' command");
+        assertThat(redis.get("cmd:ms:a")).isEqualTo("3");
+        redis.del("cmd:ms:b");
+        assertThat(redis.keys("cmd:ms:*")).containsExactlyInAnyOrder("cmd:ms:a", "cmd:ms:counter");
+        assertThat(redis.keys("cmd:ms:?")).containsExactly("cmd:ms:a");
+        assertThat(redis.keys("cmd:nothing-like-this:*")).isEmpty();
+        assertThat(redis.keys("*")).contains("cmd:ms:a", "cmd:ms:counter").doesNotContain("cmd:ms:b");
+        error(() -> redis.keys("*".repeat(1025)), "ERR KEYS pattern longer than 1024 bytes");
+        redis.sadd("cmd:ms:set", "x", "z");
+        assertThat(redis.smismember("cmd:ms:set", "x", "y", "z")).containsExactly(true, false, true);
+        assertThat(redis.smismember("cmd:ms:none", "x")).containsExactly(false);
+        error(() -> redis.smismember("cmd:ms:a", "x"), wrongType);
+        error(() -> raw("SMISMEMBER", "cmd:ms:set"), "ERR wrong number of arguments for 'smismember' command");
+    }
+
+    @Test
     void aKeyKeepsItsTypeEveryOtherTypeGetsWrongType() {
         String wrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
         redis.set("cmd:t-register", "v");
