@@ -195,6 +195,7 @@ class RedisRobustnessTest {
                 List.of("GET", "auth:register"), List.of("MGET", "auth:register", "auth:counter"), List.of("EXISTS", "auth:register"),
                 List.of("TYPE", "auth:register"), List.of("SCAN", "0"), List.of("DBSIZE"), List.of("INFO"), List.of("INFO", "keyspace"),
                 List.of("SMEMBERS", "auth:set"), List.of("SISMEMBER", "auth:set", "member"), List.of("SCARD", "auth:set"),
+                List.of("SMISMEMBER", "auth:set", "member"), List.of("KEYS", "auth:*"),
                 List.of("HGET", "auth:hash", "field"), List.of("HMGET", "auth:hash", "field"), List.of("HGETALL", "auth:hash"),
                 List.of("HKEYS", "auth:hash"), List.of("HVALS", "auth:hash"), List.of("HLEN", "auth:hash"),
                 List.of("HEXISTS", "auth:hash", "field"), List.of("CONVERGE.DIGEST"), List.of("WAIT", "0", "0"),
@@ -205,9 +206,9 @@ class RedisRobustnessTest {
                 List.of("INCRBY", "auth:counter", "100"), List.of("DECR", "auth:counter"), List.of("DECRBY", "auth:counter", "5"),
                 List.of("SADD", "auth:set", "intruder"), List.of("SREM", "auth:set", "member"), List.of("HSET", "auth:hash", "field", "x"),
                 List.of("HMSET", "auth:hash", "other", "y"), List.of("HDEL", "auth:hash", "field"), List.of("HINCRBY", "auth:hash", "n", "1"),
-                List.of("DEL", "auth:register"), List.of("UNLINK", "auth:set"),
+                List.of("DEL", "auth:register"), List.of("UNLINK", "auth:set"), List.of("MSET", "auth:register", "x", "auth:other", "y"),
                 // administration, unknown commands, wrong arities: nothing tells them apart before AUTH
-                List.of("CONVERGE.PARTITION"), List.of("CONVERGE.HEAL"), List.of("FLUSHALL"), List.of("KEYS", "*"), List.of("GET"));
+                List.of("CONVERGE.PARTITION"), List.of("CONVERGE.HEAL"), List.of("FLUSHALL"), List.of("GET"));
         StringBuilder resp = new StringBuilder();
         StringBuilder inline = new StringBuilder();
         for (List<String> c : commands) {
@@ -236,6 +237,7 @@ class RedisRobustnessTest {
             assertThat(owner.hgetAll("auth:hash")).isEqualTo(Map.of("field", "value"));
             assertThat(owner.get("auth:counter")).isEqualTo("41");
             assertThat(owner.exists("auth:new")).isFalse();
+            assertThat(owner.exists("auth:other")).isFalse();
             // CONVERGE.PARTITION did not run: node 1 still replicates.
             owner.incr("auth:replicated");
             Eventually.equal("a write on node 1 seen on node 2", () -> peer.get("auth:replicated"), "1");
@@ -249,6 +251,10 @@ class RedisRobustnessTest {
         assertThat(o.closed()).isTrue();
         o = send(true, ascii("ECHO \"unbalanced\r\n"));
         assertThat(o.reply()).startsWith("-ERR Protocol error: unbalanced quotes");
+        // Lines ended by a bare LF, as `printf ... | nc` sends them, are taken as Redis takes them.
+        o = send(false, ascii("AUTH " + SharedCluster.PASSWORD + "\nPING\nECHO \"two words\"\r\nQUIT\n"));
+        assertThat(o.reply()).isEqualTo("+OK\r\n+PONG\r\n$9\r\ntwo words\r\n+OK\r\n");
+        assertThat(o.closed()).isTrue();
     }
 
     @Test
