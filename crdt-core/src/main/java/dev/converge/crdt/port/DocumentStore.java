@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -113,6 +114,22 @@ public interface DocumentStore extends AutoCloseable {
      * over its documents and their number: the nodes of the anti-entropy hash tree.
      */
     List<RangeDigest> digests(List<KeyHashRange> ranges);
+
+    /**
+     * {@link #digests}, completing when they are computed. A store whose digests may take long
+     * (hashing documents changed since the last call) computes them on a thread of its own, so the
+     * replica's loop keeps replicating meanwhile; the digests then describe the store as it was
+     * at some moment after the call. This default computes them at once.
+     */
+    default CompletionStage<List<RangeDigest>> digestsAsync(List<KeyHashRange> ranges) {
+        CompletableFuture<List<RangeDigest>> out = new CompletableFuture<>();
+        try {
+            out.complete(digests(ranges));
+        } catch (RuntimeException e) {
+            out.completeExceptionally(e);
+        }
+        return out;
+    }
 
     /** Flushes and releases every resource. Further calls fail. */
     @Override

@@ -1,5 +1,9 @@
 package dev.converge.replica.sync;
 
+import dev.converge.crdt.sync.KeyHashRange;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * One digest-driven catch-up this replica runs towards a peer: compare hash-tree digests top
  * down, descend only into differing ranges, exchange the states of differing leaves. When every
@@ -20,6 +24,16 @@ final class CatchUp {
     long documentsSent;
     /** Deltas wait for the end: the peer lacks entries the log no longer holds. */
     boolean holdsDeltas;
+    /**
+     * Small ranges found differing, to compare again at the next round (each counted in
+     * {@link #outstanding} until then). Only a backstop settles ranges, never a session that
+     * holds deltas back, whose differences are real.
+     */
+    final List<Settling> settling = new ArrayList<>();
+
+    /** A range to compare again, and how many times it was found differing so far. */
+    record Settling(KeyHashRange range, int attempt) {
+    }
 
     CatchUp(long startSeq, long nowMillis, boolean holdsDeltas) {
         this.startSeq = startSeq;

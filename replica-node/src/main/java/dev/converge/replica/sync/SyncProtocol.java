@@ -67,6 +67,8 @@ public final class SyncProtocol {
     private static final int SPLIT_BITS = 4;
     /** Ranges this narrow are exchanged whatever their size: the hash space has no finer grain worth using. */
     private static final int FINEST_BITS = 60;
+    /** Rounds a backstop waits, at most, for a small differing range to settle before exchanging its states. */
+    static final int SETTLE_ATTEMPTS = 2;
     /** Batches sent to one peer per push or round, so one peer cannot monopolise the loop. */
     private static final int BATCHES_PER_SERVICE = 16;
 
@@ -86,12 +88,19 @@ public final class SyncProtocol {
         private final ReplicaId peer;
         private final Kind kind;
         private final List<KeyHashRange> ranges;
+        /** For digests: how many times these ranges were found differing before (see {@link CatchUp#settling}). */
+        private final int attempt;
         int nextPart;
 
         Pending(ReplicaId peer, Kind kind, List<KeyHashRange> ranges) {
+            this(peer, kind, ranges, 0);
+        }
+
+        Pending(ReplicaId peer, Kind kind, List<KeyHashRange> ranges, int attempt) {
             this.peer = peer;
             this.kind = kind;
             this.ranges = ranges;
+            this.attempt = attempt;
         }
 
         ReplicaId peer() {
@@ -265,6 +274,8 @@ public final class SyncProtocol {
             }
             if (peer.catchUp == null && config.antiEntropyIntervalMillis() > 0 && nowMillis >= peer.nextAntiEntropyMillis) {
                 startCatchUp(peer, nowMillis, "periodic anti-entropy", false);
+            } else if (peer.catchUp != null && !peer.catchUp.settling.isEmpty()) {
+                compareSettledLeaves(peer);
             }
             if (peer.acked < lastSeq && peer.behindSinceMillis < 0) {
                 peer.behindSinceMillis = nowMillis;
@@ -776,6 +787,10 @@ public final class SyncProtocol {
     }
 
     private void requestDigests(PeerState peer, List<KeyHashRange> ranges) {
+        requestDigests(peer, ranges, 0);
+    }
+
+    private void requestDigests(PeerState peer, List<KeyHashRange> ranges, int attempt) {
         for (int i = 0; i < ranges.size() && peer.catchUp != null; i += config.maxRangesPerMessage()) {
             List<KeyHashRange> chunk = List.copyOf(ranges.subList(i, Math.min(ranges.size(), i + config.maxRangesPerMessage())));
             long id = nextRequestId++;
@@ -783,9 +798,31 @@ public final class SyncProtocol {
                 abandonCatchUp(peer, "could not send a digest request");
                 return;
             }
-            pending.put(id, new Pending(peer.id, Kind.DIGEST, chunk));
+            pending.put(id, new Pending(peer.id, Kind.DIGEST, chunk, attempt));
             peer.catchUp.outstanding++;
         }
+    }
+
+    /** Whether a round passes well within the catch-up timeout, so a range may wait a round to settle. */
+    private boolean settlesWithinTimeout() {
+        return config.gossipIntervalMillis() * 2 < config.catchUpTimeoutMillis();
+    }
+
+    /**
+     * Compares again, a round later, the small ranges a backstop found differing: what differed
+     * only by deltas on their way then compares equal, and only what still differs is exchanged.
+     */
+    private void compareSettledLeaves(PeerState peer) {
+        CatchUp c = peer.catchUp;
+        Map<Integer, List<KeyHashRange>> byAttempt = new TreeMap<>();
+        for (CatchUp.Settling leaf : c.settling) {
+            byAttempt.computeIfAbsent(leaf.attempt(), a -> new ArrayList<>()).add(leaf.range());
+        }
+        c.outstanding -= c.settling.size();
+        c.settling.clear();
+        c.lastProgressMillis = loop.nowMillis();
+        byAttempt.forEach((attempt, ranges) -> requestDigests(peer, ranges, attempt));
+        completeIfDone(peer);
     }
 
     private void onDigestResponse(PeerState peer, DigestResponse r, long nowMillis) {
@@ -807,9 +844,24 @@ public final class SyncProtocol {
         }
         pending.remove(r.requestId());
         CatchUp c = peer.catchUp;
-        c.outstanding--;
         c.lastProgressMillis = nowMillis;
-        List<RangeDigest> mine = store.digests(p.ranges());
+        // Computed off the loop (see DocumentStore#digestsAsync): the first digests of a backstop
+        // hash every document changed since the last, which under load held up replication.
+        store.digestsAsync(p.ranges()).whenComplete((mine, failure) -> loop.execute(() -> {
+            if (peer.catchUp != c || peers.get(peer.id) != peer) {
+                return; // abandoned meanwhile (a link flap, a timeout, a removal)
+            }
+            c.outstanding--;
+            if (failure != null) {
+                abandonCatchUp(peer, "the store failed to compute digests: " + failure);
+                return;
+            }
+            compareDigests(peer, c, p, theirs, mine);
+        }));
+    }
+
+    /** Descends into the ranges where our digests ({@code mine}) and the peer's differ, or exchanges their states. */
+    private void compareDigests(PeerState peer, CatchUp c, Pending p, List<RangeDigest> theirs, List<RangeDigest> mine) {
         List<KeyHashRange> deeper = new ArrayList<>();
         for (int i = 0; i < mine.size(); i++) {
             RangeDigest m = mine.get(i);
@@ -827,7 +879,15 @@ public final class SyncProtocol {
             long few = Math.min(m.documents(), t.documents());
             long many = Math.max(m.documents(), t.documents());
             boolean fits = m.documents() <= maxOfferedDocuments();
-            if (m.documents() + t.documents() <= config.leafDocuments() || few * 4 <= many && fits || m.range().bits() >= FINEST_BITS) {
+            boolean small = m.documents() + t.documents() <= config.leafDocuments();
+            if (small && !c.holdsDeltas && p.attempt < SETTLE_ATTEMPTS && settlesWithinTimeout()) {
+                // A backstop runs while deltas flow: a small range that differs may differ only by
+                // deltas on their way. Compare it again next round before exchanging its states,
+                // which under load would otherwise offer hundreds of documents the peer is about
+                // to hold anyway, and hold up replication while both sides read and merge them.
+                c.settling.add(new CatchUp.Settling(m.range(), p.attempt + 1));
+                c.outstanding++;
+            } else if (small || few * 4 <= many && fits || m.range().bits() >= FINEST_BITS) {
                 offerStates(peer, m.range());
                 if (peer.catchUp != c) {
                     return; // abandoned: the states could not be sent (the link went down under us)
@@ -997,18 +1057,23 @@ public final class SyncProtocol {
             reject(peer, "digest request for " + r.ranges().size() + " ranges exceeds " + config.maxRangesPerMessage());
             return;
         }
-        List<RangeDigest> digests = store.digests(r.ranges());
         long epoch = peer.linkEpoch;
-        // The digests include commits still queued (merges not yet durable). The asker takes a
-        // match for "this peer holds my log through here" and stops resending it, so the answer
-        // waits until everything it describes is durable: an empty commit, behind the others.
-        store.commit(new Commit(self, List.of(), Map.of(), Optional.empty())).whenComplete((seq, failure) -> loop.execute(() -> {
-            if (failure != null) {
-                LOG.warn("not answering digest request {} from {}: the store failed: {}", r.requestId(), peer.id, failure.toString());
-            } else if (peers.get(peer.id) == peer && peer.connected && peer.linkEpoch == epoch) {
-                // On a new link the asker has dropped the request: it would refuse the answer.
-                send(peer.id, new DigestResponse(r.requestId(), digests));
+        store.digestsAsync(r.ranges()).whenComplete((digests, failed) -> loop.execute(() -> {
+            if (failed != null) {
+                LOG.warn("not answering digest request {} from {}: the store failed: {}", r.requestId(), peer.id, failed.toString());
+                return;
             }
+            // The digests include commits still queued (merges not yet durable). The asker takes a
+            // match for "this peer holds my log through here" and stops resending it, so the answer
+            // waits until everything it describes is durable: an empty commit, behind the others.
+            store.commit(new Commit(self, List.of(), Map.of(), Optional.empty())).whenComplete((seq, failure) -> loop.execute(() -> {
+                if (failure != null) {
+                    LOG.warn("not answering digest request {} from {}: the store failed: {}", r.requestId(), peer.id, failure.toString());
+                } else if (peers.get(peer.id) == peer && peer.connected && peer.linkEpoch == epoch) {
+                    // On a new link the asker has dropped the request: it would refuse the answer.
+                    send(peer.id, new DigestResponse(r.requestId(), digests));
+                }
+            }));
         }));
     }
 

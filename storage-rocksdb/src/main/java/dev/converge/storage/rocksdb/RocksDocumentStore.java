@@ -29,6 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -88,6 +91,12 @@ public final class RocksDocumentStore implements DocumentStore {
     private final LogTail tail = new LogTail(TAIL_ENTRIES, TAIL_BYTES);
     private final DigestTree tree;
     private final Folder folder;
+    /** Runs {@link #digestsAsync}; its one thread starts at the first call and stops at close. */
+    private final ExecutorService digester = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "converge-rocksdb-digests");
+        t.setDaemon(true);
+        return t;
+    });
     private final GroupWriter writer;
 
     /**
@@ -769,6 +778,29 @@ public final class RocksDocumentStore implements DocumentStore {
         return out;
     }
 
+    /**
+     * {@link #digests} on the store's digest thread: the first digests after many commits hash
+     * every document changed since the last (tens of milliseconds for ten thousand), and ranges
+     * finer than the tree's leaves read their documents, which the replica's loop must not wait
+     * for. Fails once the store is closing.
+     */
+    @Override
+    public CompletionStage<List<RangeDigest>> digestsAsync(List<KeyHashRange> ranges) {
+        CompletableFuture<List<RangeDigest>> out = new CompletableFuture<>();
+        try {
+            digester.execute(() -> {
+                try {
+                    out.complete(digests(ranges));
+                } catch (RuntimeException e) {
+                    out.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            out.completeExceptionally(new StorageException("digests of " + h.directory + ": the store is closed", closing));
+        }
+        return out;
+    }
+
     /** A range finer than the tree's leaves: hashes its documents, found through the keyhash index. */
     private RangeDigest scanDigest(KeyHashRange range) {
         long sum = 0;
@@ -864,6 +896,7 @@ public final class RocksDocumentStore implements DocumentStore {
         }
         writer.stop();
         folder.shutdown();
+        digester.shutdown(); // a digest still running fails on the closed store
         // The tree counts every accepted commit: after a failed write it is not what disk holds, and the next open rebuilds it.
         // Saved before taking the handle guard: saving flushes under the commit lock, which a reader may hold while it waits for the guard.
         byte[] digests = null;

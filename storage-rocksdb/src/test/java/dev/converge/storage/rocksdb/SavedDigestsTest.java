@@ -56,6 +56,31 @@ class SavedDigestsTest {
         }
     }
 
+    /**
+     * The digests a replica's loop asks for without waiting: computed on the store's own thread,
+     * equal to the synchronous ones (also for ranges finer than the tree's leaves, which read
+     * documents), and failing, never hanging, once the store is closed.
+     */
+    @Test
+    void digestsComputedOffTheCallersThreadEqualTheSynchronousOnesAndFailAfterClose() throws Exception {
+        RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING);
+        writeMixed(store, 0, 300);
+        List<KeyHashRange> ranges = new ArrayList<>(RANGES);
+        KeyHashRange fine = KeyHashRange.ALL;
+        while (fine.bits() <= DigestTree.LEAF_BITS) {
+            fine = fine.split()[0];
+        }
+        ranges.add(fine);
+        List<RangeDigest> async = store.digestsAsync(ranges).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(async).isEqualTo(store.digests(ranges));
+        assertThat(Thread.getAllStackTraces().keySet()).as("the store's digest thread")
+                .anyMatch(t -> t.getName().equals("converge-rocksdb-digests"));
+        store.close();
+        assertThatThrownBy(() -> store.digestsAsync(RANGES).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                .hasCauseInstanceOf(dev.converge.crdt.port.StorageException.class);
+    }
+
     @Test
     void documentsWithPendingDeltasAreStillKnownToTheFolderAfterARestore() {
         try (RocksDocumentStore store = RocksDocumentStore.open(dir, PENDING)) {
