@@ -33,15 +33,8 @@ final class BareLineFeeds extends ChannelInboundHandlerAdapter {
         for (int i = in.readerIndex(); i < end; i++) {
             byte b = in.getByte(i);
             if (atLineStart && isRespType(b)) {
-                ctx.pipeline().remove(this);
-                if (fixed == null) {
-                    ctx.fireChannelRead(in);
-                } else {
-                    fixed.writeBytes(in, copiedTo, end - copiedTo);
-                    in.release();
-                    ctx.fireChannelRead(fixed);
-                }
-                return;
+                ctx.pipeline().remove(this); // the rest of this read, and every later one, passes untouched
+                break;
             }
             atLineStart = b == '\n';
             if (b == '\n' && !afterCr) {
