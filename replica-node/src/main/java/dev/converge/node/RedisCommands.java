@@ -97,6 +97,12 @@ final class RedisCommands {
      * of a call is always matched, so a scan moves on however long its keys are.
      */
     static final long MATCH_STEPS_PER_CALL = 16L << 20;
+    /**
+     * Matching work one {@code KEYS} may do (pattern × key bytes, as {@link #MATCH_STEPS_PER_CALL}
+     * for a SCAN call): it runs on the thread DBSIZE and SCAN share, which a long pattern over a
+     * large store would otherwise hold for minutes.
+     */
+    static final long MAX_KEYS_MATCH_STEPS = 64 * MATCH_STEPS_PER_CALL;
     static final String REDIS_VERSION = "7.0.0";
 
     private final Map<String, Spec> table = new HashMap<>();
@@ -604,7 +610,14 @@ final class RedisCommands {
         return CompletableFuture.supplyAsync(() -> {
             List<Bytes> found = new ArrayList<>();
             long[] bytes = {0};
+            long[] steps = {0};
             eachExistingKey(k -> {
+                if (!all) {
+                    steps[0] += (long) (pattern.length + 1) * (k.length() + 1);
+                    if (steps[0] > MAX_KEYS_MATCH_STEPS) {
+                        return false;
+                    }
+                }
                 if (all || Glob.matches(pattern, k.toByteArray())) {
                     found.add(k);
                     bytes[0] += k.length() + REPLY_ELEMENT_OVERHEAD_BYTES;
@@ -616,6 +629,10 @@ final class RedisCommands {
             }
             if (bytes[0] > MAX_REPLY_BYTES) {
                 return error("ERR KEYS would reply more than " + MAX_REPLY_BYTES + " bytes; use SCAN with MATCH");
+            }
+            if (steps[0] > MAX_KEYS_MATCH_STEPS) {
+                return error("ERR KEYS would match its pattern against more than " + MAX_KEYS_MATCH_STEPS
+                        + " pattern x key bytes; use SCAN with MATCH, or a shorter pattern");
             }
             List<RedisMessage> out = new ArrayList<>(found.size());
             found.forEach(k -> out.add(bulk(k)));

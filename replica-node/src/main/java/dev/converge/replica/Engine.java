@@ -415,7 +415,6 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         throw new UnsupportedOperationException("a " + current.type() + " cannot be deleted: it only grows");
     }
 
-    /** Whether a document shows anything: written and not deleted since (as a Redis key exists). */
     /** Whether a write of {@code type} to a document in state {@code document} (null: absent) is accepted, as {@link #as} decides. */
     static boolean writable(Crdt<?> document, CrdtType type) {
         return document == null || document.type() == type
@@ -426,6 +425,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         return c.parts().stream().anyMatch(p -> p.type() != type && exists(p));
     }
 
+    /** Whether a document shows anything: written and not deleted since (as a Redis key exists). */
     static boolean exists(Crdt<?> state) {
         if (state instanceof TypeConflict c) {
             return c.parts().stream().anyMatch(Engine::exists);

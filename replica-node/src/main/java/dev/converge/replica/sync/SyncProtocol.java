@@ -275,7 +275,7 @@ public final class SyncProtocol {
             if (peer.catchUp == null && config.antiEntropyIntervalMillis() > 0 && nowMillis >= peer.nextAntiEntropyMillis) {
                 startCatchUp(peer, nowMillis, "periodic anti-entropy", false);
             } else if (peer.catchUp != null && !peer.catchUp.settling.isEmpty()) {
-                compareSettledLeaves(peer);
+                compareSettledLeaves(peer, nowMillis);
             }
             if (peer.acked < lastSeq && peer.behindSinceMillis < 0) {
                 peer.behindSinceMillis = nowMillis;
@@ -805,22 +805,30 @@ public final class SyncProtocol {
 
     /** Whether a round passes well within the catch-up timeout, so a range may wait a round to settle. */
     private boolean settlesWithinTimeout() {
-        return config.gossipIntervalMillis() * 2 < config.catchUpTimeoutMillis();
+        return config.gossipIntervalMillis() * 4 < config.catchUpTimeoutMillis(); // a range waits up to two rounds
     }
 
     /**
      * Compares again, a round later, the small ranges a backstop found differing: what differed
      * only by deltas on their way then compares equal, and only what still differs is exchanged.
      */
-    private void compareSettledLeaves(PeerState peer) {
+    private void compareSettledLeaves(PeerState peer, long nowMillis) {
         CatchUp c = peer.catchUp;
         Map<Integer, List<KeyHashRange>> byAttempt = new TreeMap<>();
-        for (CatchUp.Settling leaf : c.settling) {
-            byAttempt.computeIfAbsent(leaf.attempt(), a -> new ArrayList<>()).add(leaf.range());
+        int due = 0;
+        for (java.util.Iterator<CatchUp.Settling> it = c.settling.iterator(); it.hasNext(); ) {
+            CatchUp.Settling leaf = it.next();
+            if (leaf.dueMillis() <= nowMillis) {
+                byAttempt.computeIfAbsent(leaf.attempt(), a -> new ArrayList<>()).add(leaf.range());
+                it.remove();
+                due++;
+            }
         }
-        c.outstanding -= c.settling.size();
-        c.settling.clear();
-        c.lastProgressMillis = loop.nowMillis();
+        if (due == 0) {
+            return; // found just before this round: they wait a whole one
+        }
+        c.outstanding -= due;
+        c.lastProgressMillis = nowMillis;
         byAttempt.forEach((attempt, ranges) -> requestDigests(peer, ranges, attempt));
         completeIfDone(peer);
     }
@@ -852,6 +860,7 @@ public final class SyncProtocol {
                 return; // abandoned meanwhile (a link flap, a timeout, a removal)
             }
             c.outstanding--;
+            c.lastProgressMillis = loop.nowMillis(); // time spent computing is not silence from the peer
             if (failure != null) {
                 abandonCatchUp(peer, "the store failed to compute digests: " + failure);
                 return;
@@ -885,7 +894,7 @@ public final class SyncProtocol {
                 // deltas on their way. Compare it again next round before exchanging its states,
                 // which under load would otherwise offer hundreds of documents the peer is about
                 // to hold anyway, and hold up replication while both sides read and merge them.
-                c.settling.add(new CatchUp.Settling(m.range(), p.attempt + 1));
+                c.settling.add(new CatchUp.Settling(m.range(), p.attempt + 1, loop.nowMillis() + config.gossipIntervalMillis()));
                 c.outstanding++;
             } else if (small || few * 4 <= many && fits || m.range().bits() >= FINEST_BITS) {
                 offerStates(peer, m.range());

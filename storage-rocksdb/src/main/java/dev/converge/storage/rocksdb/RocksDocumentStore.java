@@ -791,8 +791,11 @@ public final class RocksDocumentStore implements DocumentStore {
             digester.execute(() -> {
                 try {
                     out.complete(digests(ranges));
-                } catch (RuntimeException e) {
-                    out.completeExceptionally(e);
+                } catch (RuntimeException | Error e) {
+                    out.completeExceptionally(e); // an Error too: a future left open would stall the catch-up until its timeout
+                    if (e instanceof Error error) {
+                        throw error;
+                    }
                 }
             });
         } catch (RejectedExecutionException closing) {
