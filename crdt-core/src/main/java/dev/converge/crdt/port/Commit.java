@@ -26,10 +26,12 @@ public record Commit(ReplicaId origin, List<Change> changes, Map<ReplicaId, Long
         }
         changes = List.copyOf(changes);
         acks = Map.copyOf(acks);
-        var keys = new HashSet<>();
-        for (Change c : changes) {
-            if (!keys.add(c.key())) {
-                throw new IllegalArgumentException("key '" + c.key() + "' changes twice in one commit");
+        if (changes.size() > 1) { // most commits change one key: no set to build for them
+            var keys = new HashSet<>();
+            for (Change c : changes) {
+                if (!keys.add(c.key())) {
+                    throw new IllegalArgumentException("key '" + c.key() + "' changes twice in one commit");
+                }
             }
         }
         for (var e : acks.entrySet()) {

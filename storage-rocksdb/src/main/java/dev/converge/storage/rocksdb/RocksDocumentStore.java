@@ -73,9 +73,14 @@ public final class RocksDocumentStore implements DocumentStore {
 
     /** Unlocked disk loads of a key that keep racing commits to it before falling back to the commit lock. */
     private static final int LOAD_ATTEMPTS = 3;
-    /** Bounds of the in-memory log tail: a few pushes' worth, not a second log. */
-    private static final int TAIL_ENTRIES = 128;
-    private static final long TAIL_BYTES = 256L << 10;
+    /**
+     * Bounds of the in-memory log tail: the pushes of a busy writer, not a second log. At 128
+     * entries, pushes behind a pipelined writer (tens of thousands of writes a second) missed it
+     * and read RocksDB and decoded every entry again: a quarter of the engine thread's allocation
+     * in {@code ReplicaWriteBench}. A megabyte (the default batch) bounds its memory.
+     */
+    private static final int TAIL_ENTRIES = 2_048;
+    private static final long TAIL_BYTES = 1L << 20;
 
     private final RocksHandles h;
     private final RocksStoreOptions options;
