@@ -36,10 +36,12 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
     /**
      * Replies from this size on are sent only while the large replies clients have not read yet, on
      * all connections together, stay within {@link RedisCommands#MAX_REPLY_BYTES}: clients that ask
-     * for large replies and never read them would otherwise hold one each, however many they are.
-     * Smaller ones always go.
+     * for large replies and never read them would otherwise hold one each, however many they are
+     * (1,024 clients each holding a reply just under a megabyte would be a gigabyte). Smaller ones
+     * always go: at this size and the server's write-buffer mark, all clients together hold a few
+     * hundred MiB of them at most.
      */
-    static final long LARGE_REPLY_BYTES = 1 << 20;
+    static final long LARGE_REPLY_BYTES = 64 << 10;
 
     /** One command in flight. */
     private static final class Pending {

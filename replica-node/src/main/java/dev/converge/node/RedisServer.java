@@ -48,8 +48,14 @@ import org.slf4j.LoggerFactory;
 final class RedisServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
-    /** Netty's outbound buffer per client: above the high mark the client is not read (it is not reading its replies). */
-    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
+    /**
+     * Netty's outbound buffer per client: above the high mark the client is not read and its next
+     * commands wait (it is not reading its replies). With replies under
+     * {@link RedisConnection#LARGE_REPLY_BYTES} the only ones not counted node-wide, a client that
+     * never reads holds at most about the high mark plus one such reply, so even every allowed
+     * client together holds a few hundred MiB at most.
+     */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 << 10, 128 << 10);
     private static final ByteBuf MAX_CLIENTS = Unpooled.unreleasableBuffer(
             Unpooled.copiedBuffer("-ERR max number of clients reached\r\n", StandardCharsets.US_ASCII)).asReadOnly();
 

@@ -2,6 +2,7 @@ package dev.converge.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.converge.crdt.port.Endpoint;
 import java.io.ByteArrayOutputStream;
@@ -302,20 +303,26 @@ class RedisRobustnessTest {
         long limit;
         try (Jedis setup = SharedCluster.get().client(1)) {
             setup.set(ascii("robust:mb"), value);
+            setup.set(ascii("robust:100kb"), java.util.Arrays.copyOf(value, 100_000));
+            setup.set(ascii("robust:60kb"), java.util.Arrays.copyOf(value, 60_000));
             byte[][] tooMany = new byte[1_000][];
             java.util.Arrays.fill(tooMany, ascii("robust:mb"));
-            String refused = org.assertj.core.api.Assertions.catchThrowable(() -> setup.mget(tooMany)).getMessage();
+            String refused = catchThrowable(() -> setup.mget(tooMany)).getMessage();
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("limit of (\\d+) bytes").matcher(refused);
             assertThat(m.find()).as(refused).isTrue();
             limit = Long.parseLong(m.group(1));
+            // One reply that leaves 70,000 bytes of the limit: 1 MB values and one value for the rest.
+            long held = limit - 70_000;
+            setup.set(ascii("robust:rest"), java.util.Arrays.copyOf(value, (int) (held % value.length)));
         }
-        int keys = (int) (limit * 6 / 10 / value.length); // two such replies exceed the limit, one does not
-        StringBuilder mget = new StringBuilder("*" + (keys + 1) + "\r\n$4\r\nMGET\r\n");
-        for (int i = 0; i < keys; i++) {
+        int keys = (int) ((limit - 70_000) / value.length) + 1;
+        StringBuilder mget = new StringBuilder("*" + (keys + 1) + "\r\n$4\r\nMGET\r\n$11\r\nrobust:rest\r\n");
+        for (int i = 1; i < keys; i++) {
             mget.append("$9\r\nrobust:mb\r\n");
         }
         byte[][] sameKeys = new byte[keys][];
         java.util.Arrays.fill(sameKeys, ascii("robust:mb"));
+        sameKeys[0] = ascii("robust:rest");
         try (Socket s = new Socket(redis().host(), redis().port())) {
             OutputStream out = s.getOutputStream();
             out.write(("*2\r\n$4\r\nAUTH\r\n$" + SharedCluster.PASSWORD.length() + "\r\n" + SharedCluster.PASSWORD + "\r\n"
@@ -340,7 +347,10 @@ class RedisRobustnessTest {
                     return e.getMessage().contains("replies clients have not read yet");
                 }
             });
-            assertThat(bystander.get("robust:mb")).as("small replies still go").hasSize(value.length);
+            assertThat(catchThrowable(() -> bystander.get("robust:100kb")))
+                    .as("a reply of 64 KiB or more counts against the same bound")
+                    .hasMessageContaining("replies clients have not read yet");
+            assertThat(bystander.get("robust:60kb")).as("smaller replies still go").hasSize(60_000);
         }
         Eventually.until("once its client is gone, its reply no longer counts", () -> {
             try {
