@@ -866,38 +866,24 @@ final class RedisCommands {
     }
 
     /**
-     * Sets each key's register, one write per key in order (not atomic across keys, as {@code DEL}
-     * of several keys is not). A key of another type refuses the whole command before anything is
-     * written; only a peer's update of another type arriving in between, or a failed write, can
-     * leave some keys set, and the reply then is the failure.
+     * Sets each key's register as one unit ({@link Replica#setRegisters}): a key of another type, a
+     * reserved key or a value too large refuses the whole command with nothing set; a key named
+     * twice takes its last value, as in Redis.
      */
     private Object mset(ClientSession s, byte[][] a) {
         if (a.length % 2 == 0) {
             return RedisReplies.arity("mset");
         }
+        Map<Bytes, Bytes> values = new LinkedHashMap<>();
         for (int i = 1; i < a.length; i += 2) {
-            Bytes k = key(a[i]);
-            if (Replica.reservedKey(k)) {
-                return error("ERR key " + k + " is reserved for the cluster's own documents; nothing was set");
-            }
-            if (!replica.writableAs(k, CrdtType.LWW_REGISTER)) {
-                return error(WRONGTYPE);
-            }
+            values.put(key(a[i]), Bytes.wrap(a[i + 1]));
         }
-        List<CompletableFuture<? extends Written<?>>> sets = new ArrayList<>();
-        for (int i = 1; i < a.length; i += 2) {
-            sets.add(s.writer(replica).register(key(a[i])).set(Bytes.wrap(a[i + 1])).toCompletableFuture());
-        }
-        return CompletableFuture.allOf(sets.toArray(new CompletableFuture<?>[0])).handle((v, ignored) -> {
-            Throwable failure = null;
-            for (CompletableFuture<? extends Written<?>> w : sets) {
-                try {
-                    s.noteWrite(w.join().seq());
-                } catch (CompletionException | CancellationException e) {
-                    failure = failure == null ? e : failure;
-                }
+        return s.writer(replica).setRegisters(values).toCompletableFuture().handle((written, failure) -> {
+            if (failure != null) {
+                return RedisReplies.failure("mset", failure);
             }
-            return failure == null ? OK : RedisReplies.failure("mset", failure);
+            s.noteWrite(written.seq());
+            return OK;
         });
     }
 

@@ -208,6 +208,42 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
     }
 
     /**
+     * Sets several registers as one unit: every key is checked first (reserved, too long, holding
+     * another type, a value too large to replicate) and any refusal fails the call with nothing
+     * written. The changes then go into one commit (one durable write, one log entry, one batch to
+     * each peer) or, past {@code maxBatchBytes} or {@code maxDocumentsPerMessage} together, into
+     * consecutive commits each within both. Completes with the number of keys set, once every
+     * commit is durable. Done in one loop task, so no peer's update of another type can come
+     * between the checks and the writes.
+     */
+    CompletionStage<Written<Integer>> setRegisters(Map<Bytes, Bytes> values, Executor callbacks) {
+        UserFuture<Written<Integer>> result = new UserFuture<>(callbacks, env.callbacks());
+        call(result, () -> {
+            refuseIfRemoved();
+            List<Change> changes = new ArrayList<>(values.size());
+            for (Map.Entry<Bytes, Bytes> e : values.entrySet()) {
+                Bytes key = e.getKey();
+                refuseReserved(key);
+                refuseLongKey(key);
+                Crdt<?> document = store.read(key).orElse(null);
+                LWWRegister before = as(key, document, CrdtType.LWW_REGISTER, false);
+                Mutation<LWWRegister> m = before.set(self, writeContext.timestampAfter(before.timestamp()), e.getValue());
+                Crdt<?> state = document instanceof TypeConflict c ? c.with(m.state()) : m.state();
+                Change change = new Change(key, m.delta(), state);
+                refuseUnsendable(change, "the write's delta for '" + key + "'", "split it into smaller writes");
+                changes.add(change);
+            }
+            if (changes.isEmpty()) {
+                long seq = store.lastSeq();
+                lastCommit.whenComplete((s, failure) -> complete(result, new Written<>(0, seq), failure));
+                return;
+            }
+            commitLocal(changes, result, changes.size());
+        });
+        return result;
+    }
+
+    /**
      * Deletes the document as observed here, whatever its type: a counter resets, a register is
      * overwritten with a timestamped absence, sets, maps, flags and multi-value registers remove
      * what they hold. An update this replica has not seen survives. The key keeps its type.
@@ -326,6 +362,53 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         });
     }
 
+    /**
+     * {@link #commitLocal(Change, UserFuture, Object)} for several changes: consecutive commits of
+     * at most {@code maxBatchBytes} (each change alone fits: callers refuse unsendable ones) and
+     * {@code maxDocumentsPerMessage} changes, so that each log entry can be sent whole; answers
+     * {@code result} once all are durable.
+     */
+    private <V> void commitLocal(List<Change> changes, UserFuture<Written<V>> result, V value) {
+        List<CompletableFuture<Long>> commits = new ArrayList<>();
+        int from = 0;
+        while (from < changes.size()) {
+            long bytes = 0;
+            int to = from;
+            while (to < changes.size() && to - from < config.sync().maxDocumentsPerMessage()) {
+                Change c = changes.get(to);
+                long entryBytes = (long) c.key().length() + CrdtCodec.encodedSize(c.delta());
+                if (to > from && bytes + entryBytes > config.sync().maxBatchBytes()) {
+                    break;
+                }
+                bytes += entryBytes;
+                to++;
+            }
+            List<Change> chunk = List.copyOf(changes.subList(from, to));
+            CompletionStage<Long> committed = store.commitDeferred(new Commit(self, chunk, Map.of(), Optional.of(clock.last())));
+            lastCommit = committed;
+            committed.whenComplete((seq, failure) -> {
+                if (failure == null) {
+                    for (Change c : chunk) {
+                        subscriptions.publish(c.key(), c.state(), true);
+                    }
+                    loop(() -> protocol.onLocalCommit(seq, env.loop().nowMillis()));
+                }
+            });
+            commits.add(committed.toCompletableFuture());
+            from = to;
+        }
+        if (!deferredWriteScheduled) {
+            deferredWriteScheduled = true;
+            loop(() -> {
+                deferredWriteScheduled = false;
+                writeDeferred();
+            });
+        }
+        CompletableFuture<Long> last = commits.get(commits.size() - 1);
+        CompletableFuture.allOf(commits.toArray(new CompletableFuture<?>[0])).whenComplete((v, failure) ->
+                complete(result, failure == null ? new Written<>(value, last.join()) : null, failure));
+    }
+
     private void writeDeferred() {
         try {
             store.writeDeferred();
@@ -413,12 +496,6 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             return r.clear();
         }
         throw new UnsupportedOperationException("a " + current.type() + " cannot be deleted: it only grows");
-    }
-
-    /** Whether a write of {@code type} to a document in state {@code document} (null: absent) is accepted, as {@link #as} decides. */
-    static boolean writable(Crdt<?> document, CrdtType type) {
-        return document == null || document.type() == type
-                || document instanceof TypeConflict c && c.part(type).isPresent() && !othersShow(c, type);
     }
 
     private static boolean othersShow(TypeConflict c, CrdtType type) {

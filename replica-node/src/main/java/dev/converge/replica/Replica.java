@@ -2,13 +2,15 @@ package dev.converge.replica;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.Crdt;
-import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.causal.ReplicaId;
 import dev.converge.crdt.port.Endpoint;
 import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.port.Transport;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -166,18 +168,26 @@ public final class Replica implements AutoCloseable {
         return engine.delete(key, callbacks);
     }
 
+    /**
+     * Sets the register of each key to its value, as one unit: if any key is refused (it holds
+     * another type, is reserved or too long, or its value is too large to replicate), nothing is
+     * written and the future fails with that key's reason. Otherwise the writes share one commit
+     * (one durable write, one log entry sent to each peer whole), or consecutive commits when
+     * together they pass {@code maxBatchBytes} or {@code maxDocumentsPerMessage}; the future
+     * completes with the number of keys once all are durable. Each register is written as
+     * {@code register(key).set(value)} would write it.
+     */
+    public CompletionStage<Written<Integer>> setRegisters(Map<Bytes, Bytes> values) {
+        Map<Bytes, Bytes> copy = new LinkedHashMap<>(values); // the caller's order, in case it is one
+        if (copy.containsKey(null) || copy.containsValue(null)) {
+            throw new IllegalArgumentException("a key or value is null");
+        }
+        return engine.setRegisters(Collections.unmodifiableMap(copy), callbacks);
+    }
+
     /** Whether the document shows anything: written and not deleted since. */
     public boolean exists(Bytes key) {
         return engine.store.read(key).map(Engine::exists).orElse(false);
-    }
-
-    /**
-     * Whether a write of {@code type} to {@code key} would be accepted now: the key is absent, of
-     * that type, or written as several types of which only that one shows anything. A write may
-     * still be refused if a peer's update changes the key in between.
-     */
-    public boolean writableAs(Bytes key, CrdtType type) {
-        return Engine.writable(engine.store.read(key).orElse(null), type);
     }
 
     /** Whether a document's state shows anything, as {@link #exists} tells of a key. */

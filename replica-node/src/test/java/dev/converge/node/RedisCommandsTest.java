@@ -111,6 +111,13 @@ class RedisCommandsTest {
         redis.incr("cmd:ms:counter");
         error(() -> redis.mset("cmd:ms:c", "x", "cmd:ms:counter", "y"), wrongType);
         assertThat(redis.exists("cmd:ms:c")).as("an MSET refused for one key sets none").isFalse();
+        String tooLarge = "v".repeat(1_500_000); // within the 2 MiB argument limit, past the 1 MiB a delta may have
+        assertThatThrownBy(() -> redis.mset("cmd:ms:c", "x", "cmd:ms:large", tooLarge))
+                .isInstanceOf(JedisDataException.class).hasMessageContaining("more than maxBatchBytes");
+        assertThat(redis.exists("cmd:ms:c")).as("an MSET with a value too large to replicate sets none").isFalse();
+        assertThatThrownBy(() -> redis.mset("cmd:ms:c", "x", "\0converge/members", "y"))
+                .isInstanceOf(JedisDataException.class).hasMessageContaining("is reserved for the cluster's own documents");
+        assertThat(redis.exists("cmd:ms:c")).as("an MSET naming a reserved key sets none").isFalse();
         error(() -> raw("MSET", "cmd:ms:a"), "ERR wrong number of arguments for 'mset' command");
         error(() -> raw("MSET", "cmd:ms:a", "1", "cmd:ms:b"), "ERR wrong number of arguments for 'mset' command");
         assertThat(redis.get("cmd:ms:a")).isEqualTo("3");
