@@ -346,13 +346,7 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
         refuseWritesOnceRemovedBy(change.key(), change.state());
         CompletionStage<Long> committed = store.commitDeferred(new Commit(self, List.of(change), Map.of(), Optional.of(clock.last())));
         lastCommit = committed;
-        if (!deferredWriteScheduled) {
-            deferredWriteScheduled = true;
-            loop(() -> {
-                deferredWriteScheduled = false;
-                writeDeferred();
-            });
-        }
+        scheduleDeferredWrite();
         committed.whenComplete((seq, failure) -> {
             complete(result, failure == null ? new Written<>(value, seq) : null, failure);
             if (failure == null) {
@@ -397,6 +391,14 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             commits.add(committed.toCompletableFuture());
             from = to;
         }
+        scheduleDeferredWrite();
+        CompletableFuture<Long> last = commits.get(commits.size() - 1);
+        CompletableFuture.allOf(commits.toArray(new CompletableFuture<?>[0])).whenComplete((v, failure) ->
+                complete(result, failure == null ? new Written<>(value, last.join()) : null, failure));
+    }
+
+    /** Writes the commits left deferred at the end of the loop's current burst, once per burst. */
+    private void scheduleDeferredWrite() {
         if (!deferredWriteScheduled) {
             deferredWriteScheduled = true;
             loop(() -> {
@@ -404,9 +406,6 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 writeDeferred();
             });
         }
-        CompletableFuture<Long> last = commits.get(commits.size() - 1);
-        CompletableFuture.allOf(commits.toArray(new CompletableFuture<?>[0])).whenComplete((v, failure) ->
-                complete(result, failure == null ? new Written<>(value, last.join()) : null, failure));
     }
 
     private void writeDeferred() {
