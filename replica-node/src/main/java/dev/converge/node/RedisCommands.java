@@ -540,29 +540,18 @@ final class RedisCommands {
      * deleted; should one deletion fail all the same (a delete too large to send), the others
      * stand: they are noted for {@code WAIT}, and the reply is the failure.
      */
+    /** Deletes the keys as one unit ({@link Replica#delete(java.util.Collection)}): any refusal deletes none. */
     private Object del(ClientSession s, byte[][] a) {
+        List<Bytes> keys = new ArrayList<>(a.length - 1);
         for (int i = 1; i < a.length; i++) {
-            if (Replica.reservedKey(key(a[i]))) {
-                return error("ERR key " + key(a[i]) + " is reserved for the cluster's own documents; nothing was deleted");
-            }
+            keys.add(key(a[i]));
         }
-        List<CompletableFuture<Written<Boolean>>> deletes = new ArrayList<>();
-        for (int i = 1; i < a.length; i++) {
-            deletes.add(s.writer(replica).delete(key(a[i])).toCompletableFuture());
-        }
-        return CompletableFuture.allOf(deletes.toArray(new CompletableFuture<?>[0])).handle((v, ignored) -> {
-            long deleted = 0;
-            Throwable failure = null;
-            for (CompletableFuture<Written<Boolean>> d : deletes) {
-                try {
-                    Written<Boolean> w = d.join();
-                    s.noteWrite(w.seq());
-                    deleted += w.value() ? 1 : 0;
-                } catch (CompletionException | CancellationException e) {
-                    failure = failure == null ? e : failure;
-                }
+        return s.writer(replica).delete(keys).toCompletableFuture().handle((written, failure) -> {
+            if (failure != null) {
+                return RedisReplies.failure("del", failure);
             }
-            return failure == null ? integer(deleted) : RedisReplies.failure("del", failure);
+            s.noteWrite(written.seq());
+            return integer(written.value());
         });
     }
 

@@ -233,10 +233,31 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
                 refuseUnsendable(change, "the write's delta for '" + key + "'", "split it into smaller writes");
                 changes.add(change);
             }
-            if (changes.isEmpty()) {
-                long seq = store.lastSeq();
-                lastCommit.whenComplete((s, failure) -> complete(result, new Written<>(0, seq), failure));
-                return;
+            commitLocal(changes, result, changes.size());
+        });
+        return result;
+    }
+
+    /**
+     * Deletes several documents as one unit, each as {@link #delete} would: every key is checked
+     * first (reserved, a document that cannot be deleted, a delete too large to replicate) and any
+     * refusal fails the call with nothing deleted; the deletes then share commits as
+     * {@link #setRegisters} does. Completes with the number of keys that existed.
+     */
+    CompletionStage<Written<Integer>> deleteAll(Set<Bytes> keys, Executor callbacks) {
+        UserFuture<Written<Integer>> result = new UserFuture<>(callbacks, env.callbacks());
+        call(result, () -> {
+            refuseIfRemoved();
+            List<Change> changes = new ArrayList<>(keys.size());
+            for (Bytes key : keys) {
+                refuseReserved(key);
+                Crdt<?> current = store.read(key).orElse(null);
+                if (current != null && exists(current)) {
+                    Change deletion = deletion(key, current);
+                    refuseUnsendable(deletion, "deleting '" + key + "' takes a delta",
+                            "remove its fields or elements in smaller groups first (HDEL, SREM), then delete it");
+                    changes.add(deletion);
+                }
             }
             commitLocal(changes, result, changes.size());
         });
@@ -360,9 +381,14 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * {@link #commitLocal(Change, UserFuture, Object)} for several changes: consecutive commits of
      * at most {@code maxBatchBytes} (each change alone fits: callers refuse unsendable ones) and
      * {@code maxDocumentsPerMessage} changes, so that each log entry can be sent whole; answers
-     * {@code result} once all are durable.
+     * {@code result} once all are durable (no changes: once the commits before are).
      */
     private <V> void commitLocal(List<Change> changes, UserFuture<Written<V>> result, V value) {
+        if (changes.isEmpty()) {
+            long seq = store.lastSeq();
+            lastCommit.whenComplete((s, failure) -> complete(result, new Written<>(value, seq), failure));
+            return;
+        }
         List<CompletableFuture<Long>> commits = new ArrayList<>();
         int from = 0;
         while (from < changes.size()) {

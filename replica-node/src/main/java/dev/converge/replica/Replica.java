@@ -7,11 +7,14 @@ import dev.converge.crdt.port.Endpoint;
 import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.port.Transport;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -183,6 +186,21 @@ public final class Replica implements AutoCloseable {
             throw new IllegalArgumentException("a key or value is null");
         }
         return engine.setRegisters(Collections.unmodifiableMap(copy), callbacks);
+    }
+
+    /**
+     * Deletes several documents as one unit, each as {@link #delete(Bytes)} would: if any key is
+     * refused (reserved, a document that cannot be deleted, a delete too large to replicate),
+     * nothing is deleted and the future fails with that key's reason. Otherwise the deletes share
+     * commits as {@link #setRegisters} writes do; the future completes with how many of the keys
+     * existed.
+     */
+    public CompletionStage<Written<Integer>> delete(Collection<Bytes> keys) {
+        Set<Bytes> copy = new LinkedHashSet<>(keys);
+        if (copy.contains(null)) {
+            throw new IllegalArgumentException("a key is null");
+        }
+        return engine.deleteAll(Collections.unmodifiableSet(copy), callbacks);
     }
 
     /** Whether the document shows anything: written and not deleted since. */

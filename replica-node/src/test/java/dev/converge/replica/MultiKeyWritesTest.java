@@ -10,13 +10,17 @@ import dev.converge.crdt.port.DeltaLogEntry;
 import dev.converge.crdt.port.DocumentStore;
 import dev.converge.crdt.sync.Document;
 import dev.converge.replica.sync.SyncConfig;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** {@link Replica#setRegisters}: several registers checked as a whole, then written as few commits as the batch bounds allow. */
-class SetRegistersTest {
+/**
+ * {@link Replica#setRegisters} and {@link Replica#delete(java.util.Collection)}: several keys
+ * checked as a whole, then written in as few commits as the batch bounds allow.
+ */
+class MultiKeyWritesTest {
 
     private static Map<Bytes, Bytes> values(String... keysAndValues) {
         Map<Bytes, Bytes> m = new LinkedHashMap<>();
@@ -115,6 +119,59 @@ class SetRegistersTest {
                 assertThat(b.register(Bytes.of("ms:large:" + i)).value()).contains(large.get(Bytes.of("ms:large:" + i)));
                 assertThat(b.register(Bytes.of("ms:many:" + i)).value()).contains(many.get(Bytes.of("ms:many:" + i)));
             }
+            cluster.assertConverged();
+        }
+    }
+
+    @Test
+    void severalDeletesAreOneCommitAndAnyRefusalDeletesNone() {
+        SyncConfig sync = SyncConfig.defaults().withMaxBatchBytes(4096);
+        try (Cluster cluster = new Cluster(2, 84, EngineConfig.defaults().withSync(sync))) {
+            Replica a = cluster.get(0);
+            Replica b = cluster.get(1);
+            cluster.runFor(1_000);
+            cluster.await(a.setRegisters(values("del:a", "1", "del:b", "2")));
+            cluster.await(a.counter("del:c").add(5));
+            // 4,000 elements, then every other one removed: the 2,000 left hold scattered dots,
+            // which a clear must name one by one.
+            for (int from = 0; from < 4_000; from += 200) {
+                List<Bytes> add = new ArrayList<>();
+                List<Bytes> remove = new ArrayList<>();
+                for (int i = from; i < from + 200; i++) {
+                    add.add(Bytes.of("e" + i));
+                    if (i % 2 == 0) {
+                        remove.add(Bytes.of("e" + i));
+                    }
+                }
+                cluster.await(a.set("del:big").add(add));
+                cluster.await(a.set("del:big").remove(remove));
+            }
+            long before = cluster.stores.get(0).lastSeq();
+
+            // Clearing them takes more than a 4 KiB batch, so the whole call is refused.
+            Throwable tooLarge = catchThrowable(() -> cluster.await(a.delete(List.of(Bytes.of("del:a"), Bytes.of("del:big")))));
+            assertThat(tooLarge).hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than maxBatchBytes");
+            Throwable reserved = catchThrowable(() -> cluster.await(a.delete(List.of(Bytes.of("del:a"), Bytes.of("\0converge/members")))));
+            assertThat(reserved).hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+            assertThat(cluster.stores.get(0).lastSeq()).as("nothing deleted").isEqualTo(before);
+            assertThat(a.exists(Bytes.of("del:a"))).isTrue();
+
+            Written<Integer> deleted = cluster.await(a.delete(List.of(Bytes.of("del:a"), Bytes.of("del:b"), Bytes.of("del:c"),
+                    Bytes.of("del:absent"), Bytes.of("del:a"))));
+            assertThat(deleted.value()).as("keys that existed, each once").isEqualTo(3);
+            assertThat(deleted.seq()).as("one commit").isEqualTo(before + 1);
+            assertThat(entriesAfter(cluster.stores.get(0), before)).singleElement()
+                    .satisfies(e -> assertThat(e.deltas()).hasSize(3));
+            cluster.runFor(2_000);
+            for (String k : List.of("del:a", "del:b", "del:c")) {
+                assertThat(a.exists(Bytes.of(k))).as(k).isFalse();
+                assertThat(b.exists(Bytes.of(k))).as(k + " on the peer").isFalse();
+            }
+            assertThat(b.set("del:big").elements()).hasSize(2_000);
+
+            Written<Integer> none = cluster.await(a.delete(List.of(Bytes.of("del:a"), Bytes.of("del:absent"))));
+            assertThat(none.value()).isZero();
+            assertThat(none.seq()).as("nothing to commit").isEqualTo(before + 1);
             cluster.assertConverged();
         }
     }
