@@ -79,8 +79,12 @@ public final class Simulation {
     /** After the states agree, the run goes on this many rounds for late answers and messages. */
     private static final int SETTLE_ROUNDS = 3;
 
-    /** A document as sent by the process of {@code epoch} in {@code slot}. */
-    private record Sent(int slot, long epoch, Bytes key) {
+    /**
+     * A document as sent by the process of {@code epoch} in {@code slot}: its part of {@code type}
+     * (a key written as several types travels as a {@link TypeConflict}, whose parts number their
+     * dots each on their own).
+     */
+    private record Sent(int slot, long epoch, Bytes key, CrdtType type) {
     }
 
     /** One process running in a slot; dies with a crash, and every task it owns dies with it. */
@@ -450,9 +454,11 @@ public final class Simulation {
         List<Document> documents = message instanceof DeltaBatch b ? b.deltas()
                 : message instanceof StateBatch s ? s.documents() : List.of();
         for (Document d : documents) {
-            DotContext context = Oracle.contextOf(d.value());
-            if (!context.isEmpty()) {
-                received.merge(new Sent(from, epoch, d.key()), context, DotContext::union);
+            for (Crdt<?> part : TypeConflict.partsOf(d.value())) {
+                DotContext context = Oracle.contextOf(part);
+                if (!context.isEmpty()) {
+                    received.merge(new Sent(from, epoch, d.key(), part.type()), context, DotContext::union);
+                }
             }
         }
     }
@@ -463,7 +469,7 @@ public final class Simulation {
             Entry e = lost.getKey();
             boolean seen = false;
             for (long epoch = e.epoch(); epoch < lost.getValue() && !seen; epoch++) {
-                DotContext context = received.get(new Sent(e.slot(), epoch, e.key()));
+                DotContext context = received.get(new Sent(e.slot(), epoch, e.key(), e.delta().type()));
                 seen = context != null && context.contains(Oracle.ownDot(e));
             }
             if (e.mayHaveEffect() && !e.mustSurvive() && !seen) {
