@@ -160,6 +160,7 @@ final class NodeInfo {
             line(out, "maxmemory", rt.maxMemory());
             line(out, "maxmemory_human", human(rt.maxMemory()));
             line(out, "maxmemory_policy", "noeviction");
+            node.redis().ifPresent(r -> line(out, "mem_clients_normal", r.clientOutputBytes()));
             line(out, "converge_heap_committed", rt.totalMemory());
             line(out, "converge_direct_and_mapped", ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
                     .stream().mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum());

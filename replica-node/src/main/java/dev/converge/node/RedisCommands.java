@@ -48,9 +48,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.OptionalLong;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
@@ -535,11 +533,6 @@ final class RedisCommands {
         return state.type().name().toLowerCase(Locale.ROOT);
     }
 
-    /**
-     * Deletes every key named. A reserved key refuses the whole command before anything is
-     * deleted; should one deletion fail all the same (a delete too large to send), the others
-     * stand: they are noted for {@code WAIT}, and the reply is the failure.
-     */
     /** Deletes the keys as one unit ({@link Replica#delete(java.util.Collection)}): any refusal deletes none. */
     private Object del(ClientSession s, byte[][] a) {
         List<Bytes> keys = new ArrayList<>(a.length - 1);

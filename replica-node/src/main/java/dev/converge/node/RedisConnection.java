@@ -239,10 +239,22 @@ final class RedisConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Writes the replies at the head that are ready, in order (without flushing). */
+    /**
+     * Writes the replies at the head that are ready, in order (without flushing), while the client
+     * takes them: once the channel is not writable the rest wait here, their arguments still
+     * counted against the node's budget, and go on in {@link #channelWritabilityChanged}. Without
+     * that, a write at the head of a pipeline (its reply pending) let the commands behind it that
+     * need not wait ({@code ECHO}) build their replies, and its completion wrote them all at once
+     * into Netty's buffer, up to {@code maxPendingBytes} per client there. A closing reply
+     * always goes.
+     */
     private void writeReady() {
         while (!unanswered.isEmpty()) {
             Pending p = unanswered.peek();
+            if (!p.closeAfter && !ctx.channel().isWritable() && ctx.channel().isActive()) {
+                flush();
+                return;
+            }
             RedisMessage reply = p.ready();
             if (reply == null) {
                 return;

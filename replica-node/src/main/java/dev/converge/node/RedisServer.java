@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -49,11 +50,12 @@ final class RedisServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
     /**
-     * Netty's outbound buffer per client: above the high mark the client is not read and its next
-     * commands wait (it is not reading its replies). With replies under
+     * Netty's outbound buffer per client: above the high mark the client is not read, its next
+     * commands wait, and replies that are ready wait too, their arguments still counted against
+     * the node's request budget (it is not reading its replies). With replies under
      * {@link RedisConnection#LARGE_REPLY_BYTES} the only ones not counted node-wide, a client that
-     * never reads holds at most about the high mark plus one such reply, so even every allowed
-     * client together holds a few hundred MiB at most.
+     * never reads holds at most about the high mark plus one such reply in Netty's buffer, so
+     * even every allowed client together holds a few hundred MiB there at most.
      */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 << 10, 128 << 10);
     private static final ByteBuf MAX_CLIENTS = Unpooled.unreleasableBuffer(
@@ -177,6 +179,21 @@ final class RedisServer implements AutoCloseable {
 
     void commandProcessed() {
         commands.increment();
+    }
+
+    /**
+     * Reply bytes written to the clients' channels that their sockets have not taken yet, all
+     * connections together ({@code INFO memory}'s {@code mem_clients_normal}).
+     */
+    long clientOutputBytes() {
+        long bytes = 0;
+        for (Channel ch : clients) {
+            ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+            if (out != null) {
+                bytes += out.totalPendingWriteBytes();
+            }
+        }
+        return bytes;
     }
 
     long unsentReplyBytes() {

@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -381,7 +382,9 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
      * {@link #commitLocal(Change, UserFuture, Object)} for several changes: consecutive commits of
      * at most {@code maxBatchBytes} (each change alone fits: callers refuse unsendable ones) and
      * {@code maxDocumentsPerMessage} changes, so that each log entry can be sent whole; answers
-     * {@code result} once all are durable (no changes: once the commits before are).
+     * {@code result} once all are durable (no changes: once the commits before are). Each commit
+     * is atomic; several may reach the disk in different writes, so a crash can keep the first
+     * commits of a split call and lose the rest (the caller then had no answer, or a failure).
      */
     private <V> void commitLocal(List<Change> changes, UserFuture<Written<V>> result, V value) {
         if (changes.isEmpty()) {
@@ -389,6 +392,8 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             lastCommit.whenComplete((s, failure) -> complete(result, new Written<>(value, seq), failure));
             return;
         }
+        // First: should a later chunk's commit throw, the earlier ones still get written.
+        scheduleDeferredWrite();
         List<CompletableFuture<Long>> commits = new ArrayList<>();
         int from = 0;
         while (from < changes.size()) {
@@ -417,10 +422,11 @@ final class Engine implements RemoteApplier, Transport.Listener, SyncProtocol.Ob
             commits.add(committed.toCompletableFuture());
             from = to;
         }
-        scheduleDeferredWrite();
         CompletableFuture<Long> last = commits.get(commits.size() - 1);
         CompletableFuture.allOf(commits.toArray(new CompletableFuture<?>[0])).whenComplete((v, failure) ->
-                complete(result, failure == null ? new Written<>(value, last.join()) : null, failure));
+                // allOf wraps a commit's failure; the caller gets it as a one-key write would.
+                complete(result, failure == null ? new Written<>(value, last.join()) : null,
+                        failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure));
     }
 
     /** Writes the commits left deferred at the end of the loop's current burst, once per burst. */

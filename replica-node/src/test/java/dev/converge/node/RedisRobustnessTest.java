@@ -292,6 +292,51 @@ class RedisRobustnessTest {
     }
 
     /**
+     * A write at the head of a pipeline, its reply pending, then commands that need not wait for
+     * it ({@code ECHO}, 60 KB each, under the node-wide large-reply mark): once the write
+     * completes, their replies go out only as fast as the client takes them, never all into the
+     * node's write buffer (about 8 MiB of them here, the per-client bound on unanswered arguments,
+     * before the fix). The client reads nothing and has a small receive buffer.
+     */
+    @Test
+    void repliesReadyBehindAWriteWaitForAClientThatDoesNotRead() throws IOException, InterruptedException {
+        String echo = "*2\r\n$4\r\nECHO\r\n$60000\r\n" + "e".repeat(60_000) + "\r\n";
+        // The write at the head: 1,000 registers of 1,000 bytes in one MSET, a few milliseconds to commit.
+        StringBuilder mset = new StringBuilder("*2001\r\n$4\r\nMSET\r\n");
+        for (int i = 0; i < 1_000; i++) {
+            String key = "robust:before:" + i;
+            mset.append('$').append(key.length()).append("\r\n").append(key).append("\r\n$1000\r\n").append("v".repeat(1_000)).append("\r\n");
+        }
+        byte[] pipeline = ("*2\r\n$4\r\nAUTH\r\n$" + SharedCluster.PASSWORD.length() + "\r\n" + SharedCluster.PASSWORD + "\r\n"
+                + mset + echo.repeat(150)).getBytes(StandardCharsets.US_ASCII);
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress(redis().host(), redis().port()));
+            Thread writer = new Thread(() -> {
+                try {
+                    s.getOutputStream().write(pipeline);
+                } catch (IOException ignored) {
+                    // the node stops reading past its per-client bound; closed at the end of the test
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            long most = 0;
+            for (int i = 0; i < 30; i++) {
+                Thread.sleep(100);
+                most = Math.max(most, infoField(bystander.info("memory"), "mem_clients_normal"));
+            }
+            assertThat(most).as("reply bytes the node buffered for clients").isPositive().isLessThan(1L << 20);
+        }
+        assertThat(bystander.get("robust:before:999")).hasSize(1_000);
+    }
+
+    private static long infoField(String info, String name) {
+        return info.lines().filter(l -> l.startsWith(name + ":")).mapToLong(l -> Long.parseLong(l.substring(name.length() + 1).trim()))
+                .findFirst().orElseThrow(() -> new AssertionError("INFO has no " + name + ":\n" + info));
+    }
+
+    /**
      * Large replies a client never reads are bounded for the whole node, not per client: once
      * they pass the node's reply limit, another large reply is refused until the first is read or
      * its client gone. Small replies always go.
