@@ -2,6 +2,7 @@ package dev.converge.replica;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.converge.crdt.Bytes;
 import dev.converge.crdt.WrongTypeException;
@@ -173,6 +174,27 @@ class MultiKeyWritesTest {
             assertThat(none.value()).isZero();
             assertThat(none.seq()).as("nothing to commit").isEqualTo(before + 1);
             cluster.assertConverged();
+        }
+    }
+
+    @Test
+    void subscribersHearEveryKeyAndAnEmptyCallCommitsNothing() {
+        try (Cluster cluster = new Cluster(1, 85, EngineConfig.defaults())) {
+            Replica a = cluster.get(0);
+            List<ChangeEvent> events = new ArrayList<>();
+            a.subscribePrefix(Bytes.of("ev:"), events::add);
+            cluster.await(a.setRegisters(values("ev:a", "1", "ev:b", "2")));
+            cluster.await(a.delete(List.of(Bytes.of("ev:a"), Bytes.of("ev:b"))));
+            cluster.runFor(100);
+            assertThat(events).extracting(e -> e.key().toString(), ChangeEvent::local)
+                    .containsExactly(tuple("ev:a", true), tuple("ev:b", true), tuple("ev:a", true), tuple("ev:b", true));
+            assertThat(events.subList(2, 4)).allSatisfy(e -> assertThat(Replica.showsAnything(e.state())).isFalse());
+
+            long before = cluster.stores.get(0).lastSeq();
+            Written<Integer> none = cluster.await(a.setRegisters(Map.of()));
+            assertThat(none.value()).isZero();
+            assertThat(none.seq()).isEqualTo(before);
+            assertThat(cluster.stores.get(0).lastSeq()).isEqualTo(before);
         }
     }
 }
