@@ -216,6 +216,8 @@ final class NodeMetrics implements AutoCloseable {
     void bindRedis(RedisServer redis) {
         Gauge.builder("converge.redis.clients", redis, RedisServer::connectedClients).description("Connected Redis clients")
                 .register(registry);
+        Gauge.builder("converge.redis.output", redis, RedisServer::clientOutputBytes).baseUnit("bytes")
+                .description("Reply bytes written to Redis clients that their sockets have not taken yet").register(registry);
         FunctionCounter.builder("converge.redis.connections", redis, RedisServer::totalConnections)
                 .description("Redis client connections accepted").register(registry);
         FunctionCounter.builder("converge.redis.rejected.connections", redis, RedisServer::rejectedConnections)

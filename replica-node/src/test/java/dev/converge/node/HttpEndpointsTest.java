@@ -132,7 +132,7 @@ class HttpEndpointsTest {
                     .as(perPeer).isEqualTo(2);
         }
         for (String name : List.of("converge_documents", "converge_delta_log_entries", "converge_store_cache_hit_ratio",
-                "converge_store_cache_hits_total", "converge_store_wal_bytes_total", "converge_redis_clients",
+                "converge_store_cache_hits_total", "converge_store_wal_bytes_total", "converge_redis_clients", "converge_redis_output_bytes",
                 "jvm_memory_used_bytes", "jvm_gc_pause_seconds_count", "process_cpu_usage")) {
             assertThat(after).as(name).anySatisfy(s -> assertThat(s.name()).isEqualTo(name));
         }
