@@ -46,6 +46,15 @@ public enum OpKind {
         return defaultWeight;
     }
 
+    /**
+     * Whether an operation of this kind may write several keys in one call ({@code MSET},
+     * multi-key {@code DEL}): its scenario line then lists the other keys where others name a map
+     * field.
+     */
+    public boolean multiKey() {
+        return this == REGISTER_SET || this == DELETE;
+    }
+
     /** The key prefix of documents of {@code type}. */
     public static String prefix(CrdtType type) {
         return switch (type) {

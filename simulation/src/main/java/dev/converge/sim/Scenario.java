@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +32,7 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
         SplittableRandom swarmRandom = root.split();
         SplittableRandom faultRandom = root.split();
         SplittableRandom opRandom = root.split();
+        SplittableRandom groupRandom = root.split(); // split last, so the other streams draw as they did before it
         Set<FaultKind> enabled = EnumSet.noneOf(FaultKind.class);
         for (FaultKind k : config.faults()) {
             if (swarmRandom.nextInt(10) < 6) {
@@ -41,7 +43,7 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
         List<Action> actions = new ArrayList<>();
         faults(config, enabled, faultRandom, actions);
         removals(config, enabled, faultRandom, actions);
-        operations(config, swarm, opRandom, actions);
+        operations(config, swarm, opRandom, groupRandom, actions);
         actions.sort(Comparator.comparingLong(Action::at));
         return new Scenario(seed, config, swarm, actions);
     }
@@ -127,7 +129,12 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
         return mask;
     }
 
-    private static void operations(SimConfig config, Swarm swarm, SplittableRandom r, List<Action> out) {
+    /**
+     * Client operations at random times. Every other register write and delete (odd ids) is a
+     * multi-key call; {@code groupRandom} draws how many other keys it writes (none to three), so
+     * what {@code r} draws is the same as for a workload without them.
+     */
+    private static void operations(SimConfig config, Swarm swarm, SplittableRandom r, SplittableRandom groupRandom, List<Action> out) {
         int perType = Math.max(1, config.keys() / 6);
         int total = 0;
         for (int w : swarm.opWeights()) {
@@ -167,8 +174,33 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
                 case SET_REMOVE -> r.nextLong() & Long.MAX_VALUE;
                 default -> 0;
             };
-            out.add(new Action.Op(times[i], i + 1, r.nextInt(config.nodes()), kind, key, field, arg));
+            int id = i + 1;
+            if (kind.multiKey() && id % 2 == 1) {
+                field = otherKeys(kind, key, perType, groupRandom);
+            }
+            out.add(new Action.Op(times[i], id, r.nextInt(config.nodes()), kind, key, field, arg));
         }
+    }
+
+    /** None to three keys besides {@code key}, distinct, comma-separated ({@code -} for none): registers, or any type for a delete. */
+    private static String otherKeys(OpKind kind, String key, int perType, SplittableRandom r) {
+        int count = r.nextInt(4);
+        Set<String> keys = new LinkedHashSet<>();
+        for (int attempt = 0; attempt < 10 && keys.size() < count; attempt++) {
+            CrdtType type = kind == OpKind.REGISTER_SET ? CrdtType.LWW_REGISTER
+                    : List.of(CrdtType.PN_COUNTER, CrdtType.LWW_REGISTER, CrdtType.MV_REGISTER, CrdtType.OR_SET, CrdtType.EW_FLAG,
+                            CrdtType.OR_MAP).get(r.nextInt(6));
+            String other = OpKind.prefix(type) + r.nextInt(perType);
+            if (!other.equals(key)) {
+                keys.add(other);
+            }
+        }
+        return keys.isEmpty() ? "-" : String.join(",", keys);
+    }
+
+    /** The keys a multi-key operation writes besides its own. */
+    static List<String> otherKeys(Action.Op op) {
+        return !op.kind().multiKey() || op.field().equals("-") ? List.of() : List.of(op.field().split(","));
     }
 
     /** The same scenario without the actions {@code keep} rejects and with {@code swarm}. */

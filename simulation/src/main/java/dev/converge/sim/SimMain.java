@@ -48,6 +48,7 @@ public final class SimMain {
                                   %s
               --durability MODE   sync | buffered | swarm (default swarm: each seed draws one)
               --variant NAME      real | join-drops-dot | bp-drops-forwarded | store-loses-acked-write
+                                  | multi-key-write-drops-a-key
               --trace             print the readable event log of each run
               --trace-file FILE   write it to FILE instead
               --out DIR           where failure traces and shrunk scenarios go (default sim-failures)

@@ -83,7 +83,9 @@ public final class SimStore implements DocumentStore {
         /** Merging a remote delta into a set drops one of its new dots (an element it added), as a faulty join would. */
         JOIN_DROPS_DOT,
         /** On reopening, the changes of the last fsynced (so acknowledged) local write are skipped. */
-        LOSES_ACKED_WRITE
+        LOSES_ACKED_WRITE,
+        /** A local write of several keys keeps all but the last, and is acknowledged whole, as a faulty multi-key path would. */
+        MULTI_KEY_WRITE_DROPS_A_KEY
     }
 
     /** Runs the store's writer: {@code task} after {@code delayMillis}. */
@@ -431,8 +433,13 @@ public final class SimStore implements DocumentStore {
     }
 
     @Override
-    public synchronized CompletionStage<Long> commit(Commit commit) {
+    public synchronized CompletionStage<Long> commit(Commit given) {
         checkOpen("commit");
+        Commit commit = given;
+        if (options.bug() == Bug.MULTI_KEY_WRITE_DROPS_A_KEY && given.origin().equals(replicaId) && given.changes().size() > 1) {
+            commit = new Commit(given.origin(), given.changes().subList(0, given.changes().size() - 1), given.acks(),
+                    given.clockHighWater());
+        }
         for (Change c : commit.changes()) {
             Crdt<?> existing = documents.get(c.key());
             if (!c.follows(existing)) {

@@ -122,8 +122,9 @@ public final class Simulation {
         /** The offset of this node's wall clock (skews and jumps); the engine's loop time has none. */
         long engineOffset;
         EventLoop.Cancellable restart;
-        Entry submitting;
-        Entry current;
+        /** The operations of the client call being submitted, then of the engine task it became: one per key. */
+        List<Entry> submitting;
+        List<Entry> current;
 
         Node(int slot, ReplicaId id) {
             this.slot = slot;
@@ -375,7 +376,7 @@ public final class Simulation {
         EventLoop loop = new EventLoop() {
             @Override
             public void execute(Runnable task) {
-                Entry tag = node.submitting;
+                List<Entry> tag = node.submitting;
                 if (tag == null) {
                     base.execute(task);
                     return;
@@ -484,17 +485,20 @@ public final class Simulation {
         if (seq == 0 || !commit.origin().equals(node.id)) {
             return;
         }
-        Entry op = node.current;
-        if (op == null && commit.changes().stream().allMatch(c -> Replica.reservedKey(c.key()))) {
+        List<Entry> ops = node.current;
+        if (ops == null && commit.changes().stream().allMatch(c -> Replica.reservedKey(c.key()))) {
             return; // an administrative write to the cluster's own documents (a removal)
         }
-        if (op == null) {
+        if (ops == null) {
             throw new IllegalStateException("n" + node.slot + " committed local change " + seq + " outside any client operation");
         }
         for (Change c : commit.changes()) {
+            Entry op = ops.stream().filter(e -> e.key().equals(c.key())).findFirst().orElseThrow(() -> new IllegalStateException(
+                    "n" + node.slot + " committed a change to " + c.key() + " in seq " + seq + ", a key op#" + ops.get(0).id()
+                            + " does not write"));
             op.committed(c.delta(), seq);
         }
-        trace.event("commit", node.slot, epoch, seq, () -> "n" + node.slot + " commits op#" + op.id() + " as seq " + seq);
+        trace.event("commit", node.slot, epoch, seq, () -> "n" + node.slot + " commits op#" + ops.get(0).id() + " as seq " + seq);
     }
 
     private void crash(Node node, FaultKind kind, long downMillis) {
@@ -672,9 +676,16 @@ public final class Simulation {
 
     private void operate(Action.Op op) {
         Node node = nodes[Math.floorMod(op.slot(), nodes.length)];
-        Bytes key = Bytes.of(op.key());
-        CrdtType type = op.kind().type() != null ? op.kind().type() : OpKind.typeOfKey(op.key());
-        Bytes field = op.field().equals("-") ? null : Bytes.of(op.field());
+        List<Bytes> keys = new ArrayList<>();
+        keys.add(Bytes.of(op.key()));
+        Bytes field = null;
+        if (op.kind().multiKey()) {
+            for (String other : Scenario.otherKeys(op)) {
+                keys.add(Bytes.of(other));
+            }
+        } else if (!op.field().equals("-")) {
+            field = Bytes.of(op.field());
+        }
         Bytes written = switch (op.kind()) {
             case REGISTER_SET, MV_WRITE, MAP_SET_REGISTER -> Bytes.of("v" + op.id());
             case SET_ADD, MAP_ADD_TO_SET -> Bytes.of("e" + op.id());
@@ -696,12 +707,16 @@ public final class Simulation {
         Process p = node.process;
         long amount = op.kind() == OpKind.COUNTER_ADD || op.kind() == OpKind.CROSS_TYPE_ADD || op.kind() == OpKind.MAP_INCREMENT ? op.arg() : 0;
         if (p == null) {
-            Entry e = history.submit(op.id(), node.slot, node.id, node.epochs, effect, key, type, field, written, amount, time.now());
-            e.failed("replica down");
-            trace.event("op-failed", op.id(), node.slot, 0, () -> "n" + node.slot + " " + e + " (down)");
+            for (Bytes key : keys) {
+                Entry e = history.submit(op.id(), node.slot, node.id, node.epochs, effect, key, typeOf(op, key), field, written, amount,
+                        time.now());
+                e.failed("replica down");
+                trace.event("op-failed", op.id(), node.slot, 0, () -> "n" + node.slot + " " + e + " (down)");
+            }
             return;
         }
         Replica r = p.replica;
+        Bytes key = keys.get(0);
         Bytes target = written;
         if (op.kind() == OpKind.SET_REMOVE) {
             List<Bytes> seen;
@@ -712,47 +727,72 @@ public final class Simulation {
             }
             target = seen.isEmpty() ? null : seen.get((int) (op.arg() % seen.size()));
         }
-        Entry e = history.submit(op.id(), node.slot, node.id, p.epoch, effect, key, type, field, target, amount, time.now());
+        List<Entry> entries = new ArrayList<>();
+        for (Bytes k : keys) {
+            entries.add(history.submit(op.id(), node.slot, node.id, p.epoch, effect, k, typeOf(op, k), field, target, amount, time.now()));
+        }
         if (op.kind() == OpKind.SET_REMOVE && target == null) {
-            e.skipped("nothing seen to remove");
+            entries.get(0).skipped("nothing seen to remove");
             trace.event("op-skipped", op.id(), node.slot, 0);
             return;
         }
         CompletionStage<? extends Written<?>> stage;
-        node.submitting = e;
+        node.submitting = entries;
         try {
-            stage = submit(r, op, key, field, target);
+            stage = submit(r, op, keys, field, target);
         } catch (RuntimeException ex) {
-            e.failed(ex.toString());
-            trace.event("op-failed", op.id(), node.slot, 1, () -> "n" + node.slot + " " + e);
+            for (Entry e : entries) {
+                e.failed(ex.toString());
+                trace.event("op-failed", op.id(), node.slot, 1, () -> "n" + node.slot + " " + e);
+            }
             return;
         } finally {
             node.submitting = null;
         }
-        p.inFlight.add(e);
-        trace.event("op", op.id(), node.slot, op.kind().ordinal(), () -> "n" + node.slot + " submits " + e);
+        p.inFlight.addAll(entries);
+        trace.event("op", op.id(), node.slot, op.kind().ordinal(), () -> "n" + node.slot + " submits " + entries.get(0)
+                + (keys.size() > 1 ? " with " + keys.subList(1, keys.size()) : ""));
         stage.whenComplete((w, failure) -> {
-            p.inFlight.remove(e);
+            p.inFlight.removeAll(entries);
+            for (Entry e : entries) {
+                if (failure == null) {
+                    e.acknowledged(w.seq(), String.valueOf(w.value()));
+                } else {
+                    e.failed(failure.toString());
+                }
+            }
             if (failure == null) {
-                e.acknowledged(w.seq(), String.valueOf(w.value()));
                 trace.event("op-ack", op.id(), w.seq(), 0, () -> "n" + node.slot + " answers op#" + op.id() + ": " + w.value() + " (seq "
                         + w.seq() + ")");
             } else {
-                e.failed(failure.toString());
                 trace.event("op-fail", op.id(), 0, 0, () -> "n" + node.slot + " fails op#" + op.id() + ": " + failure);
             }
         });
     }
 
+    private static CrdtType typeOf(Action.Op op, Bytes key) {
+        return op.kind().type() != null ? op.kind().type() : OpKind.typeOfKey(key.asString());
+    }
+
     /**
-     * Every other register write and delete goes through the multi-key calls with one key, so the
-     * faults reach their commit path too (the history ties one operation to one key).
+     * Every other register write and delete goes through the multi-key calls, with the other keys
+     * its scenario names (often none), so the faults reach their commit path too.
      */
-    private static CompletionStage<? extends Written<?>> submit(Replica r, Action.Op op, Bytes key, Bytes field, Bytes value) {
-        boolean multiKeyCall = op.id() % 2 == 1;
+    private static CompletionStage<? extends Written<?>> submit(Replica r, Action.Op op, List<Bytes> keys, Bytes field, Bytes value) {
+        boolean multiKeyCall = op.id() % 2 == 1 || keys.size() > 1;
+        Bytes key = keys.get(0);
         return switch (op.kind()) {
             case COUNTER_ADD, CROSS_TYPE_ADD -> r.counter(key).add(op.arg());
-            case REGISTER_SET -> multiKeyCall ? r.setRegisters(Map.of(key, value)) : r.register(key).set(value);
+            case REGISTER_SET -> {
+                if (!multiKeyCall) {
+                    yield r.register(key).set(value);
+                }
+                Map<Bytes, Bytes> values = new LinkedHashMap<>(); // in the scenario's order: Map.of's would differ between JVMs
+                for (Bytes k : keys) {
+                    values.put(k, value);
+                }
+                yield r.setRegisters(values);
+            }
             case MV_WRITE -> r.mvRegister(key).write(value);
             case MV_CLEAR -> r.mvRegister(key).clear();
             case SET_ADD -> r.set(key).add(value);
@@ -763,7 +803,7 @@ public final class Simulation {
             case MAP_SET_REGISTER -> r.map(key).setRegister(field, value);
             case MAP_ADD_TO_SET -> r.map(key).addToSet(field, List.of(value));
             case MAP_REMOVE_FIELD -> r.map(key).removeField(field);
-            case DELETE -> multiKeyCall ? r.delete(List.of(key)) : r.delete(key);
+            case DELETE -> multiKeyCall ? r.delete(keys) : r.delete(key);
         };
     }
 

@@ -18,7 +18,9 @@ public enum Variant {
      */
     BP_DROPS_FORWARDED(SimStore.Bug.NONE),
     /** A store that loses an acknowledged write: on reopening, the last fsynced local write is skipped. */
-    STORE_LOSES_ACKED_WRITE(SimStore.Bug.LOSES_ACKED_WRITE);
+    STORE_LOSES_ACKED_WRITE(SimStore.Bug.LOSES_ACKED_WRITE),
+    /** A multi-key write ({@code MSET}, {@code DEL k1 k2}) that keeps all its keys but the last and is acknowledged whole. */
+    MULTI_KEY_WRITE_DROPS_A_KEY(SimStore.Bug.MULTI_KEY_WRITE_DROPS_A_KEY);
 
     private final SimStore.Bug storeBug;
 
@@ -39,7 +41,7 @@ public enum Variant {
             return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown variant '" + text + "'; known: real, join-drops-dot, bp-drops-forwarded, "
-                    + "store-loses-acked-write", e);
+                    + "store-loses-acked-write, multi-key-write-drops-a-key", e);
         }
     }
 }

@@ -31,6 +31,11 @@ class BrokenVariantsTest {
     }
 
     @Test
+    void aMultiKeyWriteThatDropsAKeyIsCaught() {
+        assertCaught(Variant.MULTI_KEY_WRITE_DROPS_A_KEY, SimResult.Status.SAFETY); // acknowledged, never written: unsafe
+    }
+
+    @Test
     void theRealEnginePassesTheSeedsThatCatchTheVariants() {
         for (long seed = 1; seed <= 5; seed++) {
             SimResult r = Simulation.run(CONFIG, seed);

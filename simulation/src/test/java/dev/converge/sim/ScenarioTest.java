@@ -55,6 +55,28 @@ class ScenarioTest {
     }
 
     @Test
+    void multiKeyCallsNameDistinctOtherKeysOfTheirKindAndSurviveTheTextForm() {
+        int withOthers = 0;
+        for (long seed = 0; seed < 20; seed++) {
+            Scenario s = Scenario.generate(SimConfig.defaults(), seed);
+            for (Action a : s.actions()) {
+                if (a instanceof Action.Op op && !Scenario.otherKeys(op).isEmpty()) {
+                    withOthers++;
+                    assertThat(op.kind().multiKey()).as("%s", op).isTrue();
+                    assertThat(op.id() % 2).as("only odd ids make multi-key calls: %s", op).isEqualTo(1);
+                    List<String> others = Scenario.otherKeys(op);
+                    assertThat(others).doesNotHaveDuplicates().doesNotContain(op.key()).hasSizeLessThanOrEqualTo(3);
+                    if (op.kind() == OpKind.REGISTER_SET) {
+                        assertThat(others).allMatch(k -> k.startsWith("r"));
+                    }
+                }
+            }
+            assertThat(Scenario.parse(s.format())).isEqualTo(s);
+        }
+        assertThat(withOthers).as("multi-key calls with other keys in 20 seeds").isGreaterThan(100);
+    }
+
+    @Test
     void partitionsDoNotOverlapAndLastAtLeastTheMinimum() {
         for (long seed = 0; seed < 50; seed++) {
             long end = -1;

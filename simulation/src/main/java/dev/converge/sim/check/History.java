@@ -6,7 +6,9 @@ import dev.converge.crdt.CrdtType;
 import dev.converge.crdt.causal.ReplicaId;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Every client operation of a run with what became of it: submitted where and when, its outcome
@@ -253,8 +255,12 @@ public final class History {
         return Collections.unmodifiableList(entries);
     }
 
-    /** The number of operations with {@code outcome}. */
+    /**
+     * The number of client operations with {@code outcome}: a multi-key call counts once (its
+     * first key's entry, which is also the one a skip is recorded on).
+     */
     public long count(Outcome outcome) {
-        return entries.stream().filter(e -> e.outcome == outcome).count();
+        Set<Integer> counted = new HashSet<>();
+        return entries.stream().filter(e -> counted.add(e.id) && e.outcome == outcome).count();
     }
 }

@@ -60,6 +60,7 @@ public final class Oracle {
      */
     public static List<Violation> check(History history, Map<String, Map<Bytes, Crdt<?>>> states, List<Violation> liveness) {
         Oracle o = new Oracle(history);
+        o.everyAcknowledgedWriteCommitted();
         if (liveness.stream().anyMatch(v -> v.message().startsWith(NOT_CONVERGED))) {
             o.nothingInvented(states);
         } else {
@@ -79,6 +80,24 @@ public final class Oracle {
     private void safety(String message) {
         if (violations.size() < MAX_VIOLATIONS) {
             violations.add(new Violation(Violation.Kind.SAFETY, message));
+        }
+    }
+
+    /**
+     * An acknowledged write that always makes a dot (a register or multi-value write, a set add,
+     * a counter add, a map update) committed it: otherwise its replica answered for a change it
+     * never made, and the checks below, which hold only committed writes to their effect, would
+     * not see it missing (a multi-key call that acknowledged a key it skipped, say).
+     */
+    private void everyAcknowledgedWriteCommitted() {
+        for (Entry e : history.entries()) {
+            boolean makesADot = switch (e.effect()) {
+                case REGISTER_WRITE, MV_WRITE, SET_ADD, COUNTER_ADD, MAP_UPDATE -> true;
+                default -> false;
+            };
+            if (makesADot && e.outcome() == History.Outcome.ACKNOWLEDGED && !e.mayBeLost() && !e.mayHaveEffect()) {
+                safety(e + " was acknowledged, but its replica committed nothing for it");
+            }
         }
     }
 
