@@ -196,7 +196,7 @@ final class DataCheckers {
             Map<String, Op> last = new LinkedHashMap<>();
             long acked = 0;
             for (Op op : ops) {
-                if (op.kind() != Op.Kind.SET) {
+                if (!op.kind().writesRegister()) {
                     continue;
                 }
                 byValue.put(op.value(), op);

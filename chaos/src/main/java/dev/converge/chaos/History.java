@@ -70,7 +70,7 @@ final class History {
 
     void record(Op op) {
         clients.get(op.client() - 1).add(op);
-        if (op.kind() == Op.Kind.SET) {
+        if (op.kind().writesRegister()) {
             registerWrites.put(op.value(), op);
         }
         if (op.kind().write && op.outcome() == Op.Outcome.OK) {

@@ -282,7 +282,7 @@ final class Nemesis {
                     }
                 }
                 case INCRBY -> counterSums.merge(op.key(), op.amount(), Long::sum);
-                case SET -> lastRegister.merge(op.key(), op, (a, b) -> a.invoke() >= b.invoke() ? a : b);
+                case SET, MSET -> lastRegister.merge(op.key(), op, (a, b) -> a.invoke() >= b.invoke() ? a : b);
                 default -> {
                 }
             }

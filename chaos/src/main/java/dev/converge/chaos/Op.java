@@ -25,6 +25,8 @@ record Op(int client, int node, Kind kind, String key, String value, long amount
     /** The commands the clients send. */
     enum Kind {
         SADD("sadd", true), INCRBY("incrby", true), SET("set", true),
+        /** One key's part of an {@code MSET} of two or three of the client's registers: one operation per key, one outcome for all. */
+        MSET("mset", true),
         SMEMBERS("smembers", false), GET_COUNTER("get-counter", false), GET_REGISTER("get-register", false);
 
         final String label;
@@ -33,6 +35,11 @@ record Op(int client, int node, Kind kind, String key, String value, long amount
         Kind(String label, boolean write) {
             this.label = label;
             this.write = write;
+        }
+
+        /** Writes a register: {@code SET}, or its key's part of an {@code MSET}. */
+        boolean writesRegister() {
+            return this == SET || this == MSET;
         }
     }
 

@@ -202,7 +202,7 @@ final class RunCheckers {
 
     /** Minimum acknowledged operations per command for a run to count. */
     static final Map<Op.Kind, Integer> MIN_OK = Map.of(Op.Kind.SADD, 200, Op.Kind.INCRBY, 200, Op.Kind.SET, 100,
-            Op.Kind.SMEMBERS, 20, Op.Kind.GET_COUNTER, 20, Op.Kind.GET_REGISTER, 20);
+            Op.Kind.MSET, 40, Op.Kind.SMEMBERS, 20, Op.Kind.GET_COUNTER, 20, Op.Kind.GET_REGISTER, 20);
 
     /**
      * Non-vacuity: enough operations succeeded (per command at least {@link #MIN_OK}, and at least

@@ -171,31 +171,53 @@ final class Workload {
         private void step() {
             int r = rnd.nextInt(100);
             int node = rnd.nextInt(connections.length);
-            String value = "c" + id + "-" + (++seq);
             if (r < 35) {
                 String key = keys.sets.get(rnd.nextInt(keys.sets.size()));
-                run(node, Op.Kind.SADD, key, value, 0);
+                run(node, Op.Kind.SADD, List.of(key), List.of(nextValue()), 0);
             } else if (r < 65) {
                 String key = keys.counters.get(rnd.nextInt(keys.counters.size()));
-                run(node, Op.Kind.INCRBY, key, null, 1 + rnd.nextInt(5));
-            } else if (r < 85) {
+                run(node, Op.Kind.INCRBY, List.of(key), null, 1 + rnd.nextInt(5));
+            } else if (r < 80) {
                 List<String> own = keys.registers.get(id - 1);
-                run(node, Op.Kind.SET, own.get(rnd.nextInt(own.size())), value, 0);
+                run(node, Op.Kind.SET, List.of(own.get(rnd.nextInt(own.size()))), List.of(nextValue()), 0);
+            } else if (r < 85) {
+                // MSET of two or three of the client's own registers: one write of several keys.
+                List<String> own = new ArrayList<>(keys.registers.get(id - 1));
+                int count = Math.min(own.size(), 2 + rnd.nextInt(2));
+                List<String> chosen = new ArrayList<>();
+                List<String> values = new ArrayList<>();
+                for (int i = 0; i < count; i++) {
+                    chosen.add(own.remove(rnd.nextInt(own.size())));
+                    values.add(nextValue());
+                }
+                run(node, Op.Kind.MSET, chosen, values, 0);
             } else if (r < 90) {
-                run(node, Op.Kind.SMEMBERS, keys.sets.get(rnd.nextInt(keys.sets.size())), null, 0);
+                run(node, Op.Kind.SMEMBERS, List.of(keys.sets.get(rnd.nextInt(keys.sets.size()))), null, 0);
             } else if (r < 96) {
-                run(node, Op.Kind.GET_COUNTER, keys.counters.get(rnd.nextInt(keys.counters.size())), null, 0);
+                run(node, Op.Kind.GET_COUNTER, List.of(keys.counters.get(rnd.nextInt(keys.counters.size()))), null, 0);
             } else {
                 List<String> any = keys.registers.get(rnd.nextInt(keys.registers.size()));
-                run(node, Op.Kind.GET_REGISTER, any.get(rnd.nextInt(any.size())), null, 0);
+                run(node, Op.Kind.GET_REGISTER, List.of(any.get(rnd.nextInt(any.size()))), null, 0);
             }
         }
 
-        private void run(int node, Op.Kind kind, String key, String value, long amount) {
+        /** A value no other write of the run sends. */
+        private String nextValue() {
+            return "c" + id + "-" + (++seq);
+        }
+
+        /**
+         * Sends one command ({@code keys} holds one key, or an {@code MSET}'s keys with
+         * {@code values} in the same order; values null for reads and increments) and records one
+         * operation per key, all with the command's outcome.
+         */
+        private void run(int node, Op.Kind kind, List<String> keys, List<String> values, long amount) {
             int round = Workload.this.round;
             long invoke = clock.micros();
-            if (value != null) {
-                history.sending(key, value, invoke);
+            if (values != null) {
+                for (int i = 0; i < keys.size(); i++) {
+                    history.sending(keys.get(i), values.get(i), invoke);
+                }
             }
             Jedis j = connections[node];
             if (j == null) {
@@ -204,11 +226,14 @@ final class Workload {
                     // Connects at once: a failure here means the request was never sent.
                     j = new Jedis(new HostAndPort("127.0.0.1", cluster.node(node).ports.redis()), config);
                 } catch (RuntimeException e) {
-                    if (value != null) {
-                        history.neverSent(value);
+                    for (int i = 0; i < keys.size(); i++) {
+                        String value = values == null ? null : values.get(i);
+                        if (value != null) {
+                            history.neverSent(value);
+                        }
+                        history.record(new Op(id, node, kind, keys.get(i), value, amount, invoke, clock.micros(), Op.Outcome.FAIL, null,
+                                describe(e), invoke, generation, round));
                     }
-                    history.record(new Op(id, node, kind, key, value, amount, invoke, clock.micros(), Op.Outcome.FAIL, null,
-                            describe(e), invoke, generation, round));
                     return;
                 }
                 connections[node] = j;
@@ -219,11 +244,20 @@ final class Workload {
             String result = null;
             String error = null;
             Set<String> members = null;
+            String key = keys.get(0);
             try {
                 switch (kind) {
-                    case SADD -> result = Long.toString(j.sadd(key, value));
+                    case SADD -> result = Long.toString(j.sadd(key, values.get(0)));
                     case INCRBY -> result = Long.toString(j.incrBy(key, amount));
-                    case SET -> result = j.set(key, value);
+                    case SET -> result = j.set(key, values.get(0));
+                    case MSET -> {
+                        String[] pairs = new String[2 * keys.size()];
+                        for (int i = 0; i < keys.size(); i++) {
+                            pairs[2 * i] = keys.get(i);
+                            pairs[2 * i + 1] = values.get(i);
+                        }
+                        result = j.mset(pairs);
+                    }
                     case SMEMBERS -> {
                         members = j.smembers(key);
                         result = Integer.toString(members.size());
@@ -245,11 +279,13 @@ final class Workload {
                 drop(node);
             }
             long complete = clock.micros();
-            Op op = new Op(id, node, kind, key, value, amount, invoke, complete, outcome, result, error, connectedAt[node],
-                    generations[node], round);
-            history.record(op);
-            if (outcome == Op.Outcome.OK) {
-                checkRead(op, members);
+            for (int i = 0; i < keys.size(); i++) {
+                Op op = new Op(id, node, kind, keys.get(i), values == null ? null : values.get(i), amount, invoke, complete, outcome, result,
+                        error, connectedAt[node], generations[node], round);
+                history.record(op);
+                if (outcome == Op.Outcome.OK) {
+                    checkRead(op, members);
+                }
             }
         }
 
