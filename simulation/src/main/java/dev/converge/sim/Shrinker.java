@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,24 +31,36 @@ public final class Shrinker {
 
     private final SimResult.Status status;
     private final int maxRuns;
+    /** One full run of a candidate: the built-in workload, or a fresh instance of a user's. */
+    private final Function<Scenario, SimResult> runner;
     private Scenario best;
     private SimResult bestResult;
     private int runs;
     /** For a liveness failure, which check failed first (null: any). */
     private String check;
 
-    private Shrinker(Scenario failing, SimResult.Status status, int maxRuns) {
+    private Shrinker(Scenario failing, SimResult.Status status, int maxRuns, Function<Scenario, SimResult> runner) {
         this.best = failing;
         this.status = status;
         this.maxRuns = maxRuns;
+        this.runner = runner;
     }
 
     /** Shrinks {@code failing}, which fails with {@code status}, in at most {@code maxRuns} runs. */
     public static Result shrink(Scenario failing, SimResult.Status status, int maxRuns) {
-        Shrinker s = new Shrinker(failing, status, maxRuns);
+        return shrinkWith(failing, status, maxRuns, Simulation::run);
+    }
+
+    /** Shrinks {@code failing}, which fails with {@code status} under a new workload from {@code workloads} each run. */
+    public static Result shrink(Scenario failing, SimResult.Status status, int maxRuns, Supplier<? extends UserWorkload> workloads) {
+        return shrinkWith(failing, status, maxRuns, scenario -> Simulation.run(scenario, workloads.get(), null));
+    }
+
+    private static Result shrinkWith(Scenario failing, SimResult.Status status, int maxRuns, Function<Scenario, SimResult> runner) {
+        Shrinker s = new Shrinker(failing, status, maxRuns, runner);
         s.run();
         if (s.bestResult == null) {
-            s.bestResult = Simulation.run(s.best);
+            s.bestResult = runner.apply(s.best);
             s.runs++;
         }
         return new Result(s.best, s.bestResult, s.runs);
@@ -54,7 +68,7 @@ public final class Shrinker {
 
     private void run() {
         if (status == SimResult.Status.LIVENESS) {
-            bestResult = Simulation.run(best);
+            bestResult = runner.apply(best);
             runs++;
             check = livenessCheck(bestResult);
         }
@@ -81,7 +95,7 @@ public final class Shrinker {
 
     /** The documents the best result's first violation names. */
     private Set<String> keysNamed() {
-        SimResult r = bestResult != null ? bestResult : Simulation.run(best);
+        SimResult r = bestResult != null ? bestResult : runner.apply(best);
         if (bestResult == null) {
             runs++;
             bestResult = r;
@@ -107,7 +121,7 @@ public final class Shrinker {
         if (runs >= maxRuns || candidate.equals(best)) {
             return false;
         }
-        SimResult r = Simulation.run(candidate);
+        SimResult r = runner.apply(candidate);
         runs++;
         if (r.status() == status && (check == null || check.equals(livenessCheck(r)))) {
             best = candidate;

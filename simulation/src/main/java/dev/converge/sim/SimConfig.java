@@ -76,6 +76,26 @@ public record SimConfig(int nodes, int ops, int keys, long chaosMillis, int boun
         return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, durability, gossipIntervalMillis, v);
     }
 
+    /**
+     * This configuration as a {@link UserWorkload} needs it: synchronous durability, so an
+     * acknowledged write survives every crash, and without the faults that destroy acknowledged
+     * writes by design ({@link FaultKind#WIPE}, and {@link FaultKind#REMOVE_RETIRED}, which only
+     * acts on the ids wipes retire).
+     */
+    public SimConfig forUserWorkloads() {
+        Set<FaultKind> kept = EnumSet.noneOf(FaultKind.class);
+        kept.addAll(faults);
+        kept.removeAll(USER_EXCLUDED_FAULTS);
+        return withFaults(kept).withDurability(Optional.of(SimStore.Durability.SYNC));
+    }
+
+    /** Whether {@link UserWorkload}s can run under this configuration: see {@link #forUserWorkloads()}. */
+    boolean keepsAcknowledgedWrites() {
+        return durability.equals(Optional.of(SimStore.Durability.SYNC)) && faults.stream().noneMatch(USER_EXCLUDED_FAULTS::contains);
+    }
+
+    private static final Set<FaultKind> USER_EXCLUDED_FAULTS = EnumSet.of(FaultKind.WIPE, FaultKind.REMOVE_RETIRED);
+
     public SimConfig withGossipIntervalMillis(long millis) {
         return new SimConfig(nodes, ops, keys, chaosMillis, boundRounds, faults, durability, millis, variant);
     }

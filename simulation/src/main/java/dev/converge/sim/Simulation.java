@@ -94,6 +94,8 @@ public final class Simulation {
         SimStore store;
         Replica replica;
         final List<Entry> inFlight = new ArrayList<>();
+        /** The {@link UserWorkload}'s calls this process has not answered yet. */
+        final List<UserCall> userInFlight = new ArrayList<>();
 
         Process(long epoch) {
             this.epoch = epoch;
@@ -145,6 +147,10 @@ public final class Simulation {
     }
 
     private final Scenario scenario;
+    /** The user's workload in place of the built-in one, or null. */
+    private final UserWorkload user;
+    /** Its calls, in call order. */
+    private final List<UserCall> userCalls = new ArrayList<>();
     private final SimConfig config;
     private final Swarm swarm;
     private final VirtualTime time = new VirtualTime();
@@ -182,8 +188,13 @@ public final class Simulation {
     /** Operations a restart found lost, to the epoch of the process that started without them. */
     private final Map<Entry, Long> lostInCrash = new LinkedHashMap<>();
 
-    private Simulation(Scenario scenario, Consumer<String> sink) {
+    private Simulation(Scenario scenario, UserWorkload user, Consumer<String> sink) {
+        if (user != null && !scenario.config().keepsAcknowledgedWrites()) {
+            throw new IllegalArgumentException("a user workload needs synchronous durability and no wipes or removals, so that "
+                    + "acknowledged writes survive every fault: use SimConfig.forUserWorkloads()");
+        }
         this.scenario = scenario;
+        this.user = user;
         this.config = scenario.config();
         this.swarm = scenario.swarm();
         this.trace = new Trace(time, sink);
@@ -232,7 +243,19 @@ public final class Simulation {
 
     /** Runs {@code scenario}, writing a readable event log to {@code sink} (null: none). */
     public static SimResult run(Scenario scenario, Consumer<String> sink) {
-        return new Simulation(scenario, sink).execute();
+        return new Simulation(scenario, null, sink).execute();
+    }
+
+    /**
+     * Runs {@code scenario} with {@code workload} in place of the built-in workload (at the times
+     * and on the slots of the scenario's operations), writing a readable event log to {@code sink}
+     * (null: none), and judges convergence and the workload's own check.
+     *
+     * @throws IllegalArgumentException when the scenario's configuration can lose acknowledged
+     *     writes by design (see {@link SimConfig#forUserWorkloads()})
+     */
+    public static SimResult run(Scenario scenario, UserWorkload workload, Consumer<String> sink) {
+        return new Simulation(scenario, workload, sink).execute();
     }
 
     /** Runs the scenario of {@code seed} under {@code config}. */
@@ -278,12 +301,16 @@ public final class Simulation {
                 for (Entry e : node.process.inFlight) {
                     liveness.add(new Violation(Violation.Kind.LIVENESS, e + " was never answered though its replica stayed up"));
                 }
+                for (UserCall c : node.process.userInFlight) {
+                    liveness.add(new Violation(Violation.Kind.LIVENESS, "call " + c.call + " on n" + c.slot
+                            + " was never answered though its replica stayed up"));
+                }
             }
         }
         settleLostWrites();
         List<Violation> violations;
         try {
-            violations = Oracle.check(history, states, liveness);
+            violations = user == null ? Oracle.check(history, states, liveness) : Oracle.checkConverged(states, userCheck(rounds), liveness);
         } catch (RuntimeException e) {
             return result(SimResult.Status.CRASH, List.of(), "oracle: " + describe(e), rounds);
         }
@@ -298,6 +325,30 @@ public final class Simulation {
         return result(status, violations, "", rounds);
     }
 
+    /** The user workload's verdict on the converged state, as safety violations; none when the replicas did not converge. */
+    private List<Violation> userCheck(int rounds) {
+        if (rounds < 0) {
+            return List.of();
+        }
+        Node live = null;
+        for (Node node : nodes) {
+            if (node.process != null) {
+                live = node;
+                break;
+            }
+        }
+        List<UserWorkload.Call> calls = userCalls.stream().map(UserCall::end).toList();
+        List<Violation> out = new ArrayList<>();
+        try {
+            for (String problem : user.check(live.process.replica, calls)) {
+                out.add(new Violation(Violation.Kind.SAFETY, "workload check on n" + live.slot + ": " + problem));
+            }
+        } catch (RuntimeException e) {
+            out.add(new Violation(Violation.Kind.SAFETY, "workload check on n" + live.slot + " threw " + e));
+        }
+        return out;
+    }
+
     private SimResult result(SimResult.Status status, List<Violation> violations, String crash, int rounds) {
         Map<History.Outcome, Long> outcomes = new EnumMap<>(History.Outcome.class);
         for (History.Outcome o : History.Outcome.values()) {
@@ -305,6 +356,14 @@ public final class Simulation {
             if (c > 0) {
                 outcomes.put(o, c);
             }
+        }
+        for (UserCall c : userCalls) {
+            History.Outcome o = c.status == null ? History.Outcome.PENDING : switch (c.status) {
+                case ACKNOWLEDGED -> History.Outcome.ACKNOWLEDGED;
+                case FAILED -> History.Outcome.FAILED;
+                case UNKNOWN -> History.Outcome.UNKNOWN;
+            };
+            outcomes.merge(o, 1L, Long::sum);
         }
         int typeConflicts = 0;
         for (Node node : nodes) {
@@ -482,8 +541,8 @@ public final class Simulation {
     }
 
     private void onCommit(Node node, long epoch, long seq, Commit commit) {
-        if (seq == 0 || !commit.origin().equals(node.id)) {
-            return;
+        if (seq == 0 || !commit.origin().equals(node.id) || user != null) {
+            return; // a user workload's commits are judged by its own check, not tied to operations
         }
         List<Entry> ops = node.current;
         if (ops == null && commit.changes().stream().allMatch(c -> Replica.reservedKey(c.key()))) {
@@ -515,6 +574,9 @@ public final class Simulation {
         network.detach(node.slot);
         for (Entry e : p.inFlight) {
             e.unknown();
+        }
+        for (UserCall c : p.userInFlight) {
+            c.status = UserWorkload.Status.UNKNOWN;
         }
         int unwritten = p.store.unwrittenCommits();
         int lost = 0;
@@ -674,7 +736,83 @@ public final class Simulation {
         return b.append('}').toString();
     }
 
+    /** One call of the user's workload: the scenario's operation gives its time, slot and number, nothing else. */
+    private void userOperate(Action.Op op) {
+        Node node = nodes[Math.floorMod(op.slot(), nodes.length)];
+        UserCall call = new UserCall(op.id(), node.slot);
+        userCalls.add(call);
+        Process p = node.process;
+        if (p == null) {
+            call.failed("replica down");
+            trace.event("call-failed", op.id(), node.slot, 0, () -> "n" + node.slot + " call " + op.id() + ": replica down");
+            return;
+        }
+        // Seeded by the run's seed and the call's number only: a shrunk scenario gives each call the same draws.
+        SplittableRandom random = new SplittableRandom(scenario.seed() * 0x9E3779B97F4A7C15L + op.id());
+        CompletionStage<?> stage;
+        try {
+            stage = user.operate(p.replica, op.id(), random);
+        } catch (RuntimeException e) {
+            call.failed(e.toString());
+            trace.event("call-failed", op.id(), node.slot, 1, () -> "n" + node.slot + " call " + op.id() + " threw " + e);
+            return;
+        }
+        if (stage == null) {
+            call.acknowledged(null);
+            trace.event("call-done", op.id(), node.slot, 0, () -> "n" + node.slot + " call " + op.id() + " done");
+            return;
+        }
+        p.userInFlight.add(call);
+        trace.event("call", op.id(), node.slot, 0, () -> "n" + node.slot + " call " + op.id() + " submitted");
+        stage.whenComplete((value, failure) -> {
+            p.userInFlight.remove(call);
+            if (call.status == UserWorkload.Status.UNKNOWN) {
+                return; // its process died first: what the stage says now does not tell whether it took effect
+            }
+            if (failure == null) {
+                call.acknowledged(value);
+            } else {
+                call.failed(failure.toString());
+            }
+            trace.event("call-end", op.id(), failure == null ? 0 : 1, 0, () -> "n" + node.slot + " call " + op.id() + ": "
+                    + (failure == null ? "acknowledged " + value : "failed " + failure));
+        });
+    }
+
+    /** A user workload's call as it goes: answered or not, and how. */
+    private static final class UserCall {
+        final int call;
+        final int slot;
+        UserWorkload.Status status;
+        Object result;
+        String failure;
+
+        UserCall(int call, int slot) {
+            this.call = call;
+            this.slot = slot;
+        }
+
+        void acknowledged(Object value) {
+            status = UserWorkload.Status.ACKNOWLEDGED;
+            result = value;
+        }
+
+        void failed(String why) {
+            status = UserWorkload.Status.FAILED;
+            failure = why;
+        }
+
+        /** How it ended; a call still unanswered at the end counts as unknown (its replica never said). */
+        UserWorkload.Call end() {
+            return new UserWorkload.Call(call, slot, status == null ? UserWorkload.Status.UNKNOWN : status, result, failure);
+        }
+    }
+
     private void operate(Action.Op op) {
+        if (user != null) {
+            userOperate(op);
+            return;
+        }
         Node node = nodes[Math.floorMod(op.slot(), nodes.length)];
         List<Bytes> keys = new ArrayList<>();
         keys.add(Bytes.of(op.key()));

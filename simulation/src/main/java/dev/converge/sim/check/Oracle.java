@@ -101,11 +101,35 @@ public final class Oracle {
         }
     }
 
-    private void run(Map<String, Map<Bytes, Crdt<?>>> states) {
-        if (states.isEmpty()) {
-            return;
+    /**
+     * For a workload the oracle does not model (a user's own): the live replicas' states
+     * ({@code states}) must be byte-identical, then {@code workload}'s own findings and
+     * {@code liveness} count, safety first.
+     */
+    public static List<Violation> checkConverged(Map<String, Map<Bytes, Crdt<?>>> states, List<Violation> workload,
+                                                 List<Violation> liveness) {
+        Oracle o = new Oracle(new History());
+        if (liveness.stream().noneMatch(v -> v.message().startsWith(NOT_CONVERGED))) {
+            o.identical(states);
         }
-        // 1. Byte-identical canonical states everywhere.
+        List<Violation> out = new ArrayList<>(o.violations);
+        for (Violation v : workload) {
+            out.add(v);
+        }
+        for (Violation v : liveness) {
+            if (out.size() >= MAX_VIOLATIONS) {
+                break;
+            }
+            out.add(v);
+        }
+        return List.copyOf(out);
+    }
+
+    /** 1. Byte-identical canonical states everywhere: whether they are, each difference a safety violation. */
+    private boolean identical(Map<String, Map<Bytes, Crdt<?>>> states) {
+        if (states.isEmpty()) {
+            return true;
+        }
         Map.Entry<String, Map<Bytes, Crdt<?>>> first = states.entrySet().iterator().next();
         Map<Bytes, Crdt<?>> reference = first.getValue();
         boolean identical = true;
@@ -121,9 +145,14 @@ public final class Oracle {
                 }
             }
         }
-        if (!identical) {
+        return identical;
+    }
+
+    private void run(Map<String, Map<Bytes, Crdt<?>>> states) {
+        if (states.isEmpty() || !identical(states)) {
             return; // the per-document checks below assume one final state
         }
+        Map<Bytes, Crdt<?>> reference = states.values().iterator().next();
         // 2. Each document against the operations on it.
         Map<Bytes, List<Entry>> byKey = new TreeMap<>();
         for (Entry e : history.entries()) {
