@@ -17,7 +17,9 @@ import java.util.random.RandomGenerator;
  * between calls: a crashed replica restarts as a new object. Draw only from the generator given:
  * a run is then a pure function of its seed, replays exactly, and shrinks (each call's generator
  * is seeded by the run's seed and the call's number, so removing other calls leaves its draws as
- * they were). A new instance runs each seed ({@link UserSimulation} takes a supplier).
+ * they were). Never block on a stage ({@code join}, {@code get}): the simulator runs every
+ * replica on the calling thread in virtual time, so nothing completes while a call waits; return
+ * the stage instead. A new instance runs each seed ({@link UserSimulation} takes a supplier).
  *
  * <p>The configuration must keep acknowledged writes durable ({@link SimConfig#forUserWorkloads}):
  * synchronous durability, and no wipes (a wiped replica loses the writes only it held, by design).
