@@ -33,13 +33,16 @@ public final class Shrinker {
     private final int maxRuns;
     /** One full run of a candidate: the built-in workload, or a fresh instance of a user's. */
     private final Function<Scenario, SimResult> runner;
+    private final boolean userWorkload;
     private Scenario best;
     private SimResult bestResult;
     private int runs;
     /** For a liveness failure, which check failed first (null: any). */
     private String check;
 
-    private Shrinker(Scenario failing, SimResult.Status status, int maxRuns, Function<Scenario, SimResult> runner) {
+    private Shrinker(Scenario failing, SimResult.Status status, int maxRuns, Function<Scenario, SimResult> runner,
+                     boolean userWorkload) {
+        this.userWorkload = userWorkload;
         this.best = failing;
         this.status = status;
         this.maxRuns = maxRuns;
@@ -48,16 +51,17 @@ public final class Shrinker {
 
     /** Shrinks {@code failing}, which fails with {@code status}, in at most {@code maxRuns} runs. */
     public static Result shrink(Scenario failing, SimResult.Status status, int maxRuns) {
-        return shrinkWith(failing, status, maxRuns, Simulation::run);
+        return shrinkWith(failing, status, maxRuns, Simulation::run, false);
     }
 
     /** Shrinks {@code failing}, which fails with {@code status} under a new workload from {@code workloads} each run. */
     public static Result shrink(Scenario failing, SimResult.Status status, int maxRuns, Supplier<? extends UserWorkload> workloads) {
-        return shrinkWith(failing, status, maxRuns, scenario -> Simulation.run(scenario, workloads.get(), null));
+        return shrinkWith(failing, status, maxRuns, scenario -> Simulation.run(scenario, workloads.get(), null), true);
     }
 
-    private static Result shrinkWith(Scenario failing, SimResult.Status status, int maxRuns, Function<Scenario, SimResult> runner) {
-        Shrinker s = new Shrinker(failing, status, maxRuns, runner);
+    private static Result shrinkWith(Scenario failing, SimResult.Status status, int maxRuns, Function<Scenario, SimResult> runner,
+                                     boolean userWorkload) {
+        Shrinker s = new Shrinker(failing, status, maxRuns, runner, userWorkload);
         s.run();
         if (s.bestResult == null) {
             s.bestResult = runner.apply(s.best);
@@ -73,7 +77,8 @@ public final class Shrinker {
             check = livenessCheck(bestResult);
         }
         attempt(best.with(best.swarm().calmer(), best.actions()));
-        Set<String> keys = keysNamed();
+        // The built-in workload's keys: a user workload's operations write keys of its own.
+        Set<String> keys = userWorkload ? Set.of() : keysNamed();
         if (!keys.isEmpty()) {
             attemptKeeping(a -> !(a instanceof Action.Op op) || keys.contains(op.key()));
         }

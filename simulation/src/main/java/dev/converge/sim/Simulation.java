@@ -343,7 +343,7 @@ public final class Simulation {
             for (String problem : user.check(live.process.replica, calls)) {
                 out.add(new Violation(Violation.Kind.SAFETY, "workload check on n" + live.slot + ": " + problem));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | AssertionError e) { // a test's assertion inside the check is a finding, not a crash
             out.add(new Violation(Violation.Kind.SAFETY, "workload check on n" + live.slot + " threw " + e));
         }
         return out;
@@ -358,7 +358,7 @@ public final class Simulation {
             }
         }
         for (UserCall c : userCalls) {
-            History.Outcome o = c.status == null ? History.Outcome.PENDING : switch (c.status) {
+            History.Outcome o = switch (c.end().status()) { // as the workload's check sees it: unanswered is unknown
                 case ACKNOWLEDGED -> History.Outcome.ACKNOWLEDGED;
                 case FAILED -> History.Outcome.FAILED;
                 case UNKNOWN -> History.Outcome.UNKNOWN;
@@ -752,7 +752,7 @@ public final class Simulation {
         CompletionStage<?> stage;
         try {
             stage = user.operate(p.replica, op.id(), random);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | AssertionError e) {
             call.failed(e.toString());
             trace.event("call-failed", op.id(), node.slot, 1, () -> "n" + node.slot + " call " + op.id() + " threw " + e);
             return;

@@ -183,6 +183,29 @@ class UserSimulationTest {
     }
 
     @Test
+    void anAssertionInsideTheWorkloadIsAFindingOfTheRunNotACrashOfTheHarness() {
+        UserWorkload asserting = new UserWorkload() {
+            @Override
+            public CompletionStage<?> operate(Replica replica, int call, RandomGenerator random) {
+                if (call == 3) {
+                    throw new AssertionError("call 3 asserts");
+                }
+                return replica.counter("n").add(1);
+            }
+
+            @Override
+            public List<String> check(Replica replica, List<Call> calls) {
+                assertThat(calls.get(2).status()).isEqualTo(Status.FAILED);
+                assertThat(calls.get(2).failure()).contains("call 3 asserts");
+                throw new AssertionError("the check asserts");
+            }
+        };
+        SimResult r = UserSimulation.run(CONFIG, 5, asserting);
+        assertThat(r.status()).isEqualTo(SimResult.Status.SAFETY);
+        assertThat(r.summary()).contains("the check asserts");
+    }
+
+    @Test
     void aRunIsAPureFunctionOfItsSeed() {
         SimResult a = UserSimulation.run(CONFIG, 7, new Carts());
         SimResult b = UserSimulation.run(CONFIG, 7, new Carts());
