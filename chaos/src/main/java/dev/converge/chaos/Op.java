@@ -25,7 +25,11 @@ record Op(int client, int node, Kind kind, String key, String value, long amount
     /** The commands the clients send. */
     enum Kind {
         SADD("sadd", true), INCRBY("incrby", true), SET("set", true),
-        /** One key's part of an {@code MSET} of two or three of the client's registers: one operation per key, one outcome for all. */
+        /**
+         * One key's part of an {@code MSET} of the client's registers (both, as the workload gives
+         * each client two): one operation per key, one outcome for all, so the run's counts weigh
+         * an {@code MSET} once per key.
+         */
         MSET("mset", true),
         SMEMBERS("smembers", false), GET_COUNTER("get-counter", false), GET_REGISTER("get-register", false);
 

@@ -181,12 +181,11 @@ final class Workload {
                 List<String> own = keys.registers.get(id - 1);
                 run(node, Op.Kind.SET, List.of(own.get(rnd.nextInt(own.size()))), List.of(nextValue()), 0);
             } else if (r < 85) {
-                // MSET of two or three of the client's own registers: one write of several keys.
+                // MSET of all the client's own registers, in a random order: one write of several keys.
                 List<String> own = new ArrayList<>(keys.registers.get(id - 1));
-                int count = Math.min(own.size(), 2 + rnd.nextInt(2));
                 List<String> chosen = new ArrayList<>();
                 List<String> values = new ArrayList<>();
-                for (int i = 0; i < count; i++) {
+                while (!own.isEmpty()) {
                     chosen.add(own.remove(rnd.nextInt(own.size())));
                     values.add(nextValue());
                 }

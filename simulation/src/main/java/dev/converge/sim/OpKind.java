@@ -51,7 +51,7 @@ public enum OpKind {
      * multi-key {@code DEL}): its scenario line then lists the other keys where others name a map
      * field.
      */
-    public boolean multiKey() {
+    boolean multiKey() {
         return this == REGISTER_SET || this == DELETE;
     }
 

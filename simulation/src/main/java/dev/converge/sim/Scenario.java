@@ -198,6 +198,17 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
         return keys.isEmpty() ? "-" : String.join(",", keys);
     }
 
+    /**
+     * Whether a {@link UserWorkload} can run this scenario: its configuration keeps acknowledged
+     * writes ({@link SimConfig#forUserWorkloads()}), and so do its swarm and its actions (a
+     * hand-edited scenario could still name another durability or a wipe).
+     */
+    boolean keepsAcknowledgedWrites() {
+        return config.keepsAcknowledgedWrites() && swarm.durability() == SimStore.Durability.SYNC
+                && actions.stream().noneMatch(a -> a instanceof Action.Fault f
+                        && (f.kind() == FaultKind.WIPE || f.kind() == FaultKind.REMOVE_RETIRED));
+    }
+
     /** The keys a multi-key operation writes besides its own. */
     static List<String> otherKeys(Action.Op op) {
         return !op.kind().multiKey() || op.field().equals("-") ? List.of() : List.of(op.field().split(","));
@@ -280,8 +291,15 @@ public record Scenario(long seed, SimConfig config, Swarm swarm, List<Action> ac
                     case "seed" -> seed = Long.parseLong(f[1]);
                     case "config" -> config = parseConfig(pairs(f));
                     case "swarm" -> swarm = Swarm.fromMap(pairs(f));
-                    case "op" -> actions.add(new Action.Op(Long.parseLong(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
-                            OpKind.valueOf(f[4]), f[5], f[6], Long.parseLong(f[7])));
+                    case "op" -> {
+                        Action.Op op = new Action.Op(Long.parseLong(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
+                                OpKind.valueOf(f[4]), f[5], f[6], Long.parseLong(f[7]));
+                        List<String> others = otherKeys(op);
+                        if (others.contains(op.key()) || new LinkedHashSet<>(others).size() != others.size()) {
+                            throw new IllegalArgumentException("a multi-key operation names a key twice");
+                        }
+                        actions.add(op);
+                    }
                     case "fault" -> actions.add(new Action.Fault(Long.parseLong(f[1]), FaultKind.valueOf(f[2]), Integer.parseInt(f[3]),
                             Integer.parseInt(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7])));
                     default -> throw new IllegalArgumentException("unknown line kind '" + f[0] + "'");

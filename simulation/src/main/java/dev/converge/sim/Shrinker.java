@@ -55,7 +55,7 @@ public final class Shrinker {
     }
 
     /** Shrinks {@code failing}, which fails with {@code status} under a new workload from {@code workloads} each run. */
-    public static Result shrink(Scenario failing, SimResult.Status status, int maxRuns, Supplier<? extends UserWorkload> workloads) {
+    static Result shrink(Scenario failing, SimResult.Status status, int maxRuns, Supplier<? extends UserWorkload> workloads) {
         return shrinkWith(failing, status, maxRuns, scenario -> Simulation.run(scenario, workloads.get(), null), true);
     }
 
@@ -80,7 +80,8 @@ public final class Shrinker {
         // The built-in workload's keys: a user workload's operations write keys of its own.
         Set<String> keys = userWorkload ? Set.of() : keysNamed();
         if (!keys.isEmpty()) {
-            attemptKeeping(a -> !(a instanceof Action.Op op) || keys.contains(op.key()));
+            attemptKeeping(a -> !(a instanceof Action.Op op) || keys.contains(op.key())
+                    || Scenario.otherKeys(op).stream().anyMatch(keys::contains));
         }
         List<Action> faults = best.actions().stream().filter(a -> a instanceof Action.Fault).toList();
         for (Action f : faults) {

@@ -151,6 +151,8 @@ public final class Simulation {
     private final UserWorkload user;
     /** Its calls, in call order. */
     private final List<UserCall> userCalls = new ArrayList<>();
+    /** Assertions its calls threw: the user's test failing inside a call. */
+    private final List<Violation> userAssertions = new ArrayList<>();
     private final SimConfig config;
     private final Swarm swarm;
     private final VirtualTime time = new VirtualTime();
@@ -189,7 +191,7 @@ public final class Simulation {
     private final Map<Entry, Long> lostInCrash = new LinkedHashMap<>();
 
     private Simulation(Scenario scenario, UserWorkload user, Consumer<String> sink) {
-        if (user != null && !scenario.config().keepsAcknowledgedWrites()) {
+        if (user != null && !scenario.keepsAcknowledgedWrites()) {
             throw new IllegalArgumentException("a user workload needs synchronous durability and no wipes or removals, so that "
                     + "acknowledged writes survive every fault: use SimConfig.forUserWorkloads()");
         }
@@ -254,7 +256,7 @@ public final class Simulation {
      * @throws IllegalArgumentException when the scenario's configuration can lose acknowledged
      *     writes by design (see {@link SimConfig#forUserWorkloads()})
      */
-    public static SimResult run(Scenario scenario, UserWorkload workload, Consumer<String> sink) {
+    static SimResult run(Scenario scenario, UserWorkload workload, Consumer<String> sink) {
         return new Simulation(scenario, workload, sink).execute();
     }
 
@@ -338,7 +340,7 @@ public final class Simulation {
             }
         }
         List<UserWorkload.Call> calls = userCalls.stream().map(UserCall::end).toList();
-        List<Violation> out = new ArrayList<>();
+        List<Violation> out = new ArrayList<>(userAssertions);
         try {
             for (String problem : user.check(live.process.replica, calls)) {
                 out.add(new Violation(Violation.Kind.SAFETY, "workload check on n" + live.slot + ": " + problem));
@@ -754,6 +756,9 @@ public final class Simulation {
             stage = user.operate(p.replica, op.id(), random);
         } catch (RuntimeException | AssertionError e) {
             call.failed(e.toString());
+            if (e instanceof AssertionError) {
+                userAssertions.add(new Violation(Violation.Kind.SAFETY, "call " + op.id() + " on n" + node.slot + " asserted: " + e));
+            }
             trace.event("call-failed", op.id(), node.slot, 1, () -> "n" + node.slot + " call " + op.id() + " threw " + e);
             return;
         }

@@ -53,6 +53,9 @@ public final class UserSimulation {
     /**
      * Runs a scenario as {@link #assertPasses} printed it (or {@link Scenario#format()} wrote it)
      * with {@code workload}, writing a readable event log to {@code trace} (null: none).
+     *
+     * @throws IllegalArgumentException when the scenario is malformed, or can lose acknowledged
+     *     writes by design (another durability, a wipe: see {@link SimConfig#forUserWorkloads()})
      */
     public static SimResult replay(String scenario, UserWorkload workload, Consumer<String> trace) {
         return Simulation.run(Scenario.parse(scenario), workload, trace);

@@ -29,7 +29,8 @@ public interface UserWorkload {
     /**
      * One client call on {@code replica}: any reads and writes, returning the stage that completes
      * when the call is done (a write's durability), or null when it is done on return. A call that
-     * throws, or whose stage fails, is {@link Status#FAILED}.
+     * throws, or whose stage fails, is {@link Status#FAILED}; one that throws an
+     * {@link AssertionError} (a test's assertion) also fails the run as a safety violation.
      *
      * @param call the call's number, unique in the run (increasing with virtual time)
      * @param random this call's own generator
@@ -47,9 +48,16 @@ public interface UserWorkload {
     enum Status {
         /** Its stage completed: for writes, durable on the replica that took it. */
         ACKNOWLEDGED,
-        /** It threw, its stage failed, or its replica was down: a write's refusal means no effect. */
+        /**
+         * It threw, its stage failed, or its replica was down. A refused single write (or
+         * multi-key write, which is all or nothing) had no effect; a call that wrote and then
+         * threw, or whose later write failed, may have left its earlier writes.
+         */
         FAILED,
-        /** Its replica crashed before answering: it may or may not have taken effect. */
+        /**
+         * Its replica crashed before answering, or never answered (which is also a liveness
+         * violation): it may or may not have taken effect.
+         */
         UNKNOWN
     }
 

@@ -77,6 +77,15 @@ class ScenarioTest {
     }
 
     @Test
+    void aMultiKeyOperationThatNamesAKeyTwiceIsRefused() {
+        String text = Scenario.generate(SimConfig.defaults(), 1).format();
+        assertThatThrownBy(() -> Scenario.parse(text + "op 100 999 0 REGISTER_SET r1 r2,r1 0\n"))
+                .hasMessageContaining("names a key twice");
+        assertThatThrownBy(() -> Scenario.parse(text + "op 100 999 0 DELETE c1 s2,s2 0\n"))
+                .hasMessageContaining("names a key twice");
+    }
+
+    @Test
     void partitionsDoNotOverlapAndLastAtLeastTheMinimum() {
         for (long seed = 0; seed < 50; seed++) {
             long end = -1;

@@ -202,7 +202,9 @@ class UserSimulationTest {
         };
         SimResult r = UserSimulation.run(CONFIG, 5, asserting);
         assertThat(r.status()).isEqualTo(SimResult.Status.SAFETY);
-        assertThat(r.summary()).contains("the check asserts");
+        assertThat(r.violations()).extracting(Object::toString)
+                .anyMatch(v -> v.contains("call 3 on n") && v.contains("call 3 asserts"))
+                .anyMatch(v -> v.contains("the check asserts"));
     }
 
     @Test
@@ -211,6 +213,20 @@ class UserSimulationTest {
         SimResult b = UserSimulation.run(CONFIG, 7, new Carts());
         assertThat(a.traceHash()).isEqualTo(b.traceHash());
         assertThat(UserSimulation.run(CONFIG, 8, new Carts()).traceHash()).isNotEqualTo(a.traceHash());
+    }
+
+    @Test
+    void aReplayedScenarioThatCanLoseAcknowledgedWritesIsRefused() {
+        String wipes = Scenario.generate(SimConfig.defaults(), 1).format();
+        assertThatThrownBy(() -> UserSimulation.replay(wipes, new Carts(), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("forUserWorkloads");
+        String safe = Scenario.generate(CONFIG, 1).format();
+        String withAWipe = safe + "fault 100 WIPE 0 0 0 1000 0\n";
+        assertThatThrownBy(() -> UserSimulation.replay(withAWipe, new Carts(), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("forUserWorkloads");
+        assertThat(UserSimulation.replay(safe, new Carts(), null).passed()).isTrue();
     }
 
     @Test
